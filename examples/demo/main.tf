@@ -1,0 +1,67 @@
+# The demo: one Okta org and the Salesforce orgs qa, uat and prod, all served by the local sandbox.
+# `make demo` passes the sandbox's URLs and credentials in TF_VAR_okta and TF_VAR_salesforce_orgs.
+
+terraform {
+  required_providers {
+    oktasf = {
+      source = "oktasf/oktasf"
+    }
+  }
+}
+
+variable "okta" {
+  description = "The Okta org: org_url and api_token."
+  type = object({
+    org_url   = string
+    api_token = string
+  })
+  sensitive = true
+}
+
+variable "salesforce_orgs" {
+  description = "The Salesforce orgs by alias: login_url, client_id, username and private_key (JWT bearer flow)."
+  type = map(object({
+    login_url   = string
+    client_id   = string
+    username    = string
+    private_key = string
+  }))
+  sensitive = true
+}
+
+provider "oktasf" {
+  okta       = var.okta
+  salesforce = var.salesforce_orgs
+}
+
+# What each org offers an Okta SAML app: its entity ID and assertion consumer service URL.
+data "oktasf_salesforce_org" "org" {
+  for_each       = nonsensitive(toset(keys(var.salesforce_orgs)))
+  salesforce_org = each.key
+}
+
+# The Okta group whose members get Salesforce.
+data "oktasf_okta_group" "salesforce_users" {
+  name = "Salesforce Users"
+}
+
+output "salesforce_orgs" {
+  description = "Per org: its ID, whether it is a sandbox, and the SAML service-provider values."
+  value = {
+    for alias, org in data.oktasf_salesforce_org.org : alias => {
+      org_id       = org.id
+      name         = org.name
+      is_sandbox   = org.is_sandbox
+      sp_entity_id = org.sp_entity_id
+      acs_url      = org.acs_url
+    }
+  }
+}
+
+output "salesforce_users_group" {
+  description = "The Okta group that grants Salesforce, and how many members it has."
+  value = {
+    id           = data.oktasf_okta_group.salesforce_users.id
+    member_count = data.oktasf_okta_group.salesforce_users.member_count
+  }
+}

@@ -1,0 +1,317 @@
+// Package salesforce is the provider's Salesforce client: OAuth (JWT bearer or client credentials)
+// over the shared transport, REST and Tooling calls through go-salesforce v3 with the call's context
+// and a shared session that is refreshed once under parallel use, and a small Metadata SOAP client.
+package salesforce
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
+)
+
+// DefaultAPIVersion is the REST/SOAP API version used when Config.APIVersion is empty.
+const DefaultAPIVersion = "63.0"
+
+// jwtLifetime is how long a JWT bearer assertion is valid; Salesforce accepts up to about 5 minutes.
+const jwtLifetime = 3 * time.Minute
+
+// Config describes one org. PrivateKey selects the JWT bearer flow (with Username); otherwise
+// ClientSecret selects client credentials (LoginURL must then be the org's My Domain).
+type Config struct {
+	Alias        string
+	LoginURL     string // default https://login.salesforce.com
+	ClientID     string
+	ClientSecret string
+	Username     string
+	PrivateKey   string // PEM, PKCS#1 or PKCS#8 RSA
+	APIVersion   string // "63.0" by default
+	JWTAudience  string // default derived from LoginURL
+	HTTPClient   *http.Client
+}
+
+// Client talks to one org; it is safe for concurrent use.
+type Client struct {
+	alias    string
+	loginURL string
+	clientID string
+	secret   string
+	username string
+	key      *rsa.PrivateKey
+	audience string
+	version  string
+	http     *http.Client
+	now      func() time.Time
+
+	// authSlot is a one-slot semaphore guarding token requests; unlike a mutex, waiting on it
+	// honours the caller's context.
+	authSlot chan struct{}
+	sessMu   sync.RWMutex
+	sess     *session // replaced only while holding authSlot
+}
+
+// session is one access token and where to use it; its pointer identity tells refreshes apart.
+type session struct {
+	accessToken string
+	instanceURL string
+	identityURL string
+}
+
+var apiVersionPattern = regexp.MustCompile(`^[0-9]{2,3}\.0$`)
+
+// New validates cfg; it makes no network call.
+func New(cfg Config) (*Client, error) {
+	loginURL := strings.TrimRight(strings.TrimSpace(cfg.LoginURL), "/")
+	if loginURL == "" {
+		loginURL = "https://login.salesforce.com"
+	}
+	u, err := url.Parse(loginURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%w: salesforce org %q: login URL %q is not an absolute URL", ErrValidation, cfg.Alias, cfg.LoginURL)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		return nil, fmt.Errorf("%w: salesforce org %q: login URL %q must use https (http only for loopback hosts)", ErrValidation, cfg.Alias, cfg.LoginURL)
+	}
+	version := strings.TrimPrefix(cfg.APIVersion, "v")
+	if version == "" {
+		version = DefaultAPIVersion
+	}
+	if !apiVersionPattern.MatchString(version) {
+		return nil, fmt.Errorf("%w: salesforce org %q: API version %q must look like 63.0", ErrValidation, cfg.Alias, cfg.APIVersion)
+	}
+	c := &Client{
+		alias: cfg.Alias, loginURL: loginURL, clientID: cfg.ClientID, secret: cfg.ClientSecret,
+		username: cfg.Username, version: version, http: cfg.HTTPClient, now: time.Now,
+		authSlot: make(chan struct{}, 1),
+	}
+	if c.http == nil {
+		c.http = transport.NewHTTPClient(transport.Config{Service: transport.ServiceSalesforce})
+	}
+	if cfg.ClientID == "" {
+		return nil, fmt.Errorf("%w: salesforce org %q: client_id is required", ErrValidation, cfg.Alias)
+	}
+	switch {
+	case cfg.PrivateKey != "":
+		if cfg.Username == "" {
+			return nil, fmt.Errorf("%w: salesforce org %q: the JWT bearer flow (private_key) needs a username", ErrValidation, cfg.Alias)
+		}
+		if c.key, err = parseRSAKey(cfg.PrivateKey); err != nil {
+			return nil, fmt.Errorf("%w: salesforce org %q: %v", ErrValidation, cfg.Alias, err)
+		}
+		c.audience = cfg.JWTAudience
+		if c.audience == "" {
+			c.audience = jwtAudience(u, loginURL)
+		}
+	case cfg.ClientSecret != "":
+	default:
+		return nil, fmt.Errorf("%w: salesforce org %q: set private_key (JWT bearer) or client_secret (client credentials)", ErrValidation, cfg.Alias)
+	}
+	return c, nil
+}
+
+// jwtAudience is test.salesforce.com for sandboxes, login.salesforce.com for other Salesforce
+// hosts, and the login URL itself for anything else (a proxy or the local sandbox).
+func jwtAudience(u *url.URL, loginURL string) string {
+	host := strings.ToLower(u.Hostname())
+	switch {
+	case host == "test.salesforce.com" || strings.HasSuffix(host, ".sandbox.my.salesforce.com"):
+		return "https://test.salesforce.com"
+	case host == "salesforce.com" || strings.HasSuffix(host, ".salesforce.com"):
+		return "https://login.salesforce.com"
+	default:
+		return loginURL
+	}
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func parseRSAKey(pemKey string) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(strings.ReplaceAll(pemKey, `\n`, "\n")))
+	if block == nil {
+		return nil, fmt.Errorf("the private key is not PEM encoded")
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		return x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "PRIVATE KEY":
+		key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		rsaKey, ok := key.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("the private key must be RSA (Salesforce signs with RS256)")
+		}
+		return rsaKey, nil
+	default:
+		return nil, fmt.Errorf("unsupported PEM block %q (want a PKCS#1 or PKCS#8 RSA private key)", block.Type)
+	}
+}
+
+// APIUsage is the latest Sforce-Limit-Info api-usage seen by the client's transport; ok is false
+// when the HTTP client is not the shared transport.
+func (c *Client) APIUsage() (used, max int, ok bool) {
+	return transport.SalesforceUsage(c.http)
+}
+
+// Alias is the org alias the client was configured with.
+func (c *Client) Alias() string { return c.alias }
+
+// APIVersion is the version in use, e.g. "63.0".
+func (c *Client) APIVersion() string { return c.version }
+
+// InstanceURL authenticates if needed and returns the org's instance URL.
+func (c *Client) InstanceURL(ctx context.Context) (string, error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return "", err
+	}
+	return s.instanceURL, nil
+}
+
+// Identity returns the org and user ids from the token response's identity URL (…/id/<org>/<user>).
+func (c *Client) Identity(ctx context.Context) (orgID, userID string, err error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	u, err := url.Parse(s.identityURL)
+	if err != nil {
+		return "", "", fmt.Errorf("salesforce org %q: identity URL %q: %w", c.alias, s.identityURL, err)
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 3 || parts[len(parts)-3] != "id" {
+		return "", "", fmt.Errorf("salesforce org %q: unexpected identity URL %q", c.alias, s.identityURL)
+	}
+	return parts[len(parts)-2], parts[len(parts)-1], nil
+}
+
+// current is the session in use, or nil before the first authentication.
+func (c *Client) current() *session {
+	c.sessMu.RLock()
+	defer c.sessMu.RUnlock()
+	return c.sess
+}
+
+func (c *Client) setCurrent(s *session) {
+	c.sessMu.Lock()
+	defer c.sessMu.Unlock()
+	c.sess = s
+}
+
+// session returns the current session, authenticating once if there is none.
+func (c *Client) session(ctx context.Context) (*session, error) {
+	if s := c.current(); s != nil {
+		return s, nil
+	}
+	return c.refresh(ctx, nil)
+}
+
+// refresh replaces failed with a new session. When another caller has already replaced it, that
+// newer session is returned without a token request, so N parallel failures cost one request.
+func (c *Client) refresh(ctx context.Context, failed *session) (*session, error) {
+	select {
+	case c.authSlot <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-c.authSlot }()
+	if s := c.current(); s != nil && s != failed {
+		return s, nil
+	}
+	s, err := c.requestToken(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.setCurrent(s)
+	return s, nil
+}
+
+// tokenResponse is the success body of /services/oauth2/token.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	InstanceURL string `json:"instance_url"`
+	ID          string `json:"id"`
+	TokenType   string `json:"token_type"`
+}
+
+// requestToken runs the configured OAuth flow against the login URL.
+func (c *Client) requestToken(ctx context.Context) (*session, error) {
+	form := url.Values{}
+	if c.key != nil {
+		assertion, err := c.signAssertion()
+		if err != nil {
+			return nil, err
+		}
+		form.Set("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
+		form.Set("assertion", assertion)
+	} else {
+		form.Set("grant_type", "client_credentials")
+		form.Set("client_id", c.clientID)
+		form.Set("client_secret", c.secret)
+	}
+	req, err := http.NewRequestWithContext(transport.WithIdempotent(ctx), http.MethodPost,
+		c.loginURL+"/services/oauth2/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("salesforce org %q: token request: %w", c.alias, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("salesforce org %q: token response: %w", c.alias, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		apiErr := ParseError(resp.StatusCode, body)
+		if apiErr.Code == "" {
+			apiErr.Code = "invalid_grant"
+		}
+		return nil, fmt.Errorf("salesforce org %q: authentication failed: %w", c.alias, apiErr)
+	}
+	var tok tokenResponse
+	if err := json.Unmarshal(body, &tok); err != nil || tok.AccessToken == "" || tok.InstanceURL == "" {
+		return nil, fmt.Errorf("salesforce org %q: token response lacks access_token or instance_url: %w", c.alias, ErrAuth)
+	}
+	return &session{accessToken: tok.AccessToken, instanceURL: strings.TrimRight(tok.InstanceURL, "/"), identityURL: tok.ID}, nil
+}
+
+// signAssertion builds the RS256 JWT bearer assertion with a numeric exp.
+func (c *Client) signAssertion() (string, error) {
+	// MapClaims keeps aud a plain string, as Salesforce documents it.
+	claims := jwt.MapClaims{
+		"iss": c.clientID,
+		"sub": c.username,
+		"aud": c.audience,
+		"exp": c.now().Add(jwtLifetime).Unix(),
+	}
+	signed, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(c.key)
+	if err != nil {
+		return "", fmt.Errorf("salesforce org %q: signing the JWT assertion failed", c.alias)
+	}
+	return signed, nil
+}

@@ -1,0 +1,344 @@
+package salesforce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
+)
+
+func TestJWTBearerToken(t *testing.T) {
+	t.Parallel()
+	for _, key := range []struct{ name, pem string }{{"PKCS#8", pkcs8Key(t)}, {"PKCS#1", pkcs1Key()}} {
+		t.Run(key.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeOrg(t, "63.0")
+			c, err := New(Config{Alias: "prod", LoginURL: f.srv.URL + "/", ClientID: fakeKey, Username: fakeUser, PrivateKey: key.pem})
+			if err != nil {
+				t.Fatal(err)
+			}
+			instance, err := c.InstanceURL(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			orgID, userID, err := c.Identity(context.Background())
+			if err != nil || instance != f.srv.URL || orgID != fakeOrgID || userID != fakeUserID {
+				t.Fatalf("instance %q org %q user %q err %v", instance, orgID, userID, err)
+			}
+			if n := f.tokenReqs.Load(); n != 1 {
+				t.Fatalf("%d token requests, want 1 (the session is reused)", n)
+			}
+		})
+	}
+}
+
+func TestJWTWrongAudienceIsAuthError(t *testing.T) {
+	t.Parallel()
+	f := newFakeOrg(t, "63.0")
+	c, err := New(Config{LoginURL: f.srv.URL, ClientID: fakeKey, Username: fakeUser, PrivateKey: pkcs8Key(t), JWTAudience: "https://login.salesforce.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.InstanceURL(context.Background())
+	var apiErr *APIError
+	if !errors.Is(err, ErrAuth) || !errors.As(err, &apiErr) || apiErr.Code != "invalid_grant" || !strings.Contains(apiErr.Message, "invalid assertion") {
+		t.Fatalf("err = %v, want invalid_grant with the error_description", err)
+	}
+	if strings.Contains(err.Error(), "eyJ") || strings.Contains(err.Error(), "PRIVATE KEY") {
+		t.Fatalf("error leaks the assertion or key: %v", err)
+	}
+}
+
+func TestClientCredentials(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		secret  string
+		wantErr error
+	}{
+		{"right secret", fakeSecret, nil},
+		{"wrong secret", "nope-wrong-secret", ErrAuth},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeOrg(t, "63.0")
+			c, err := New(Config{LoginURL: f.srv.URL, ClientID: fakeKey, ClientSecret: tt.secret})
+			if err != nil {
+				t.Fatal(err)
+			}
+			org, err := c.Organization(context.Background())
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				if strings.Contains(err.Error(), tt.secret) {
+					t.Fatalf("error leaks the secret: %v", err)
+				}
+				return
+			}
+			want := Organization{ID: fakeOrgID, Name: "Acme", IsSandbox: true, InstanceName: "CS42", OrganizationType: "Enterprise Edition"}
+			if *org != want {
+				t.Fatalf("org = %+v, want %+v", *org, want)
+			}
+		})
+	}
+}
+
+func TestJWTAudience(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ login, want string }{
+		{"https://login.salesforce.com", "https://login.salesforce.com"},
+		{"https://test.salesforce.com", "https://test.salesforce.com"},
+		{"https://acme--uat.sandbox.my.salesforce.com", "https://test.salesforce.com"},
+		{"https://acme.my.salesforce.com", "https://login.salesforce.com"},
+		{"https://acme.lightning.force.com", "https://acme.lightning.force.com"},
+		{"http://127.0.0.1:8443", "http://127.0.0.1:8443"},
+		{"https://sso-proxy.example.com/", "https://sso-proxy.example.com"},
+	}
+	for _, tt := range tests {
+		c, err := New(Config{LoginURL: tt.login, ClientID: "k", Username: "u", PrivateKey: pkcs1Key()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.audience != tt.want {
+			t.Errorf("audience for %s = %q, want %q", tt.login, c.audience, tt.want)
+		}
+	}
+}
+
+func TestNewValidation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cfg  Config
+	}{
+		{"no client id", Config{ClientSecret: "s"}},
+		{"no credentials", Config{ClientID: "k"}},
+		{"jwt without username", Config{ClientID: "k", PrivateKey: pkcs1Key()}},
+		{"bad key", Config{ClientID: "k", Username: "u", PrivateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"}},
+		{"plain http remote", Config{LoginURL: "http://login.salesforce.com", ClientID: "k", ClientSecret: "s"}},
+		{"bad version", Config{ClientID: "k", ClientSecret: "s", APIVersion: "63"}},
+	}
+	for _, tt := range tests {
+		_, err := New(tt.cfg)
+		if !errors.Is(err, ErrValidation) {
+			t.Errorf("%s: err = %v, want ErrValidation", tt.name, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "AAAA") {
+			t.Errorf("%s: error leaks key material: %v", tt.name, err)
+		}
+	}
+}
+
+type user struct {
+	ID       string `json:"Id"`
+	Username string `json:"Username"`
+	IsActive bool   `json:"IsActive"`
+}
+
+func TestQueryPaginationOnV62(t *testing.T) {
+	t.Parallel()
+	for _, tooling := range []bool{false, true} {
+		t.Run(map[bool]string{false: "data", true: "tooling"}[tooling], func(t *testing.T) {
+			t.Parallel()
+			f := newFakeOrg(t, "62.0")
+			for i, name := range []string{"a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com"} {
+				f.records = append(f.records, map[string]any{
+					"attributes": map[string]string{"type": "User"}, "Id": "005" + strings.Repeat("0", 14) + string(rune('A'+i)), "Username": name, "IsActive": i%2 == 0,
+				})
+			}
+			c := f.jwtClient(t)
+			var users []user
+			soql := "SELECT Id, Username, IsActive FROM User WHERE FederationIdentifier != null"
+			query := c.Query
+			if tooling {
+				query = c.ToolingQuery
+			}
+			if err := query(context.Background(), soql, &users); err != nil {
+				t.Fatal(err)
+			}
+			if len(users) != 5 || users[0].Username != "a@x.com" || users[4].Username != "e@x.com" || !users[2].IsActive || users[1].IsActive {
+				t.Fatalf("users = %+v", users)
+			}
+			var dataPaths []string
+			for _, p := range f.requestPaths() {
+				if strings.HasPrefix(p, "/services/data/") {
+					dataPaths = append(dataPaths, p)
+				}
+			}
+			prefix := "/services/data/v62.0/query/"
+			if tooling {
+				prefix = "/services/data/v62.0/tooling/query/"
+			}
+			want := []string{prefix + "?q=" + url.QueryEscape(soql), prefix + "01gD0000002HU6KIAW-2", prefix + "01gD0000002HU6KIAW-4"}
+			if strings.Join(dataPaths, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("requests:\n%s\nwant:\n%s", strings.Join(dataPaths, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	t.Parallel()
+	f := newFakeOrg(t, "63.0")
+	c := f.jwtClient(t)
+	var out []map[string]any
+	tests := []struct {
+		soql     string
+		want     error
+		wantCode string
+	}{
+		{"SELEKT Id FROM User", ErrValidation, "MALFORMED_QUERY"},
+		{"SELECT Id FROM LIMITED", ErrLimitExceeded, "REQUEST_LIMIT_EXCEEDED"},
+	}
+	for _, tt := range tests {
+		err := c.Query(context.Background(), tt.soql, &out)
+		var apiErr *APIError
+		if !errors.Is(err, tt.want) || !errors.As(err, &apiErr) || apiErr.Code != tt.wantCode {
+			t.Errorf("Query(%q) err = %v, want %s", tt.soql, err, tt.wantCode)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Query(ctx, "SELECT Id FROM User", &out); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled Query err = %v, want context.Canceled", err)
+	}
+}
+
+func TestCollectionsKeepPerRecordErrors(t *testing.T) {
+	t.Parallel()
+	f := newFakeOrg(t, "63.0")
+	c := f.jwtClient(t)
+	results, err := c.InsertCollection(context.Background(), "Contact", []map[string]any{
+		{"LastName": "One"}, {"FirstName": "NoLast"}, {"LastName": "Three"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 3 || !results[0].Success || results[1].Success || !results[2].Success || results[2].ID == "" {
+		t.Fatalf("results = %+v", results)
+	}
+	var apiErr *APIError
+	if err := results[1].Err(); !errors.Is(err, ErrValidation) || !errors.As(err, &apiErr) ||
+		apiErr.Code != "REQUIRED_FIELD_MISSING" || len(apiErr.Fields) != 1 || apiErr.Fields[0] != "LastName" {
+		t.Fatalf("record 2 error = %v", err)
+	}
+	many := make([]map[string]any, 450)
+	for i := range many {
+		many[i] = map[string]any{"Id": "003000000000000AAA", "Title": "x"}
+	}
+	updated, err := c.UpdateCollection(context.Background(), "Contact", many)
+	if err != nil || len(updated) != 450 || !updated[449].Success {
+		t.Fatalf("update of 450: %d results, err %v", len(updated), err)
+	}
+	f.mu.Lock()
+	batches := fmt.Sprint(f.batches)
+	f.mu.Unlock()
+	if got := batches; got != "[3 200 200 50]" {
+		t.Fatalf("collection request sizes %s, want [3 200 200 50]", got)
+	}
+	del, err := c.DeleteCollection(context.Background(), "PermissionSetAssignment", []string{"0Pa000000000001AAA", "gone00000000002AAA"})
+	if err != nil || len(del) != 2 || !del[0].Success || !errors.Is(del[1].Err(), ErrNotFound) {
+		t.Fatalf("delete results %+v, err %v", del, err)
+	}
+}
+
+func TestParallelQueriesAfterExpiryRefreshOnce(t *testing.T) {
+	t.Parallel()
+	f := newFakeOrg(t, "63.0")
+	f.records = []map[string]any{{"Id": "005000000000001AAA", "Username": "a@x.com"}}
+	c, err := New(Config{Alias: "prod", LoginURL: f.srv.URL, ClientID: fakeKey, Username: fakeUser, PrivateKey: pkcs8Key(t),
+		HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceSalesforce})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Organization(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.expireSession()
+	before := f.tokenReqs.Load()
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var users []user
+			if err := c.Query(context.Background(), "SELECT Id, Username FROM User", &users); err != nil {
+				errs <- err
+				return
+			}
+			if len(users) != 1 {
+				errs <- errors.New("wrong result after refresh")
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := f.tokenReqs.Load() - before; got != 1 {
+		t.Fatalf("%d token requests after the session expired, want exactly 1", got)
+	}
+	if used, max, ok := c.APIUsage(); !ok || used != 42 || max != 15000 {
+		t.Fatalf("APIUsage = %d/%d (%v), want 42/15000 from Sforce-Limit-Info", used, max, ok)
+	}
+}
+
+func TestMetadataSamlSsoConfig(t *testing.T) {
+	t.Parallel()
+	f := newFakeOrg(t, "62.0")
+	c := f.jwtClient(t)
+	ctx := context.Background()
+	cfg := SamlSsoConfig{
+		FullName: "Okta", Issuer: "http://www.okta.com/exk1fcia6d6EMsf331d8", SAMLEntityID: "https://acme.my.salesforce.com",
+		ValidationCert: "MIIDpDCCAoygAwIBAgIGAZ<&>", LoginURL: "https://acme.okta.com/app/acme_sf/exk1/sso/saml",
+		IdentityMapping: "FederationId", IdentityLocation: "SubjectNameId", SAMLVersion: "SAML2_0",
+		UserProvisioning: true, RequestSignatureMethod: "RSA-SHA256",
+	}
+	if _, err := c.ReadSamlSsoConfig(ctx, "Okta"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("read before create: %v, want ErrNotFound", err)
+	}
+	created, err := c.UpsertSamlSsoConfig(ctx, cfg)
+	if err != nil || !created {
+		t.Fatalf("first upsert created=%v err=%v", created, err)
+	}
+	// The session expires between calls: the SOAP fault must trigger one refresh and a rebuilt envelope.
+	f.expireSession()
+	cfg.UserProvisioning = false
+	created, err = c.UpsertSamlSsoConfig(ctx, cfg)
+	if err != nil || created {
+		t.Fatalf("second upsert created=%v err=%v", created, err)
+	}
+	got, err := c.ReadSamlSsoConfig(ctx, "Okta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cfg
+	want.Name = "Okta"
+	want.SalesforceLoginURL = f.srv.URL + "?so=00D5g000004ABCD"
+	if *got != want {
+		t.Fatalf("read back %+v\nwant %+v", *got, want)
+	}
+	if !strings.Contains(f.lastSOAP, "<met:readMetadata><met:type>SamlSsoConfig</met:type><met:fullNames>Okta</met:fullNames>") {
+		t.Fatalf("read envelope: %s", f.lastSOAP)
+	}
+	if err := c.DeleteSamlSsoConfig(ctx, "Okta"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteSamlSsoConfig(ctx, "Okta"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second delete: %v, want ErrNotFound", err)
+	}
+	if _, err := c.UpsertSamlSsoConfig(ctx, SamlSsoConfig{FullName: "Bad"}); err == nil {
+		t.Fatal("upsert without issuer succeeded")
+	} else if !errors.Is(err, ErrValidation) || !strings.Contains(err.Error(), "REQUIRED_FIELD_MISSING") {
+		t.Fatalf("upsert without issuer: %v", err)
+	}
+}

@@ -1,0 +1,276 @@
+package salesforce
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	gosf "github.com/k-capehart/go-salesforce/v3"
+)
+
+// collectionBatch is the sObject Collections limit per request.
+const collectionBatch = 200
+
+// libraryTimeout replaces go-salesforce's 120s client timeout; the call's context is the real bound
+// and transport retries may legitimately take longer.
+const libraryTimeout = 30 * time.Minute
+
+// call is the RoundTripper handed to go-salesforce for one client call: it binds the call's
+// context, injects the current token, re-authenticates once on INVALID_SESSION_ID, and keeps the
+// last error response so the library's stringly errors can be turned back into *APIError.
+type call struct {
+	c   *Client
+	ctx context.Context
+
+	mu         sync.Mutex
+	lastStatus int
+	lastBody   []byte
+}
+
+func (rt *call) RoundTrip(req *http.Request) (*http.Response, error) {
+	s, err := rt.c.session(rt.ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := rt.send(req, s)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return rt.remember(resp, err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if !bytes.Contains(body, []byte("INVALID_SESSION_ID")) || (req.Body != nil && req.GetBody == nil) {
+		return rt.remember(resp, nil)
+	}
+	fresh, err := rt.c.refresh(rt.ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	replay := req.Clone(rt.ctx)
+	if req.GetBody != nil {
+		if replay.Body, err = req.GetBody(); err != nil {
+			return nil, err
+		}
+	}
+	return rt.remember(rt.send(replay, fresh))
+}
+
+// send issues req with s's token; the caller's request is cloned, never modified.
+func (rt *call) send(req *http.Request, s *session) (*http.Response, error) {
+	out := req.Clone(rt.ctx)
+	out.Header.Set("Authorization", "Bearer "+s.accessToken)
+	return rt.c.http.Do(out)
+}
+
+// remember keeps the body of a failed response for error conversion and hands it on unread.
+func (rt *call) remember(resp *http.Response, err error) (*http.Response, error) {
+	if err != nil || resp.StatusCode < 300 {
+		return resp, err
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	rt.mu.Lock()
+	rt.lastStatus, rt.lastBody = resp.StatusCode, body
+	rt.mu.Unlock()
+	return resp, nil
+}
+
+// errorOf converts a go-salesforce error using the response the call saw last.
+func (rt *call) errorOf(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctxErr := rt.ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	rt.mu.Lock()
+	status, body := rt.lastStatus, rt.lastBody
+	rt.mu.Unlock()
+	return fmt.Errorf("salesforce org %q: %w", rt.c.alias, convertLibraryError(status, body, err))
+}
+
+// library builds a go-salesforce client bound to ctx over the current session.
+func (c *Client) library(ctx context.Context) (*gosf.Salesforce, *call, error) {
+	s, err := c.session(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt := &call{c: c, ctx: ctx}
+	sf, err := gosf.Init(gosf.Creds{Domain: s.instanceURL, AccessToken: s.accessToken},
+		gosf.WithValidateAuthentication(false),
+		gosf.WithAPIVersion("v"+c.version),
+		gosf.WithRoundTripper(rt),
+		gosf.WithHTTPTimeout(libraryTimeout),
+	)
+	if err != nil {
+		return nil, nil, fmt.Errorf("salesforce org %q: %w", c.alias, err)
+	}
+	return sf, rt, nil
+}
+
+// getJSON performs a GET below /services/data/vXX.X and decodes the JSON answer.
+func (c *Client) getJSON(ctx context.Context, uri string, out any) error {
+	sf, rt, err := c.library(ctx)
+	if err != nil {
+		return err
+	}
+	resp, err := sf.DoRequest(http.MethodGet, uri, nil)
+	if err != nil {
+		return rt.errorOf(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("salesforce org %q: decoding %s: %w", c.alias, strings.SplitN(uri, "?", 2)[0], err)
+	}
+	return nil
+}
+
+type queryPage struct {
+	Done           bool              `json:"done"`
+	NextRecordsURL string            `json:"nextRecordsUrl"`
+	Records        []json.RawMessage `json:"records"`
+}
+
+// Query runs a SOQL query and decodes all pages into out (a pointer to a slice) with encoding/json.
+func (c *Client) Query(ctx context.Context, soql string, out any) error {
+	return c.query(ctx, "/query/?q=", soql, out)
+}
+
+// ToolingQuery is Query against the Tooling API.
+func (c *Client) ToolingQuery(ctx context.Context, soql string, out any) error {
+	return c.query(ctx, "/tooling/query/?q=", soql, out)
+}
+
+// query follows nextRecordsUrl itself: go-salesforce strips a hard-coded v63.0 prefix and so
+// breaks paging on any other API version.
+func (c *Client) query(ctx context.Context, prefix, soql string, out any) error {
+	uri := prefix + url.QueryEscape(soql)
+	var records []json.RawMessage
+	for {
+		var page queryPage
+		if err := c.getJSON(ctx, uri, &page); err != nil {
+			return err
+		}
+		records = append(records, page.Records...)
+		if page.Done || page.NextRecordsURL == "" {
+			break
+		}
+		uri = c.relativeToVersion(page.NextRecordsURL)
+	}
+	if records == nil {
+		records = []json.RawMessage{}
+	}
+	all, err := json.Marshal(records)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(all, out); err != nil {
+		return fmt.Errorf("salesforce org %q: decoding query results: %w", c.alias, err)
+	}
+	return nil
+}
+
+// relativeToVersion turns "/services/data/v62.0/query/01g…-2000" into "/query/01g…-2000".
+func (c *Client) relativeToVersion(next string) string {
+	if u, err := url.Parse(next); err == nil && u.IsAbs() {
+		next = u.RequestURI()
+	}
+	return strings.TrimPrefix(next, "/services/data/v"+c.version)
+}
+
+// Organization describes the org from its Organization record.
+type Organization struct {
+	ID               string `json:"Id"`
+	Name             string `json:"Name"`
+	IsSandbox        bool   `json:"IsSandbox"`
+	InstanceName     string `json:"InstanceName"`
+	OrganizationType string `json:"OrganizationType"`
+}
+
+// Organization reads the org's single Organization record.
+func (c *Client) Organization(ctx context.Context) (*Organization, error) {
+	var orgs []Organization
+	if err := c.Query(ctx, "SELECT Id, Name, IsSandbox, InstanceName, OrganizationType FROM Organization", &orgs); err != nil {
+		return nil, err
+	}
+	if len(orgs) == 0 {
+		return nil, fmt.Errorf("salesforce org %q: the Organization query returned no record: %w", c.alias, ErrNotFound)
+	}
+	return &orgs[0], nil
+}
+
+// RecordResult is the outcome of one record in an sObject Collections call, in input order.
+type RecordResult struct {
+	ID      string
+	Success bool
+	Errors  []*APIError
+}
+
+// Err is nil on success, else the record's first error.
+func (r RecordResult) Err() error {
+	if r.Success {
+		return nil
+	}
+	if len(r.Errors) > 0 {
+		return r.Errors[0]
+	}
+	return &APIError{Message: "record failed without an error message"}
+}
+
+// InsertCollection creates records (200 per request, allOrNone=false); per-record failures are in
+// the results, not the error.
+func (c *Client) InsertCollection(ctx context.Context, sobject string, records []map[string]any) ([]RecordResult, error) {
+	sf, rt, err := c.library(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := sf.InsertCollection(sobject, records, collectionBatch)
+	return convertResults(res), rt.errorOf(err)
+}
+
+// UpdateCollection patches records, each of which must carry "Id"; only the given fields change.
+func (c *Client) UpdateCollection(ctx context.Context, sobject string, records []map[string]any) ([]RecordResult, error) {
+	sf, rt, err := c.library(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := sf.UpdateCollection(sobject, records, collectionBatch)
+	return convertResults(res), rt.errorOf(err)
+}
+
+// DeleteCollection deletes records by id.
+func (c *Client) DeleteCollection(ctx context.Context, sobject string, ids []string) ([]RecordResult, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sf, rt, err := c.library(ctx)
+	if err != nil {
+		return nil, err
+	}
+	records := make([]map[string]any, len(ids))
+	for i, id := range ids {
+		records[i] = map[string]any{"Id": id}
+	}
+	res, err := sf.DeleteCollection(sobject, records, collectionBatch)
+	return convertResults(res), rt.errorOf(err)
+}
+
+func convertResults(res gosf.SalesforceResults) []RecordResult {
+	out := make([]RecordResult, 0, len(res.Results))
+	for _, r := range res.Results {
+		rr := RecordResult{ID: r.Id, Success: r.Success}
+		for _, e := range r.Errors {
+			rr.Errors = append(rr.Errors, restError{Message: e.Message, ErrorCode: e.ErrorCode, StatusCode: e.StatusCode, Fields: e.Fields}.apiError(0))
+		}
+		out = append(out, rr)
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+// Package cli is the `terraform-provider-oktasf sandbox` command: flags, the ready line, and signals.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
+)
+
+// Run runs the sandbox until ctx ends or SIGINT/SIGTERM arrives, and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:7450", "address of the Okta org and the control API; Salesforce orgs take the following ports (port 0: all random)")
+	statePath := fs.String("state", "", "file the sandbox state persists to (created if missing; empty: memory only)")
+	seedPath := fs.String("seed", "", "seed file (JSON) for a fresh state; default: the built-in seed with orgs qa, uat and prod")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: terraform-provider-oktasf sandbox [--listen ADDR] [--state FILE] [--seed FILE]")
+		fmt.Fprintln(stderr, "Serves a local Okta org and Salesforce orgs; prints one JSON line with URLs and credentials when ready.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	opts := sandbox.Options{Listen: *listen, StatePath: *statePath}
+	if *seedPath != "" {
+		b, err := os.ReadFile(*seedPath)
+		if err != nil {
+			fmt.Fprintf(stderr, "sandbox: read seed: %v\n", err)
+			return 1
+		}
+		seed, err := sandbox.ParseSeed(b)
+		if err != nil {
+			fmt.Fprintf(stderr, "sandbox: %s: %v\n", *seedPath, err)
+			return 1
+		}
+		opts.Seed = &seed
+	}
+	if *statePath != "" {
+		if err := os.MkdirAll(filepath.Dir(*statePath), 0o700); err != nil {
+			fmt.Fprintf(stderr, "sandbox: %v\n", err)
+			return 1
+		}
+	}
+	sb, err := sandbox.Start(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "sandbox: %v\n", err)
+		return 1
+	}
+	line, err := json.Marshal(sb.Info())
+	if err != nil {
+		fmt.Fprintf(stderr, "sandbox: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, string(line))
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	if err := sb.Close(); err != nil {
+		fmt.Fprintf(stderr, "sandbox: save state: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,340 @@
+package oktaemu
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"gopkg.in/yaml.v3"
+)
+
+type specRoute struct {
+	template string
+	re       *regexp.Regexp
+	params   []string
+	literals int
+}
+
+type spec struct {
+	doc    *openapi3.T
+	routes []specRoute
+}
+
+var (
+	specOnce sync.Once
+	specDoc  *spec
+	specErr  error
+)
+
+// loadSpec parses management.yaml once per test binary; routes are matched by path template here
+// rather than by the spec's servers, which name real Okta hosts.
+func loadSpec(path string) (*spec, error) {
+	specOnce.Do(func() {
+		data, err := specWithoutExamples(path)
+		if err != nil {
+			specErr = err
+			return
+		}
+		doc, err := openapi3.NewLoader().LoadFromData(data)
+		if err != nil {
+			specErr = err
+			return
+		}
+		sp := &spec{doc: doc}
+		for _, tmpl := range doc.Paths.InMatchingOrder() {
+			var params, parts []string
+			for _, seg := range strings.Split(tmpl, "/") {
+				if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+					params = append(params, strings.Trim(seg, "{}"))
+					parts = append(parts, "([^/]+)")
+					continue
+				}
+				parts = append(parts, regexp.QuoteMeta(seg))
+			}
+			sp.routes = append(sp.routes, specRoute{template: tmpl, re: regexp.MustCompile("^" + strings.Join(parts, "/") + "$"),
+				params: params, literals: strings.Count(tmpl, "/") - len(params)})
+		}
+		sort.SliceStable(sp.routes, func(i, j int) bool { return sp.routes[i].literals > sp.routes[j].literals })
+		specDoc = sp
+	})
+	return specDoc, specErr
+}
+
+// specWithoutExamples drops every "examples" member: the noExamples variant still references
+// #/components/examples entries it no longer contains, which the loader refuses to resolve.
+func specWithoutExamples(path string) ([]byte, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var tree any
+	if err := yaml.Unmarshal(raw, &tree); err != nil {
+		return nil, err
+	}
+	var strip func(v any) any
+	strip = func(v any) any {
+		switch t := v.(type) {
+		case map[string]any:
+			delete(t, "examples")
+			for k, e := range t {
+				t[k] = strip(e)
+			}
+			return t
+		case map[any]any:
+			out := make(map[string]any, len(t))
+			for k, e := range t {
+				if fmt.Sprint(k) != "examples" {
+					out[fmt.Sprint(k)] = strip(e)
+				}
+			}
+			return out
+		case []any:
+			for i, e := range t {
+				t[i] = strip(e)
+			}
+		}
+		return v
+	}
+	return json.Marshal(strip(tree))
+}
+
+// pruneNulls removes null members before validation. Exclusion, on purpose: real Okta sends null for
+// many optional fields the description does not mark nullable (accessibility.errorRedirectUrl,
+// settings.notes.admin, user lastLogin, … — see the recorded cassettes), and the emulator answers as Okta does.
+// Required members that are null still fail, because pruning makes them missing.
+func pruneNulls(body []byte) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, err
+	}
+	var prune func(v any)
+	prune = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, e := range t {
+				if e == nil {
+					delete(t, k)
+					continue
+				}
+				prune(e)
+			}
+		case []any:
+			for _, e := range t {
+				prune(e)
+			}
+		}
+	}
+	prune(v)
+	return json.Marshal(v)
+}
+
+// validationExclusions are (method path-template status) triples deliberately not validated, each with its reason.
+var validationExclusions = map[string]string{
+	"POST /oauth2/v1/token": "the org authorization server is not part of the Management API description",
+}
+
+func (sp *spec) find(path string) (*specRoute, map[string]string) {
+	for i := range sp.routes {
+		r := &sp.routes[i]
+		m := r.re.FindStringSubmatch(path)
+		if m == nil {
+			continue
+		}
+		params := map[string]string{}
+		for j, name := range r.params {
+			params[name] = m[j+1]
+		}
+		return r, params
+	}
+	return nil, nil
+}
+
+// validateExchanges checks every JSON body served against the Okta Management OpenAPI description.
+func validateExchanges(t *testing.T, exchanges []exchange) {
+	t.Helper()
+	if t.Skipped() {
+		return
+	}
+	path := referenceDir(t, "okta/openapi/management.yaml")
+	sp, err := loadSpec(path)
+	if err != nil {
+		t.Fatalf("load OpenAPI description: %v", err)
+	}
+	var failures []string
+	for _, ex := range exchanges {
+		if failure := sp.validate(ex); failure != "" {
+			failures = append(failures, failure)
+		}
+	}
+	if len(failures) > 0 {
+		t.Errorf("%d of %d responses do not match management.yaml:\n%s", len(failures), len(exchanges), strings.Join(failures, "\n"))
+	}
+}
+
+func (sp *spec) validate(ex exchange) string {
+	if len(bytes.TrimSpace(ex.body)) == 0 {
+		return ""
+	}
+	if _, excluded := validationExclusions[ex.method+" "+ex.path]; excluded {
+		return ""
+	}
+	where := fmt.Sprintf("%s %s?%s -> %d", ex.method, ex.path, ex.rawQuery, ex.status)
+	route, params := sp.find(ex.path)
+	if route == nil && ex.status >= 400 {
+		return sp.validateError(where, ex.body)
+	}
+	if route == nil {
+		return where + ": path not in the spec"
+	}
+	item := sp.doc.Paths.Find(route.template)
+	op := item.GetOperation(ex.method)
+	if op == nil {
+		if ex.status >= 400 {
+			return sp.validateError(where, ex.body)
+		}
+		return where + ": method not in the spec"
+	}
+	if ex.status >= 400 && op.Responses.Status(ex.status) == nil && op.Responses.Default() == nil {
+		// Okta documents only some error statuses per operation; an undocumented one must still be an Okta Error.
+		return sp.validateError(where, ex.body)
+	}
+	body, err := pruneNulls(ex.body)
+	if err != nil {
+		return where + ": body is not JSON: " + err.Error()
+	}
+	if ex.status == http.StatusOK && strings.HasPrefix(route.template, "/api/v1/apps") && bytes.Contains(body, []byte(`"name":"salesforce"`)) {
+		return sp.validateOINApps(where, body)
+	}
+	req, _ := http.NewRequest(ex.method, "http://emulator"+ex.path+"?"+ex.rawQuery, nil)
+	req.URL, _ = url.Parse("http://emulator" + ex.path + "?" + ex.rawQuery)
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request:    req,
+			PathParams: params,
+			Route:      &routers.Route{Spec: sp.doc, Path: route.template, PathItem: item, Method: ex.method, Operation: op},
+		},
+		Status: ex.status,
+		Header: ex.header,
+		Body:   io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{
+			IncludeResponseStatus: ex.status != http.StatusTooManyRequests && ex.status < 500,
+			MultiError:            true,
+		},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), input); err != nil {
+		msg := err.Error()
+		if len(msg) > 1500 {
+			msg = msg[:1500] + "…"
+		}
+		return where + ": " + msg
+	}
+	return ""
+}
+
+func (sp *spec) validateError(where string, body []byte) string {
+	ref := sp.doc.Components.Schemas["Error"]
+	if ref == nil || ref.Value == nil {
+		return where + ": the spec has no Error schema"
+	}
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return where + ": error body is not JSON: " + err.Error()
+	}
+	if err := ref.Value.VisitJSON(v); err != nil {
+		return where + ": error body: " + err.Error()
+	}
+	if m, ok := v.(map[string]any); !ok || m["errorCode"] == nil || m["errorId"] == nil {
+		return where + ": error body lacks errorCode or errorId"
+	}
+	return ""
+}
+
+// validateOINApps checks app bodies that hold the catalogue salesforce app against SalesforceApplication.
+// The Application schema's signOnMode discriminator would pick SamlApplication, whose signOn requires keys
+// that OIN apps never carry (the recorded OIN SAML create shows only the OIN override keys).
+func (sp *spec) validateOINApps(where string, body []byte) string {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return where + ": " + err.Error()
+	}
+	items, isList := v.([]any)
+	if !isList {
+		items = []any{v}
+	}
+	for i, item := range items {
+		m, _ := item.(map[string]any)
+		schema := "Application"
+		if m["name"] == "salesforce" {
+			schema = "SalesforceApplication"
+		}
+		if err := sp.doc.Components.Schemas[schema].Value.VisitJSON(item); err != nil {
+			return fmt.Sprintf("%s: item %d as %s: %v", where, i, schema, err)
+		}
+	}
+	return ""
+}
+
+func TestSpecRouteMatching(t *testing.T) {
+	t.Parallel()
+	sp, err := loadSpec(referenceDir(t, "okta/openapi/management.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path, want string
+	}{
+		{"/api/v1/users", "/api/v1/users"},
+		{"/api/v1/users/00u1", "/api/v1/users/{id}"},
+		{"/api/v1/users/00u1/groups", "/api/v1/users/{id}/groups"},
+		{"/api/v1/groups/00g1/users/00u1", "/api/v1/groups/{groupId}/users/{userId}"},
+		{"/api/v1/apps/0oa1/lifecycle/activate", "/api/v1/apps/{appId}/lifecycle/activate"},
+	}
+	for _, tt := range tests {
+		r, _ := sp.find(tt.path)
+		if r == nil || r.template != tt.want {
+			t.Errorf("find(%q) = %v, want %q", tt.path, r, tt.want)
+		}
+	}
+}
+
+// TestSpecValidatorCatchesDrift proves the fidelity check can fail: wrong types, enums and error bodies are caught.
+func TestSpecValidatorCatchesDrift(t *testing.T) {
+	t.Parallel()
+	sp, err := loadSpec(referenceDir(t, "okta/openapi/management.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	tests := []struct {
+		name string
+		ex   exchange
+		ok   bool
+	}{
+		{"valid group", exchange{method: "GET", path: "/api/v1/groups/00g1", status: 200, header: hdr,
+			body: []byte(`{"id":"00g1","type":"OKTA_GROUP","profile":{"name":"x"},"objectClass":["okta:user_group"]}`)}, true},
+		{"group type outside the enum", exchange{method: "GET", path: "/api/v1/groups/00g1", status: 200, header: hdr,
+			body: []byte(`{"id":"00g1","type":"TEAM","profile":{"name":"x"}}`)}, false},
+		{"user status of the wrong type", exchange{method: "GET", path: "/api/v1/users/00u1", status: 200, header: hdr,
+			body: []byte(`{"id":"00u1","status":5,"profile":{"login":"a@b.c"}}`)}, false},
+		{"error body without errorCode", exchange{method: "GET", path: "/api/v1/users", status: 400, header: hdr,
+			body: []byte(`{"message":"nope"}`)}, false},
+	}
+	for _, tt := range tests {
+		if got := sp.validate(tt.ex); (got == "") != tt.ok {
+			t.Errorf("%s: validate = %q, want ok=%v", tt.name, got, tt.ok)
+		}
+	}
+}

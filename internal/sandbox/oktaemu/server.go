@@ -1,0 +1,247 @@
+// Package oktaemu is the sandbox's emulator of one Okta org: the Management API subset the provider uses
+// (users, groups, apps) and the org authorization server's token endpoint, answering with the status codes,
+// JSON shapes, error bodies, pagination and rate-limit headers the real service sends.
+package oktaemu
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/emu"
+)
+
+// Config wires the emulator into the sandbox process.
+type Config struct {
+	// BaseURL is the external base URL of this org without a trailing slash, e.g. "http://127.0.0.1:41234";
+	// it appears in _links, Link headers and the OAuth audience.
+	BaseURL string
+	// Control counts, delays and fault-injects every route and is told about every state change.
+	// Nil gives the emulator a private control plane (handy in unit tests).
+	Control *emu.Control
+	// RateLimitPerMinute is the request budget of each rate-limit bucket per minute; 0 means 1200.
+	RateLimitPerMinute int
+}
+
+// Seed is the org content New and Reset start from.
+type Seed struct {
+	// Users are created in order, before the groups.
+	Users []SeedUser `json:"users"`
+	// Groups are OKTA_GROUP groups; the BUILT_IN "Everyone" group always exists and is not listed here.
+	Groups []SeedGroup `json:"groups"`
+}
+
+// SeedUser is one seeded Okta user.
+type SeedUser struct {
+	// Login is profile.login (unique, case-insensitive).
+	Login string `json:"login"`
+	// Email is profile.email.
+	Email string `json:"email"`
+	// FirstName is profile.firstName.
+	FirstName string `json:"firstName"`
+	// LastName is profile.lastName.
+	LastName string `json:"lastName"`
+	// Status is the lifecycle status: ACTIVE (default), STAGED, PROVISIONED, SUSPENDED or DEPROVISIONED.
+	Status string `json:"status,omitempty"`
+	// Profile holds extra profile attributes (e.g. "department"); it cannot override the four above.
+	Profile map[string]any `json:"profile,omitempty"`
+}
+
+// SeedGroup is one seeded OKTA_GROUP.
+type SeedGroup struct {
+	// Name is profile.name.
+	Name string `json:"name"`
+	// Description is profile.description.
+	Description string `json:"description"`
+	// Members are the logins of seeded users that belong to the group.
+	Members []string `json:"members"`
+}
+
+// Credentials are what a client needs to call this org: an API token and an OAuth service app.
+type Credentials struct {
+	// OrgURL is the org's base URL (Config.BaseURL).
+	OrgURL string
+	// APIToken is sent as "Authorization: SSWS <token>".
+	APIToken string
+	// ClientID is the service app's client id for client_credentials with private_key_jwt.
+	ClientID string
+	// PrivateKeyPEM is the service app's key as PKCS#1 "RSA PRIVATE KEY" (okta-sdk-golang v2 requires PKCS#1).
+	PrivateKeyPEM string
+	// PrivateKeyID is the kid of the service app's public JWK.
+	PrivateKeyID string
+	// Scopes are every scope granted to the service app.
+	Scopes []string
+}
+
+// Server is one emulated Okta org. It is safe for concurrent use.
+type Server struct {
+	cfg     Config
+	ctrl    *emu.Control
+	seed    Seed
+	limiter *rateLimiter
+	now     func() time.Time
+
+	mu sync.Mutex
+	st *state
+}
+
+var _ emu.Service = (*Server)(nil)
+
+// New builds an org from seed with fresh credentials.
+func New(cfg Config, seed Seed) (*Server, error) {
+	if cfg.BaseURL == "" {
+		return nil, fmt.Errorf("oktaemu: BaseURL is required")
+	}
+	for len(cfg.BaseURL) > 0 && cfg.BaseURL[len(cfg.BaseURL)-1] == '/' {
+		cfg.BaseURL = cfg.BaseURL[:len(cfg.BaseURL)-1]
+	}
+	if cfg.RateLimitPerMinute <= 0 {
+		cfg.RateLimitPerMinute = 1200
+	}
+	if cfg.Control == nil {
+		cfg.Control = emu.NewControl()
+	}
+	s := &Server{cfg: cfg, ctrl: cfg.Control, seed: seed, now: time.Now}
+	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, func() time.Time { return s.now() })
+	creds, err := newOrgCredentials(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	st, err := buildState(creds, seed, s.now())
+	if err != nil {
+		return nil, err
+	}
+	s.st = st
+	cfg.Control.Register(s)
+	return s, nil
+}
+
+// Name is the control plane's name for this service.
+func (s *Server) Name() string { return "okta" }
+
+// Credentials returns the org's API token and OAuth service app.
+func (s *Server) Credentials() Credentials {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.st.Creds
+	return Credentials{
+		OrgURL:        s.cfg.BaseURL,
+		APIToken:      c.APIToken,
+		ClientID:      c.ClientID,
+		PrivateKeyPEM: c.PrivateKeyPEM,
+		PrivateKeyID:  c.PrivateKeyID,
+		Scopes:        append([]string(nil), c.Scopes...),
+	}
+}
+
+// ExpireSessions revokes every OAuth access token issued so far; the SSWS token stays valid.
+func (s *Server) ExpireSessions() {
+	s.mu.Lock()
+	s.st.Tokens = map[string]issuedToken{}
+	s.mu.Unlock()
+	s.ctrl.Changed()
+}
+
+// WriteRateLimited answers 429 E0000047 with the X-Rate-Limit-* headers Okta sends, resetting at reset.
+func (s *Server) WriteRateLimited(w http.ResponseWriter, r *http.Request, reset time.Time) {
+	h := w.Header()
+	h.Set("X-Rate-Limit-Limit", fmt.Sprint(s.cfg.RateLimitPerMinute))
+	h.Set("X-Rate-Limit-Remaining", "0")
+	h.Set("X-Rate-Limit-Reset", fmt.Sprint(reset.Unix()))
+	h.Set("Date", s.now().UTC().Format(http.TimeFormat))
+	writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+}
+
+// WriteServerError answers a 5xx with Okta's E0000009 body.
+func (s *Server) WriteServerError(w http.ResponseWriter, r *http.Request, status int) {
+	writeError(w, status, "E0000009", "Internal Server Error")
+}
+
+// Handler serves every Okta route of this org (the control API is served by emu.Control).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		var h http.Handler = rt.handler
+		if rt.scope != scopeNone {
+			h = s.authorize(rt.scope, rt.handler)
+		}
+		mux.Handle(rt.pattern, s.ctrl.Wrap(s, rt.pattern, h))
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Okta-Request-Id", randomString(27))
+		h.Set("Date", s.now().UTC().Format(http.TimeFormat))
+		limit, remaining, reset, ok := s.limiter.take(bucketOf(r))
+		h.Set("X-Rate-Limit-Limit", fmt.Sprint(limit))
+		h.Set("X-Rate-Limit-Remaining", fmt.Sprint(remaining))
+		h.Set("X-Rate-Limit-Reset", fmt.Sprint(reset.Unix()))
+		if !ok {
+			writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+			return
+		}
+		if _, pattern := mux.Handler(r); pattern == "" {
+			if methodAllowedElsewhere(mux, r) {
+				writeError(w, http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
+				return
+			}
+			writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path+" ("+r.Method+")")
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// methodAllowedElsewhere reports whether the path is served for some other method (405 rather than 404).
+func methodAllowedElsewhere(mux *http.ServeMux, r *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// route is one served endpoint; scope names the okta.<family>.read|manage scopes a Bearer token needs
+// (scopeNone: the endpoint authenticates on its own, like the token endpoint).
+type route struct {
+	pattern string
+	scope   scopeFamily
+	handler http.HandlerFunc
+}
+
+func (s *Server) routes() []route {
+	return []route{
+		{"POST /oauth2/v1/token", scopeNone, s.handleToken},
+
+		{"GET /api/v1/users", scopeUsers, s.listUsers},
+		{"POST /api/v1/users", scopeUsers, s.createUser},
+		{"GET /api/v1/users/{id}", scopeUsers, s.getUser},
+		{"POST /api/v1/users/{id}", scopeUsers, s.partialUpdateUser},
+		{"PUT /api/v1/users/{id}", scopeUsers, s.replaceUser},
+		{"DELETE /api/v1/users/{id}", scopeUsers, s.deleteUser},
+		{"POST /api/v1/users/{id}/lifecycle/{op}", scopeUsers, s.userLifecycle},
+		{"GET /api/v1/users/{id}/groups", scopeUsers, s.listUserGroups},
+
+		{"GET /api/v1/groups", scopeGroups, s.listGroups},
+		{"POST /api/v1/groups", scopeGroups, s.createGroup},
+		{"GET /api/v1/groups/{groupId}", scopeGroups, s.getGroup},
+		{"PUT /api/v1/groups/{groupId}", scopeGroups, s.replaceGroup},
+		{"DELETE /api/v1/groups/{groupId}", scopeGroups, s.deleteGroup},
+		{"GET /api/v1/groups/{groupId}/users", scopeGroups, s.listGroupMembers},
+		{"PUT /api/v1/groups/{groupId}/users/{userId}", scopeGroups, s.addGroupMember},
+		{"DELETE /api/v1/groups/{groupId}/users/{userId}", scopeGroups, s.removeGroupMember},
+
+		{"GET /api/v1/apps", scopeApps, s.listApps},
+		{"POST /api/v1/apps", scopeApps, s.createApp},
+		{"GET /api/v1/apps/{appId}", scopeApps, s.getApp},
+		{"PUT /api/v1/apps/{appId}", scopeApps, s.replaceApp},
+		{"DELETE /api/v1/apps/{appId}", scopeApps, s.deleteApp},
+		{"POST /api/v1/apps/{appId}/lifecycle/{op}", scopeApps, s.appLifecycle},
+	}
+}

@@ -1,0 +1,214 @@
+package sfemu
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Supported REST API versions: Spring '14 (30.0) through Summer '26 (67.0).
+const (
+	minAPIVersion = 30
+	maxAPIVersion = 67
+	maxBodyBytes  = 32 << 20
+)
+
+var versionPattern = regexp.MustCompile(`^v(\d+)\.0$`)
+
+type ctxKey struct{}
+
+// call is what an authenticated API handler knows about its request.
+type call struct {
+	version string // "v63.0"
+	userID  string
+	tooling bool
+}
+
+func callFrom(ctx context.Context) *call { c, _ := ctx.Value(ctxKey{}).(*call); return c }
+
+func validVersion(v string) bool {
+	m := versionPattern.FindStringSubmatch(v)
+	if m == nil {
+		return false
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n >= minAPIVersion && n <= maxAPIVersion
+}
+
+// routes builds the org's handler. Every route goes through Control.Wrap; API routes also through
+// the session check, the daily API counter and the org lock.
+func (o *Org) routes() http.Handler {
+	mux := http.NewServeMux()
+	o.inner = http.NewServeMux()
+	plain := func(pattern string, h http.HandlerFunc) {
+		mux.Handle(pattern, o.cfg.Control.Wrap(o, pattern, h))
+	}
+	api := func(pattern string, h http.HandlerFunc) {
+		o.inner.Handle(pattern, h)
+		mux.Handle(pattern, o.cfg.Control.Wrap(o, pattern, o.authorized(h)))
+	}
+	plain("POST /services/oauth2/token", o.handleToken)
+	plain("GET /services/data", o.handleVersions)
+	plain("POST /services/Soap/m/{version}", o.handleSOAP)
+	plain("POST /services/Soap/m/{version}/{org}", o.handleSOAP) // the metadataServerUrl form, ending in the org id
+	plain("GET /id/{org}/{user}", o.handleIdentity)
+	api("GET /services/data/{version}", o.handleResources)
+	api("GET /services/data/{version}/limits", o.handleLimits)
+	api("GET /services/data/{version}/sobjects", o.handleDescribeGlobal)
+	api("GET /services/data/{version}/sobjects/{type}/describe", o.handleDescribe)
+	api("POST /services/data/{version}/sobjects/{type}", o.handleCreate)
+	api("GET /services/data/{version}/sobjects/{type}/{id}", o.handleRetrieve)
+	api("PATCH /services/data/{version}/sobjects/{type}/{id}", o.handleUpdate)
+	api("GET /services/data/{version}/sobjects/{type}", o.handleSObjectInfo)
+	api("PATCH /services/data/{version}/sobjects/{type}/{field}/{value}", o.handleUpsert)
+	api("DELETE /services/data/{version}/sobjects/{type}/{id}", o.handleDelete)
+	api("GET /services/data/{version}/query", o.handleQuery)
+	api("GET /services/data/{version}/query/{locator}", o.handleQueryMore)
+	api("GET /services/data/{version}/tooling/query", o.handleQuery)
+	api("GET /services/data/{version}/tooling/query/{locator}", o.handleQueryMore)
+	api("GET /services/data/{version}/tooling/sobjects/{type}/describe", o.handleDescribe)
+	api("GET /services/data/{version}/tooling/sobjects/{type}/{id}", o.handleRetrieve)
+	api("POST /services/data/{version}/composite/sobjects", o.handleCollectionCreate)
+	api("PATCH /services/data/{version}/composite/sobjects", o.handleCollectionUpdate)
+	api("DELETE /services/data/{version}/composite/sobjects", o.handleCollectionDelete)
+	api("GET /services/data/{version}/composite/sobjects/{type}", o.handleCollectionRetrieve)
+	api("PATCH /services/data/{version}/composite/sobjects/{type}/{field}", o.handleCollectionUpsert)
+	api("POST /services/data/{version}/composite", o.handleComposite)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Clients send both /query and /query/, /composite/sobjects and /composite/sobjects/.
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = strings.TrimRight(p, "/")
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// authorized checks the API version and session, counts the call against the daily allocation, and runs h
+// under the org lock; after a mutation it tells the control plane.
+func (o *Org) authorized(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		version := r.PathValue("version")
+		if !validVersion(version) {
+			writeError(w, errNotFound)
+			return
+		}
+		o.mu.Lock()
+		userID, ok := o.authenticate(bearerToken(r))
+		if !ok {
+			o.mu.Unlock()
+			writeError(w, errSessionInvalid)
+			return
+		}
+		used, allowed := o.countAPICall()
+		w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", used, o.cfg.DailyAPILimit))
+		if !allowed {
+			o.mu.Unlock()
+			writeError(w, errLimitExceeded)
+			return
+		}
+		c := &call{version: version, userID: userID, tooling: strings.Contains(r.URL.Path, "/tooling/")}
+		o.serveLocked(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, c)), h)
+	})
+}
+
+// serveLocked runs h with o.mu held (and released even if h panics), then reports a mutation.
+func (o *Org) serveLocked(w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
+	dirty := func() bool {
+		defer o.mu.Unlock()
+		h(w, r)
+		d := o.dirty
+		o.dirty = false
+		return d
+	}()
+	if dirty {
+		o.cfg.Control.Changed()
+	}
+}
+
+// countAPICall adds one call to today's usage; false once the allocation is spent. o.mu must be held.
+func (o *Org) countAPICall() (int, bool) {
+	day := o.now().UTC().Format("2006-01-02")
+	if o.data.APIDay != day {
+		o.data.APIDay, o.data.APIUsed = day, 0
+	}
+	if o.data.APIUsed >= o.cfg.DailyAPILimit {
+		return o.data.APIUsed, false
+	}
+	o.data.APIUsed++
+	return o.data.APIUsed, true
+}
+
+// readBody returns the request body, gunzipped when Content-Encoding says so.
+func readBody(r *http.Request) ([]byte, *apiError) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	var rd io.Reader = io.LimitReader(r.Body, maxBodyBytes)
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		gz, err := gzip.NewReader(rd)
+		if err != nil {
+			return nil, fieldError("JSON_PARSER_ERROR", "Unable to decompress the request body: "+err.Error())
+		}
+		defer gz.Close()
+		rd = io.LimitReader(gz, maxBodyBytes)
+	}
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fieldError("JSON_PARSER_ERROR", "Unable to read the request body: "+err.Error())
+	}
+	return b, nil
+}
+
+func parseForm(body []byte) (url.Values, error) {
+	return url.ParseQuery(string(bytes.TrimSpace(body)))
+}
+
+func (o *Org) handleVersions(w http.ResponseWriter, _ *http.Request) {
+	out := make([]map[string]string, 0, maxAPIVersion-minAPIVersion+1)
+	for v := minAPIVersion; v <= maxAPIVersion; v++ {
+		out = append(out, map[string]string{"label": releaseLabel(v), "url": fmt.Sprintf("/services/data/v%d.0", v), "version": fmt.Sprintf("%d.0", v)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// releaseLabel names the release of an API version: three releases a year, 30.0 = Spring '14.
+func releaseLabel(v int) string {
+	seasons := []string{"Spring", "Summer", "Winter"}
+	i := v - 30
+	year := 14 + (i+1)/3
+	return fmt.Sprintf("%s '%02d", seasons[i%3], year)
+}
+
+func (o *Org) handleResources(w http.ResponseWriter, r *http.Request) {
+	base := "/services/data/" + callFrom(r.Context()).version
+	out := map[string]string{}
+	for _, k := range []string{"limits", "sobjects", "query", "queryAll", "tooling", "composite", "search", "recent"} {
+		out[k] = base + "/" + k
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (o *Org) handleLimits(w http.ResponseWriter, _ *http.Request) {
+	limit := func(max, remaining int) map[string]int { return map[string]int{"Max": max, "Remaining": remaining} }
+	writeJSON(w, http.StatusOK, map[string]any{
+		"DailyApiRequests":                  limit(o.cfg.DailyAPILimit, o.cfg.DailyAPILimit-o.data.APIUsed),
+		"DailyAsyncApexExecutions":          limit(250000, 250000),
+		"DailyBulkApiBatches":               limit(15000, 15000),
+		"DailyBulkV2QueryJobs":              limit(10000, 10000),
+		"DataStorageMB":                     limit(1024, 1024),
+		"FileStorageMB":                     limit(10240, 10240),
+		"SingleEmail":                       limit(5000, 5000),
+		"ConcurrentAsyncGetReportInstances": limit(200, 200),
+	})
+}

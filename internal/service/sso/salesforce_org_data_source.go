@@ -1,0 +1,108 @@
+// Package sso holds the single sign-on trust between Okta and Salesforce: the Salesforce org facts an Okta
+// SAML app is derived from, the Okta SAML app, and the org's SAML single sign-on settings.
+package sso
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+)
+
+var (
+	_ datasource.DataSource              = (*salesforceOrgDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*salesforceOrgDataSource)(nil)
+)
+
+// NewSalesforceOrgDataSource returns the oktasf_salesforce_org data source.
+func NewSalesforceOrgDataSource() datasource.DataSource { return &salesforceOrgDataSource{} }
+
+type salesforceOrgDataSource struct{ clients *conns.Clients }
+
+type salesforceOrgModel struct {
+	SalesforceOrg    types.String `tfsdk:"salesforce_org"`
+	ID               types.String `tfsdk:"id"`
+	Name             types.String `tfsdk:"name"`
+	IsSandbox        types.Bool   `tfsdk:"is_sandbox"`
+	InstanceName     types.String `tfsdk:"instance_name"`
+	OrganizationType types.String `tfsdk:"organization_type"`
+	MyDomainURL      types.String `tfsdk:"my_domain_url"`
+	SPEntityID       types.String `tfsdk:"sp_entity_id"`
+	ACSURL           types.String `tfsdk:"acs_url"`
+}
+
+func (d *salesforceOrgDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_salesforce_org"
+}
+
+func (d *salesforceOrgDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Facts about one configured Salesforce org, including the service-provider values an Okta SAML app needs " +
+			"(SP entity ID and assertion consumer service URL), read from the org itself.",
+		Attributes: map[string]schema.Attribute{
+			"salesforce_org": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "The org's alias in the provider's `salesforce` map. Optional when exactly one org is configured."},
+			"id":                schema.StringAttribute{Computed: true, MarkdownDescription: "The 18-character organization ID (`00D…`)."},
+			"name":              schema.StringAttribute{Computed: true, MarkdownDescription: "The organization name."},
+			"is_sandbox":        schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the org is a sandbox."},
+			"instance_name":     schema.StringAttribute{Computed: true, MarkdownDescription: "The Salesforce instance, for example `USA123`."},
+			"organization_type": schema.StringAttribute{Computed: true, MarkdownDescription: "The edition, for example `Enterprise Edition`."},
+			"my_domain_url": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The org's My Domain URL (the instance URL Salesforce returns at sign-in)."},
+			"sp_entity_id": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The SAML service-provider entity ID an Okta app uses as its audience: the My Domain URL."},
+			"acs_url": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The assertion consumer service URL for Okta's SAML app: the My Domain URL with `?so=` and the 15-character org ID."},
+		},
+	}
+}
+
+func (d *salesforceOrgDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *salesforceOrgDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m salesforceOrgModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	alias, client := d.clients.ResolveOrg(m.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	if client == nil {
+		return
+	}
+	org, err := client.Organization(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read Salesforce Org", fmt.Sprintf("Reading the Organization of org %q: %s", alias, err))
+		return
+	}
+	instanceURL, err := client.InstanceURL(ctx)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read Salesforce Org", fmt.Sprintf("Signing in to org %q: %s", alias, err))
+		return
+	}
+	m.SalesforceOrg = types.StringValue(alias)
+	m.ID = types.StringValue(org.ID)
+	m.Name = types.StringValue(org.Name)
+	m.IsSandbox = types.BoolValue(org.IsSandbox)
+	m.InstanceName = types.StringValue(org.InstanceName)
+	m.OrganizationType = types.StringValue(org.OrganizationType)
+	m.MyDomainURL = types.StringValue(instanceURL)
+	m.SPEntityID = types.StringValue(instanceURL)
+	m.ACSURL = types.StringValue(ACSURL(instanceURL, org.ID))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// ACSURL is the SAML assertion consumer service URL of a My Domain org: Salesforce identifies the org by the
+// 15-character form of its ID in the `so` parameter.
+func ACSURL(myDomainURL, orgID string) string {
+	if len(orgID) > 15 {
+		orgID = orgID[:15]
+	}
+	return myDomainURL + "?so=" + orgID
+}
