@@ -40,6 +40,29 @@ data "oktasf_salesforce_org" "org" {
   salesforce_org = each.key
 }
 
+# One Okta SAML app per org, its URLs derived from the org.
+resource "oktasf_saml_app" "salesforce" {
+  for_each       = data.oktasf_salesforce_org.org
+  salesforce_org = each.key
+  label          = "Salesforce (${each.value.name})"
+
+  attribute_statements = {
+    "User.Email"     = { values = ["user.email"] }
+    "User.FirstName" = { values = ["user.firstName"] }
+    "User.LastName"  = { values = ["user.lastName"] }
+  }
+}
+
+# Each org trusts its app: issuer, certificate and login URL come from the app.
+resource "oktasf_salesforce_sso" "okta" {
+  for_each        = oktasf_saml_app.salesforce
+  salesforce_org  = each.key
+  name            = "Okta"
+  issuer          = each.value.entity_id
+  idp_certificate = each.value.certificate
+  idp_login_url   = each.value.sso_url
+}
+
 # The Okta group whose members get Salesforce.
 data "oktasf_okta_group" "salesforce_users" {
   name = "Salesforce Users"
@@ -54,6 +77,18 @@ output "salesforce_orgs" {
       is_sandbox   = org.is_sandbox
       sp_entity_id = org.sp_entity_id
       acs_url      = org.acs_url
+    }
+  }
+}
+
+output "federation" {
+  description = "Per org: the Okta app, its signing certificate's expiry, and the Salesforce login URL that trusts it."
+  value = {
+    for alias, app in oktasf_saml_app.salesforce : alias => {
+      app_id               = app.id
+      issuer               = app.entity_id
+      certificate_expires  = app.certificate_not_after
+      salesforce_login_url = oktasf_salesforce_sso.okta[alias].salesforce_login_url
     }
   }
 }

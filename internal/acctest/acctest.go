@@ -5,6 +5,7 @@ package acctest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"sort"
 	"strings"
@@ -145,4 +146,20 @@ func SetVariables(t *testing.T, sb *sandbox.Sandbox) {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
+}
+
+// RandomName returns a name for a test object that will not collide with other runs: the sandbox is
+// shared by a test binary's tests, and a live org by everybody.
+func RandomName(what string) string {
+	return fmt.Sprintf("tf-acc-%s-%d", what, rand.Int64N(1_000_000_000))
+}
+
+// Getenv returns a required environment variable of a live run, failing the test when it is unset.
+func Getenv(t *testing.T, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		t.Fatalf("%s must be set for live acceptance tests", name)
+	}
+	return v
 }

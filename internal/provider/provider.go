@@ -201,12 +201,16 @@ func (p *oktasfProvider) Configure(ctx context.Context, req provider.ConfigureRe
 }
 
 func (p *oktasfProvider) Resources(context.Context) []func() resource.Resource {
-	return nil
+	return []func() resource.Resource{
+		sso.NewSAMLAppResource,
+		sso.NewSalesforceSSOResource,
+	}
 }
 
 func (p *oktasfProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		sso.NewSalesforceOrgDataSource,
+		sso.NewSAMLMetadataDataSource,
 		entitlement.NewOktaGroupDataSource,
 	}
 }

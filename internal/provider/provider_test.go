@@ -37,8 +37,8 @@ func TestAccProvider_invalidConfigFailsAtPlan(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			acctest.Test(t, resource.TestCase{
 				Steps: []resource.TestStep{{
-					Config:      tc.config + "\ndata \"oktasf_okta_group\" \"x\" {\n  name = \"Everyone\"\n}\n",
-					PlanOnly:    true,
+					Config:   tc.config + "\ndata \"oktasf_okta_group\" \"x\" {\n  name = \"Everyone\"\n}\n",
+					PlanOnly: true,
 					// terraform wraps long messages, so any run of spaces in the pattern matches any white space
 					ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)),
 				}},

@@ -308,6 +308,14 @@ func resolveOkta(m configInput, getenv func(string) string, s *settings) (*oktaS
 		diags.AddAttributeError(token.path, "Missing Okta credentials",
 			"The okta block needs credentials: api_token (or OKTA_API_TOKEN), or an OAuth 2.0 service app with client_id and private_key (OKTA_API_CLIENT_ID, OKTA_API_PRIVATE_KEY) and scopes.")
 	}
+	if keyID.set && !clientID.set && !key.set {
+		diags.AddAttributeError(keyID.path, "Okta private key ID without a service app",
+			fmt.Sprintf("%s is set, but no service app is configured: private_key_id names the key of client_id/private_key. Remove it, or configure the service app.", keyID.where()))
+	}
+	if len(scopes) > 0 && token.set {
+		diags.AddAttributeError(root.AtName("scopes"), "Okta OAuth scopes with an API token",
+			"scopes apply to an OAuth 2.0 service app (client_id with private_key); an API token carries its admin's permissions. Remove scopes, or use the service app instead of api_token.")
+	}
 	for i, sc := range scopes {
 		if !regexp.MustCompile(`^okta\.[A-Za-z]+\.[A-Za-z.]+$`).MatchString(sc) {
 			diags.AddAttributeError(root.AtName("scopes").AtListIndex(i), "Invalid Okta OAuth scope",

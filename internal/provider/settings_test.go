@@ -138,6 +138,10 @@ func TestResolveSettings_errors(t *testing.T) {
 		{"okta bad scope", oktaCfg(func(o *oktaModel) {
 			o.APIToken, o.ClientID, o.PrivateKey, o.Scopes = types.StringNull(), str("0oa1"), str(pkcs1), scopes("okta.groups.read", "groups.read")
 		}), noEnv, "okta.scopes[1]", "Invalid Okta OAuth scope", `"groups.read" is not an Okta management scope`},
+		{"okta key id without service app", oktaCfg(func(o *oktaModel) { o.PrivateKeyID = str("kid1") }), noEnv,
+			"okta.private_key_id", "Okta private key ID without a service app", "names the key of client_id/private_key"},
+		{"okta scopes with api token", oktaCfg(func(o *oktaModel) { o.Scopes = scopes("okta.groups.read") }), noEnv,
+			"okta.scopes", "Okta OAuth scopes with an API token", "Remove scopes"},
 		{"okta env url plain http", configInput{}, env(map[string]string{"OKTA_ORG_URL": "http://acme.okta.com", "OKTA_API_TOKEN": "x"}),
 			"okta.org_url", "Invalid Okta org URL", "environment variable OKTA_ORG_URL"},
 		{"okta env conflicting credentials", configInput{}, env(map[string]string{"OKTA_ORG_URL": "https://acme.okta.com", "OKTA_API_TOKEN": "x", "OKTA_API_CLIENT_ID": "0oa1"}),

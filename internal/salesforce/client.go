@@ -62,6 +62,9 @@ type Client struct {
 	authSlot chan struct{}
 	sessMu   sync.RWMutex
 	sess     *session // replaced only while holding authSlot
+
+	factsMu sync.Mutex
+	facts   *OrgFacts // memoized by Facts
 }
 
 // session is one access token and where to use it; its pointer identity tells refreshes apart.

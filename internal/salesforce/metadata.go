@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -194,7 +195,7 @@ func (c *Client) soap(ctx context.Context, body func(*bytes.Buffer)) (*soapRespo
 		return nil, err
 	}
 	resp, err := c.postSOAP(ctx, s, body)
-	if apiErr, ok := err.(*APIError); ok && apiErr.Code == "INVALID_SESSION_ID" {
+	if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && apiErr.Code == "INVALID_SESSION_ID" {
 		if s, err = c.refresh(ctx, s); err != nil {
 			return nil, err
 		}

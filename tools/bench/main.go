@@ -30,7 +30,7 @@ func run(ctx context.Context, provider, example string, latency int, verbose boo
 	if err != nil {
 		return err
 	}
-	defer sb.Close()
+	defer func() { _ = sb.Close() }()
 	dir, err := os.MkdirTemp("", "oktasf-bench-")
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@
 package emu
 
 import (
+	"bufio"
 	"encoding/json"
 	"math/rand/v2"
 	"net"
@@ -41,6 +42,7 @@ type Fault struct {
 	Kind         string  `json:"kind"`
 	Rate         float64 `json:"rate"`                    // probability per matching request, 0..1 (0 means 1)
 	Count        int     `json:"count,omitempty"`         // stop after this many injections (0 = unlimited)
+	Skip         int     `json:"skip,omitempty"`          // let this many matching requests through first
 	ResetSeconds int     `json:"reset_seconds,omitempty"` // for 429: seconds until the window resets (default 1)
 	Status       int     `json:"status,omitempty"`        // for 5xx: the status (default 503)
 	Injected     int     `json:"injected"`
@@ -64,6 +66,19 @@ type Control struct {
 	onReset  func() error
 	services map[string]Service
 	now      func() time.Time
+	journal  []Entry // the last journalSize requests, oldest first
+}
+
+// journalSize is how many requests the journal keeps.
+const journalSize = 2000
+
+// Entry is one served request in the journal: which route, when it started and ended, and its status.
+type Entry struct {
+	Service string    `json:"service"`
+	Route   string    `json:"route"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Status  int       `json:"status"`
 }
 
 // NewControl returns a control plane with no faults and no latency.
@@ -137,8 +152,48 @@ func (c *Control) Wrap(svc Service, route string, h http.Handler) http.Handler {
 				svc.ExpireSessions()
 			}
 		}
-		h.ServeHTTP(w, r)
+		start := c.now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		c.record(Entry{Service: svc.Name(), Route: route, Start: start, End: c.now(), Status: rec.status})
 	})
+}
+
+// statusRecorder remembers the status a handler wrote; it still lets handlers hijack the connection.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) { s.status = code; s.ResponseWriter.WriteHeader(code) }
+
+func (s *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if hj, ok := s.ResponseWriter.(http.Hijacker); ok {
+		return hj.Hijack()
+	}
+	return nil, nil, http.ErrNotSupported
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (c *Control) record(e Entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.journal) >= journalSize {
+		c.journal = append(c.journal[:0], c.journal[len(c.journal)-journalSize+1:]...)
+	}
+	c.journal = append(c.journal, e)
+}
+
+// Journal returns the recently served requests, oldest first.
+func (c *Control) Journal() []Entry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Entry(nil), c.journal...)
 }
 
 func (c *Control) admit(service, route, key string) (time.Duration, *Fault) {
@@ -156,6 +211,10 @@ func (c *Control) admit(service, route, key string) (time.Duration, *Fault) {
 			continue
 		}
 		if f.Count > 0 && f.Injected >= f.Count {
+			continue
+		}
+		if f.Skip > 0 {
+			f.Skip--
 			continue
 		}
 		if f.Rate > 0 && f.Rate < 1 && c.rng.Float64() >= f.Rate {
@@ -212,6 +271,7 @@ func (c *Control) ResetStats() { c.mu.Lock(); c.counts = map[string]int{}; c.mu.
 //	DELETE /__sandbox/faults     remove all fault rules
 //	GET    /__sandbox/latency    latency rules                 POST   /__sandbox/latency add one (Latency JSON)
 //	DELETE /__sandbox/latency    remove all latency rules
+//	GET    /__sandbox/journal    the last requests served: route, start and end time, status
 //	POST   /__sandbox/reset      restore the seeded state, clear faults, latency and counts
 func (c *Control) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -220,6 +280,7 @@ func (c *Control) Handler() http.Handler {
 		c.ResetStats()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("GET /__sandbox/journal", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, c.Journal()) })
 	mux.HandleFunc("GET /__sandbox/faults", func(w http.ResponseWriter, _ *http.Request) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -275,7 +336,7 @@ func validFault(f Fault) bool {
 	default:
 		return false
 	}
-	return f.Rate >= 0 && f.Rate <= 1 && f.Count >= 0 && f.ResetSeconds >= 0 && (f.Status == 0 || (f.Status >= 500 && f.Status < 600))
+	return f.Rate >= 0 && f.Rate <= 1 && f.Count >= 0 && f.Skip >= 0 && f.ResetSeconds >= 0 && (f.Status == 0 || (f.Status >= 500 && f.Status < 600))
 }
 
 // AddFault adds a fault rule.
@@ -306,7 +367,7 @@ func (c *Control) ExpireSessions(prefix string) {
 func (c *Control) Reset() error {
 	c.mu.Lock()
 	f := c.onReset
-	c.faults, c.latency, c.counts = nil, nil, map[string]int{}
+	c.faults, c.latency, c.counts, c.journal = nil, nil, map[string]int{}, nil
 	c.mu.Unlock()
 	if f != nil {
 		return f()

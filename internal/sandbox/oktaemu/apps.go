@@ -1,8 +1,11 @@
 package oktaemu
 
 import (
+	"crypto/rsa"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 func (s *Server) findApp(w http.ResponseWriter, id string) *appRec {
@@ -21,9 +24,19 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body = normalizeNumbers(body)
+	var key *rsa.PrivateKey
+	if body["signOnMode"] == "SAML_2_0" {
+		var err error
+		// The expensive RSA generation happens before the state lock is taken.
+		if key, err = takeRSAKey(); err != nil {
+			s.WriteServerError(w, r, http.StatusInternalServerError)
+			return
+		}
+	}
 	s.locked(w, func(w http.ResponseWriter) bool {
-		rec, field, causes := s.buildApp(body, nil, s.now().UTC())
+		rec, field, causes := s.buildApp(body, nil, key, s.now().UTC())
 		if rec == nil {
+			returnRSAKey(key)
 			writeValidation(w, field, causes...)
 			return false
 		}
@@ -34,6 +47,20 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.appJSON(rec))
 		return true
 	})
+}
+
+func signingKid(rec *appRec) string {
+	kid, _ := obj(obj(rec.Body["credentials"])["signing"])["kid"].(string)
+	return kid
+}
+
+// after returns now, or one millisecond past prev when now is not later than the stored timestamp prev.
+func after(prev any, now time.Time) time.Time {
+	p, err := time.Parse(timeFormat, fmt.Sprint(prev))
+	if err != nil || now.Truncate(time.Millisecond).After(p) {
+		return now
+	}
+	return p.Add(time.Millisecond)
 }
 
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
@@ -59,10 +86,14 @@ func (s *Server) replaceApp(w http.ResponseWriter, r *http.Request) {
 			return false
 		}
 		now := s.now().UTC()
-		rec, field, causes := s.buildApp(body, prev, now)
+		rec, field, causes := s.buildApp(body, prev, nil, now)
 		if rec == nil {
 			writeValidation(w, field, causes...)
 			return false
+		}
+		if signingKid(rec) != signingKid(prev) {
+			// Rotation is timed by lastUpdated, so a kid change always moves it forward, even within one millisecond.
+			now = after(prev.Body["lastUpdated"], now)
 		}
 		rec.Body["lastUpdated"] = fmtTime(now)
 		s.st.Apps[prev.Body["id"].(string)] = rec
@@ -85,6 +116,9 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) {
 		id := rec.Body["id"].(string)
 		delete(s.st.Apps, id)
 		delete(s.st.Keys, id)
+		delete(s.st.AppGroups, id)
+		delete(s.st.AppUsers, id)
+		delete(s.st.AppSchemas, id)
 		w.WriteHeader(http.StatusNoContent)
 		return true
 	})

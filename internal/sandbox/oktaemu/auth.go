@@ -25,7 +25,7 @@ var grantedScopes = []string{
 	"okta.users.manage", "okta.users.read",
 	"okta.policies.manage", "okta.policies.read",
 	"okta.networkZones.manage", "okta.networkZones.read",
-	"okta.logs.read", "okta.schemas.read", "okta.orgs.read",
+	"okta.logs.read", "okta.schemas.manage", "okta.schemas.read", "okta.orgs.read",
 }
 
 // accessTokenLifetime is what Okta's org authorization server grants to client_credentials tokens.
@@ -87,6 +87,8 @@ const (
 	scopeUsers  scopeFamily = "users"
 	scopeGroups scopeFamily = "groups"
 	scopeApps   scopeFamily = "apps"
+	// scopeSchemas guards the app user schema (okta.schemas.read / okta.schemas.manage).
+	scopeSchemas scopeFamily = "schemas"
 )
 
 // authorize checks SSWS or Bearer credentials; a Bearer token must hold okta.<family>.manage, or .read for GET.

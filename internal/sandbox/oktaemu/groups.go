@@ -20,11 +20,16 @@ func (s *Server) isMember(g *group, userID string) bool {
 	return g.Members[userID]
 }
 
+// memberIDs returns the group's members in id order from a cache that membership changes drop; callers
+// must not modify the slice.
 func (s *Server) memberIDs(g *group) []string {
 	if g.Type == "BUILT_IN" {
-		return sortedIDs(s.st.Users)
+		return s.st.userIDs()
 	}
-	return sortedIDs(g.Members)
+	if g.sorted == nil {
+		g.sorted = sortedIDs(g.Members)
+	}
+	return g.sorted
 }
 
 func (s *Server) groupJSON(g *group, stats bool) map[string]any {
@@ -42,9 +47,10 @@ func (s *Server) groupJSON(g *group, stats bool) map[string]any {
 		"type":                  g.Type,
 		"profile":               profile,
 		"_links": map[string]any{
-			"logo":  groupLogos,
-			"users": s.href(base + "/users"),
-			"apps":  s.href(base + "/apps"),
+			"logo":   groupLogos,
+			"owners": s.href(base + "/owners"),
+			"users":  s.href(base + "/users"),
+			"apps":   s.href(base + "/apps"),
 		},
 	}
 	if stats {
@@ -197,6 +203,10 @@ func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {
 			return false
 		}
 		delete(s.st.Groups, g.ID)
+		// Okta removes a deleted group's app assignments with it.
+		for _, byGroup := range s.st.AppGroups {
+			delete(byGroup, g.ID)
+		}
 		w.WriteHeader(http.StatusNoContent)
 		return true
 	})
@@ -209,7 +219,7 @@ func (s *Server) listGroupMembers(w http.ResponseWriter, r *http.Request) {
 		if g == nil {
 			return false
 		}
-		page := s.paginate(w, r, s.memberIDs(g), limit)
+		page := s.pageOf(w, r, s.memberIDs(g), limit)
 		out := make([]any, 0, len(page))
 		for _, id := range page {
 			out = append(out, s.userJSON(s.st.Users[id], false))
@@ -245,6 +255,7 @@ func (s *Server) changeMember(w http.ResponseWriter, r *http.Request, add bool) 
 			} else {
 				delete(g.Members, uid)
 			}
+			g.sorted = nil
 			g.LastMembershipUpdated = s.now().UTC()
 		}
 		w.WriteHeader(http.StatusNoContent)

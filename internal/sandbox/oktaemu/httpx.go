@@ -105,6 +105,11 @@ func pageLimit(r *http.Request, def, max int) int {
 // per relation, as Okta sends them and as okta-sdk-golang parses them.
 func (s *Server) paginate(w http.ResponseWriter, r *http.Request, ids []string, limit int) []string {
 	sort.Strings(ids)
+	return s.pageOf(w, r, ids, limit)
+}
+
+// pageOf is paginate for ids already in order (a cached index), so a page costs O(log n + limit).
+func (s *Server) pageOf(w http.ResponseWriter, r *http.Request, ids []string, limit int) []string {
 	after := r.URL.Query().Get("after")
 	start := sort.SearchStrings(ids, after)
 	if after != "" && start < len(ids) && ids[start] == after {
@@ -112,14 +117,19 @@ func (s *Server) paginate(w http.ResponseWriter, r *http.Request, ids []string, 
 	}
 	end := min(start+limit, len(ids))
 	page := ids[start:end]
+	s.setLinks(w, r, page, end < len(ids), limit)
+	return page
+}
+
+// setLinks writes the self link and, when more follows the page, the next link after the page's last id.
+func (s *Server) setLinks(w http.ResponseWriter, r *http.Request, page []string, more bool, limit int) {
 	w.Header().Add("Link", "<"+s.cfg.BaseURL+r.URL.RequestURI()+`>; rel="self"`)
-	if end < len(ids) && len(page) > 0 {
+	if more && len(page) > 0 {
 		q := r.URL.Query()
 		q.Set("after", page[len(page)-1])
 		q.Set("limit", strconv.Itoa(limit))
 		w.Header().Add("Link", "<"+s.cfg.BaseURL+r.URL.Path+"?"+q.Encode()+`>; rel="next"`)
 	}
-	return page
 }
 
 func (s *Server) href(path string) map[string]any {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
@@ -193,6 +194,9 @@ func (sp *spec) validate(ex exchange) string {
 	}
 	where := fmt.Sprintf("%s %s?%s -> %d", ex.method, ex.path, ex.rawQuery, ex.status)
 	route, params := sp.find(ex.path)
+	if ct := ex.header.Get("Content-Type"); ex.status < 400 && !strings.HasPrefix(ct, "application/json") {
+		return sp.validateXML(where, route, ex)
+	}
 	if route == nil && ex.status >= 400 {
 		return sp.validateError(where, ex.body)
 	}
@@ -242,6 +246,48 @@ func (sp *spec) validate(ex exchange) string {
 		return where + ": " + msg
 	}
 	return ""
+}
+
+// publicMetadataPath is the unauthenticated IdP metadata URL, which is not part of the Management API description.
+var publicMetadataPath = regexp.MustCompile(`^/app/exk[0-9A-Za-z]+/sso/saml/metadata$`)
+
+// validateXML checks a non-JSON success: the operation must document an XML body and the body must be well-formed
+// XML. The media type itself is not compared: the description says text/xml, while real Okta answers
+// application/xml;charset=ISO-8859-1 (recorded), which the emulator serves.
+func (sp *spec) validateXML(where string, route *specRoute, ex exchange) string {
+	if route == nil {
+		if publicMetadataPath.MatchString(ex.path) {
+			return checkWellFormedXML(where, ex.body)
+		}
+		return where + ": non-JSON body on a path not in the spec"
+	}
+	op := sp.doc.Paths.Find(route.template).GetOperation(ex.method)
+	if op == nil {
+		return where + ": method not in the spec"
+	}
+	resp := op.Responses.Status(ex.status)
+	if resp == nil || resp.Value == nil {
+		return where + ": status not documented"
+	}
+	documented := false
+	for mt := range resp.Value.Content {
+		documented = documented || strings.HasSuffix(mt, "/xml")
+	}
+	if !documented {
+		return where + ": the spec documents no XML body here, served " + ex.header.Get("Content-Type")
+	}
+	return checkWellFormedXML(where, ex.body)
+}
+
+func checkWellFormedXML(where string, body []byte) string {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	for {
+		if _, err := dec.Token(); err == io.EOF {
+			return ""
+		} else if err != nil {
+			return where + ": body is not well-formed XML: " + err.Error()
+		}
+	}
 }
 
 func (sp *spec) validateError(where string, body []byte) string {
@@ -301,6 +347,10 @@ func TestSpecRouteMatching(t *testing.T) {
 		{"/api/v1/users/00u1/groups", "/api/v1/users/{id}/groups"},
 		{"/api/v1/groups/00g1/users/00u1", "/api/v1/groups/{groupId}/users/{userId}"},
 		{"/api/v1/apps/0oa1/lifecycle/activate", "/api/v1/apps/{appId}/lifecycle/activate"},
+		{"/api/v1/apps/0oa1/credentials/keys/generate", "/api/v1/apps/{appId}/credentials/keys/generate"},
+		{"/api/v1/apps/0oa1/credentials/keys/kid1", "/api/v1/apps/{appId}/credentials/keys/{keyId}"},
+		{"/api/v1/apps/0oa1/credentials/keys/kid1/clone", "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone"},
+		{"/api/v1/apps/0oa1/sso/saml/metadata", "/api/v1/apps/{appId}/sso/saml/metadata"},
 	}
 	for _, tt := range tests {
 		r, _ := sp.find(tt.path)
@@ -331,6 +381,12 @@ func TestSpecValidatorCatchesDrift(t *testing.T) {
 			body: []byte(`{"id":"00u1","status":5,"profile":{"login":"a@b.c"}}`)}, false},
 		{"error body without errorCode", exchange{method: "GET", path: "/api/v1/users", status: 400, header: hdr,
 			body: []byte(`{"message":"nope"}`)}, false},
+		{"JWK with a numeric modulus", exchange{method: "GET", path: "/api/v1/apps/0oa1/credentials/keys/k1", status: 200, header: hdr,
+			body: []byte(`{"kty":"RSA","kid":"k1","n":12345}`)}, false},
+		{"metadata that is not XML", exchange{method: "GET", path: "/api/v1/apps/0oa1/sso/saml/metadata", status: 200,
+			header: http.Header{"Content-Type": {"application/xml;charset=ISO-8859-1"}}, body: []byte(`<md:EntityDescriptor>`)}, false},
+		{"XML where the spec documents JSON", exchange{method: "GET", path: "/api/v1/apps/0oa1/credentials/keys", status: 200,
+			header: http.Header{"Content-Type": {"application/xml"}}, body: []byte(`<a/>`)}, false},
 	}
 	for _, tt := range tests {
 		if got := sp.validate(tt.ex); (got == "") != tt.ok {

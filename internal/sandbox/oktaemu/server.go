@@ -1,6 +1,7 @@
 // Package oktaemu is the sandbox's emulator of one Okta org: the Management API subset the provider uses
-// (users, groups, apps) and the org authorization server's token endpoint, answering with the status codes,
-// JSON shapes, error bodies, pagination and rate-limit headers the real service sends.
+// (users, groups, apps with their signing keys and SAML metadata) and the org authorization server's token
+// endpoint, answering with the status codes, JSON shapes, error bodies, pagination and rate-limit headers the
+// real service sends.
 package oktaemu
 
 import (
@@ -102,6 +103,8 @@ func New(cfg Config, seed Seed) (*Server, error) {
 	if cfg.Control == nil {
 		cfg.Control = emu.NewControl()
 	}
+	// SAML apps each need an RSA key; start generating a few ahead while the org boots.
+	warmKeyPool()
 	s := &Server{cfg: cfg, ctrl: cfg.Control, seed: seed, now: time.Now}
 	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, func() time.Time { return s.now() })
 	creds, err := newOrgCredentials(cfg.BaseURL)
@@ -243,5 +246,22 @@ func (s *Server) routes() []route {
 		{"PUT /api/v1/apps/{appId}", scopeApps, s.replaceApp},
 		{"DELETE /api/v1/apps/{appId}", scopeApps, s.deleteApp},
 		{"POST /api/v1/apps/{appId}/lifecycle/{op}", scopeApps, s.appLifecycle},
+		{"GET /api/v1/apps/{appId}/credentials/keys", scopeApps, s.listAppKeys},
+		{"GET /api/v1/apps/{appId}/credentials/keys/{keyId}", scopeApps, s.getAppKey},
+		{"POST /api/v1/apps/{appId}/credentials/keys/generate", scopeApps, s.generateAppKey},
+		{"POST /api/v1/apps/{appId}/credentials/keys/{keyId}/clone", scopeApps, s.cloneAppKey},
+		{"GET /api/v1/apps/{appId}/sso/saml/metadata", scopeApps, s.appMetadata},
+		{"GET /api/v1/apps/{appId}/groups", scopeApps, s.listAppGroups},
+		{"GET /api/v1/apps/{appId}/groups/{groupId}", scopeApps, s.getAppGroup},
+		{"PUT /api/v1/apps/{appId}/groups/{groupId}", scopeApps, s.putAppGroup},
+		{"DELETE /api/v1/apps/{appId}/groups/{groupId}", scopeApps, s.deleteAppGroup},
+		{"GET /api/v1/apps/{appId}/users", scopeApps, s.listAppUsers},
+		{"POST /api/v1/apps/{appId}/users", scopeApps, s.assignAppUser},
+		{"GET /api/v1/apps/{appId}/users/{userId}", scopeApps, s.getAppUser},
+		{"DELETE /api/v1/apps/{appId}/users/{userId}", scopeApps, s.unassignAppUser},
+		{"GET /api/v1/meta/schemas/apps/{appId}/default", scopeSchemas, s.getAppUserSchema},
+		{"POST /api/v1/meta/schemas/apps/{appId}/default", scopeSchemas, s.updateAppUserSchema},
+
+		{"GET /app/{exk}/sso/saml/metadata", scopeNone, s.publicMetadata},
 	}
 }

@@ -30,6 +30,23 @@ type state struct {
 	Apps   map[string]*appRec `json:"apps"`
 	// Keys are app signing key credentials by app id.
 	Keys map[string][]*signingKey `json:"keys"`
+	// AppGroups are app group assignments by app id, then group id.
+	AppGroups map[string]map[string]*groupAssignment `json:"appGroups,omitempty"`
+	// AppUsers are direct (USER-scoped) app assignments by app id, then user id; GROUP-scoped app users are derived.
+	AppUsers map[string]map[string]*directAppUser `json:"appUsers,omitempty"`
+	// AppSchemas are the custom app-user schema properties by app id.
+	AppSchemas map[string]*appSchema `json:"appSchemas,omitempty"`
+
+	// sortedUsers caches the user ids in order; creating or deleting a user drops it.
+	sortedUsers []string
+}
+
+// userIDs returns every user id in order from the cache; callers must not modify the slice.
+func (st *state) userIDs() []string {
+	if st.sortedUsers == nil {
+		st.sortedUsers = sortedIDs(st.Users)
+	}
+	return st.sortedUsers
 }
 
 // orgInfo holds fixed ids the org exposes in bodies and links.
@@ -73,6 +90,9 @@ type group struct {
 	LastMembershipUpdated time.Time       `json:"lastMembershipUpdated"`
 	Profile               map[string]any  `json:"profile"`
 	Members               map[string]bool `json:"members,omitempty"`
+
+	// sorted caches the member ids in order; every membership change drops it.
+	sorted []string
 }
 
 // appRec is one app instance: Body is the JSON object served (without _links); the rest is server-side only.
@@ -83,13 +103,6 @@ type appRec struct {
 	ExternalKey    string         `json:"externalKey"`
 	// Custom marks an org-defined app (generated name) as opposed to a catalogue (OIN) app.
 	Custom bool `json:"custom"`
-}
-
-// signingKey is an app signing credential; certificate material is added by the signing-keys issue.
-type signingKey struct {
-	Kid       string    `json:"kid"`
-	Created   time.Time `json:"created"`
-	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 func (st *state) newID(prefix string) string {
@@ -267,6 +280,13 @@ func (s *Server) LoadState(b []byte) error {
 	}
 	if err := st.Creds.parse(); err != nil {
 		return err
+	}
+	for _, keys := range st.Keys {
+		for _, k := range keys {
+			if _, err := k.certificate(); err != nil {
+				return fmt.Errorf("oktaemu: load state: %w", err)
+			}
+		}
 	}
 	s.mu.Lock()
 	s.st = &st

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
+	"github.com/okta/okta-sdk-golang/v2/okta/query"
 )
 
 func TestStateRoundTripAndReset(t *testing.T) {
@@ -172,5 +173,57 @@ func TestConcurrentWrites(t *testing.T) {
 			t.Fatalf("duplicate id %s", u.Id)
 		}
 		seen[u.Id] = true
+	}
+}
+
+// TestSigningKeysSurviveRestart: certificates, private keys and the active kid are part of the persisted state.
+func TestSigningKeysSurviveRestart(t *testing.T) {
+	t.Parallel()
+	org := newTestOrg(t)
+	c := org.client(t)
+	ctx := context.Background()
+	app := createSAMLApp(t, c, "Persisted")
+	if _, _, err := c.Application.GenerateApplicationKey(ctx, app.Id, query.NewQueryParams(query.WithValidityYears(4))); err != nil {
+		t.Fatal(err)
+	}
+	before, _, err := c.Application.ListApplicationKeys(ctx, app.Id)
+	if err != nil || len(before) != 2 {
+		t.Fatalf("keys before restart: %d %v", len(before), err)
+	}
+	wantMD := fetchMetadata(t, c, app.Id, "").raw
+	certBefore, privBefore, err := org.srv.AppSigningKey(app.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	saved, err := org.srv.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted, err := New(Config{BaseURL: org.http.URL}, Seed{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := restarted.LoadState(saved); err != nil {
+		t.Fatal(err)
+	}
+	org.serve(restarted)
+
+	after, _, err := c.Application.ListApplicationKeys(ctx, app.Id)
+	if err != nil || mustMarshal(t, after) != mustMarshal(t, before) {
+		t.Errorf("keys changed across a restart: %v", err)
+	}
+	if got := fetchMetadata(t, c, app.Id, "").raw; got != wantMD {
+		t.Error("metadata changed across a restart")
+	}
+	cert, priv, err := restarted.AppSigningKey(app.Id)
+	if err != nil || !cert.Equal(certBefore) || !priv.Equal(privBefore) {
+		t.Errorf("the active certificate and private key must survive a restart: %v", err)
+	}
+	if err := restarted.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := restarted.AppSigningKey(app.Id); err == nil {
+		t.Error("Reset must drop apps and their keys")
 	}
 }

@@ -182,12 +182,14 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 			u.Activated, u.StatusChanged = &now, &now
 		}
 		st.Users[u.ID] = u
+		st.sortedUsers = nil
 		for _, gid := range groupIDs {
 			g := st.Groups[gid]
 			if g.Members == nil {
 				g.Members = map[string]bool{}
 			}
 			g.Members[u.ID] = true
+			g.sorted = nil
 			g.LastMembershipUpdated = now
 		}
 		writeJSON(w, http.StatusOK, s.userJSON(u, true))
@@ -271,9 +273,14 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 			s.setStatus(u, "DEPROVISIONED")
 		} else {
 			delete(s.st.Users, u.ID)
+			s.st.sortedUsers = nil
+			for _, byUser := range s.st.AppUsers {
+				delete(byUser, u.ID)
+			}
 			for _, g := range s.st.Groups {
 				if g.Members[u.ID] {
 					delete(g.Members, u.ID)
+					g.sorted = nil
 					g.LastMembershipUpdated = s.now().UTC()
 				}
 			}

@@ -27,13 +27,6 @@ func (d *Directory) claim(username, org string) bool {
 	return true
 }
 
-func (d *Directory) taken(username string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	_, ok := d.owner[strings.ToLower(username)]
-	return ok
-}
-
 func (d *Directory) release(username, org string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -253,6 +253,7 @@ func (o *Org) update(t *ObjectType, id string, body map[string]any, mode writeMo
 	}
 	rec["LastModifiedDate"], rec["SystemModstamp"], rec["LastModifiedById"] = timestamp(o.now()), timestamp(o.now()), o.actorID()
 	o.data.Tables[t.Name].Rows[key15(id)] = rec
+	o.dropIndexes(t.Name)
 	o.dirty = true
 	if t.hooks.afterUpdate != nil {
 		t.hooks.afterUpdate(o, old, rec)
@@ -298,6 +299,7 @@ func (o *Org) deleteRow(typ, id string) {
 		return
 	}
 	delete(tb.Rows, k)
+	o.dropIndexes(typ)
 	for i, v := range tb.Order {
 		if v == k {
 			tb.Order = append(tb.Order[:i], tb.Order[i+1:]...)
@@ -310,7 +312,7 @@ func (o *Org) deleteRow(typ, id string) {
 // deleteWhere removes every row of typ whose field holds id (cascades).
 func (o *Org) deleteWhere(typ, field, id string) {
 	for _, r := range o.rows(typ) {
-		if v, _ := r[field].(string); v != "" && key15(v) == key15(id) {
+		if v, _ := r[field].(string); sameID(v, id) {
 			rid, _ := r["Id"].(string)
 			t := o.objectType(typ)
 			o.deleteRow(typ, rid)
@@ -323,12 +325,37 @@ func (o *Org) deleteWhere(typ, field, id string) {
 
 // findRow returns the first row of typ whose field equals value (case-insensitively).
 func (o *Org) findRow(typ, field, value string) soql.Record {
-	for _, r := range o.rows(typ) {
+	var found soql.Record
+	o.each(typ, func(r soql.Record) bool {
 		if s, ok := r[field].(string); ok && strings.EqualFold(s, value) {
-			return r
+			found = r
+		}
+		return found == nil
+	})
+	return found
+}
+
+// index returns the derived index name ("Type:purpose"), building it with build when absent.
+func (o *Org) index(name string, build func(add func(key, id string))) map[string]string {
+	if o.data.indexes == nil {
+		o.data.indexes = map[string]map[string]string{}
+	}
+	idx := o.data.indexes[name]
+	if idx == nil {
+		idx = map[string]string{}
+		build(func(key, id string) { idx[key] = id })
+		o.data.indexes[name] = idx
+	}
+	return idx
+}
+
+// dropIndexes forgets the derived indexes of typ after a change they do not track.
+func (o *Org) dropIndexes(typ string) {
+	for name := range o.data.indexes {
+		if strings.HasPrefix(name, typ+":") {
+			delete(o.data.indexes, name)
 		}
 	}
-	return nil
 }
 
 // syncDirectory re-registers this org's usernames after a rollback replaced the store.

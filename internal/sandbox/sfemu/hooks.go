@@ -75,23 +75,46 @@ func (o *Org) licenseOf(profileID string) soql.Record {
 	return o.lookup("UserLicense", str(p, "UserLicenseId"))
 }
 
-// licenseUsage counts active users per license id (15-character key), except the user with id except.
-func (o *Org) licenseUsage(except string) map[string]int {
+// licenseUsage counts active users per license id, from scratch (after loading state).
+func (o *Org) licenseUsage() map[string]int {
 	profileLicense := map[string]string{}
-	for _, p := range o.rows("Profile") {
-		profileLicense[key15(str(p, "Id"))] = key15(str(p, "UserLicenseId"))
-	}
+	o.each("Profile", func(p soql.Record) bool {
+		profileLicense[str(p, "Id")] = str(p, "UserLicenseId")
+		return true
+	})
 	used := map[string]int{}
-	for _, u := range o.rows("User") {
-		if u["IsActive"] != true || (except != "" && key15(str(u, "Id")) == key15(except)) {
-			continue
+	o.each("User", func(u soql.Record) bool {
+		if u["IsActive"] == true {
+			used[profileLicense[str(u, "ProfileId")]]++
 		}
-		used[profileLicense[key15(str(u, "ProfileId"))]]++
-	}
+		return true
+	})
 	return used
 }
 
-func (o *Org) checkLicense(rec soql.Record) *apiError {
+func (o *Org) recountLicenses() {
+	used := o.licenseUsage()
+	o.each("UserLicense", func(l soql.Record) bool {
+		l["UsedLicenses"] = float64(used[str(l, "Id")])
+		return true
+	})
+}
+
+// adjustLicense moves UserLicense.UsedLicenses by delta for an active user's profile; the counter lives
+// in the store, so a rollback restores it with everything else.
+func (o *Org) adjustLicense(user soql.Record, delta float64) {
+	if user["IsActive"] != true {
+		return
+	}
+	if l := o.licenseOf(str(user, "ProfileId")); l != nil {
+		used, _ := l["UsedLicenses"].(float64)
+		l["UsedLicenses"] = used + delta
+	}
+}
+
+// checkLicense refuses to make rec an active user of a license with no free seat. old is the row
+// before an update (nil on insert); it holds a seat already when active on the same license.
+func (o *Org) checkLicense(old, rec soql.Record) *apiError {
 	if rec["IsActive"] != true {
 		return nil
 	}
@@ -100,28 +123,37 @@ func (o *Org) checkLicense(rec soql.Record) *apiError {
 		return nil
 	}
 	total, _ := l["TotalLicenses"].(float64)
-	if float64(o.licenseUsage(str(rec, "Id"))[key15(str(l, "Id"))]+1) > total {
+	used, _ := l["UsedLicenses"].(float64)
+	if old != nil && old["IsActive"] == true {
+		if ol := o.licenseOf(str(old, "ProfileId")); ol != nil && sameID(str(ol, "Id"), str(l, "Id")) {
+			used--
+		}
+	}
+	if used+1 > total {
 		return fieldError("LICENSE_LIMIT_EXCEEDED", fmt.Sprintf("License Limit Exceeded: %s", str(l, "Name")))
 	}
 	return nil
 }
 
-func (o *Org) recountLicenses() {
-	used := o.licenseUsage("")
-	for _, l := range o.rows("UserLicense") {
-		l["UsedLicenses"] = float64(used[key15(str(l, "Id"))])
-	}
+func (o *Org) federationIDs() map[string]string {
+	return o.index("User:FederationIdentifier", func(add func(key, id string)) {
+		o.each("User", func(u soql.Record) bool {
+			if fid := str(u, "FederationIdentifier"); fid != "" {
+				add(strings.ToLower(fid), str(u, "Id"))
+			}
+			return true
+		})
+	})
 }
 
+// checkFederationID enforces one user per Federation ID in the org, case-insensitively.
 func (o *Org) checkFederationID(rec soql.Record) *apiError {
 	fid := str(rec, "FederationIdentifier")
 	if fid == "" {
 		return nil
 	}
-	for _, u := range o.rows("User") {
-		if strings.EqualFold(str(u, "FederationIdentifier"), fid) && key15(str(u, "Id")) != key15(str(rec, "Id")) {
-			return duplicateValue("FederationIdentifier", str(u, "Id"))
-		}
+	if id, taken := o.federationIDs()[strings.ToLower(fid)]; taken && !sameID(id, str(rec, "Id")) {
+		return duplicateValue("FederationIdentifier", id)
 	}
 	return nil
 }
@@ -138,7 +170,7 @@ var userHooks = hooks{
 		if err := o.checkFederationID(rec); err != nil {
 			return err
 		}
-		if err := o.checkLicense(rec); err != nil {
+		if err := o.checkLicense(nil, rec); err != nil {
 			return err
 		}
 		if str(rec, "CommunityNickname") == "" {
@@ -153,7 +185,10 @@ var userHooks = hooks{
 		return nil
 	},
 	afterInsert: func(o *Org, rec soql.Record) {
-		o.recountLicenses()
+		o.adjustLicense(rec, 1)
+		if fid := str(rec, "FederationIdentifier"); fid != "" {
+			o.federationIDs()[strings.ToLower(fid)] = str(rec, "Id")
+		}
 		if ps := o.findRow("PermissionSet", "ProfileId", str(rec, "ProfileId")); ps != nil {
 			_, _ = o.insert(o.objectType("PermissionSetAssignment"), map[string]any{"AssigneeId": rec["Id"], "PermissionSetId": ps["Id"]}, systemWrite)
 		}
@@ -163,7 +198,7 @@ var userHooks = hooks{
 			return err
 		}
 		if old["IsActive"] != true || str(old, "ProfileId") != str(rec, "ProfileId") {
-			if err := o.checkLicense(rec); err != nil {
+			if err := o.checkLicense(old, rec); err != nil {
 				return err
 			}
 		}
@@ -177,14 +212,16 @@ var userHooks = hooks{
 		return nil
 	},
 	afterUpdate: func(o *Org, old, rec soql.Record) {
-		o.recountLicenses()
+		o.adjustLicense(old, -1)
+		o.adjustLicense(rec, 1)
 		if str(old, "ProfileId") == str(rec, "ProfileId") {
 			return
 		}
+		o.dropIndexes("PermissionSetAssignment")
 		oldPS := o.findRow("PermissionSet", "ProfileId", str(old, "ProfileId"))
 		newPS := o.findRow("PermissionSet", "ProfileId", str(rec, "ProfileId"))
 		for _, a := range o.rows("PermissionSetAssignment") {
-			if oldPS != nil && newPS != nil && key15(str(a, "AssigneeId")) == key15(str(rec, "Id")) && key15(str(a, "PermissionSetId")) == key15(str(oldPS, "Id")) {
+			if oldPS != nil && newPS != nil && sameID(str(a, "AssigneeId"), str(rec, "Id")) && sameID(str(a, "PermissionSetId"), str(oldPS, "Id")) {
 				a["PermissionSetId"] = newPS["Id"]
 			}
 		}
@@ -240,7 +277,7 @@ var psgHooks = hooks{
 		o.deleteWhere("PermissionSetAssignment", "PermissionSetGroupId", id)
 		o.deleteWhere("PermissionSetGroupComponent", "PermissionSetGroupId", id)
 		for _, ps := range o.rows("PermissionSet") {
-			if key15(str(ps, "PermissionSetGroupId")) == key15(id) {
+			if sameID(str(ps, "PermissionSetGroupId"), id) {
 				o.deleteRow("PermissionSet", str(ps, "Id"))
 			}
 		}
@@ -254,12 +291,27 @@ var psgComponentHooks = hooks{
 			return fieldError("FIELD_INTEGRITY_EXCEPTION", "You can't add a permission set that's owned by a profile or a permission set group to a permission set group.", "PermissionSetId")
 		}
 		for _, c := range o.rows("PermissionSetGroupComponent") {
-			if key15(str(c, "PermissionSetGroupId")) == key15(str(rec, "PermissionSetGroupId")) && key15(str(c, "PermissionSetId")) == key15(str(rec, "PermissionSetId")) {
+			if sameID(str(c, "PermissionSetGroupId"), str(rec, "PermissionSetGroupId")) && sameID(str(c, "PermissionSetId"), str(rec, "PermissionSetId")) {
 				return duplicateValue("<unknown>", "<unknown>")
 			}
 		}
 		return nil
 	},
+}
+
+func assignmentKey(a soql.Record) string {
+	head := func(s string) string { return s[:min(len(s), 15)] }
+	return head(str(a, "AssigneeId")) + "/" + head(str(a, "PermissionSetId"))
+}
+
+// assignmentPairs indexes assignments by assignee and permission set, the pair Salesforce keeps unique.
+func (o *Org) assignmentPairs() map[string]string {
+	return o.index("PermissionSetAssignment:pair", func(add func(key, id string)) {
+		o.each("PermissionSetAssignment", func(a soql.Record) bool {
+			add(assignmentKey(a), str(a, "Id"))
+			return true
+		})
+	})
 }
 
 var assignmentHooks = hooks{
@@ -273,7 +325,7 @@ var assignmentHooks = hooks{
 			if agg == nil {
 				return fieldError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
 			}
-			if psID != "" && key15(psID) != key15(str(agg, "Id")) {
+			if psID != "" && !sameID(psID, str(agg, "Id")) {
 				return fieldError("FIELD_INTEGRITY_EXCEPTION", "Specify either a permission set or a permission set group, not both.", "PermissionSetId", "PermissionSetGroupId")
 			}
 			rec["PermissionSetId"] = agg["Id"]
@@ -283,21 +335,20 @@ var assignmentHooks = hooks{
 				return fieldError("FIELD_INTEGRITY_EXCEPTION", "You can't assign a permission set group's aggregate permission set; assign the group instead.", "PermissionSetId")
 			}
 		}
-		for _, a := range o.rows("PermissionSetAssignment") {
-			if key15(str(a, "AssigneeId")) == key15(str(rec, "AssigneeId")) && key15(str(a, "PermissionSetId")) == key15(str(rec, "PermissionSetId")) {
-				return duplicateValue("<unknown>", "<unknown>")
-			}
+		if _, duplicate := o.assignmentPairs()[assignmentKey(rec)]; duplicate {
+			return duplicateValue("<unknown>", "<unknown>")
 		}
 		// A permission set tied to a user license can only go to users of that license.
 		if lic := str(o.lookup("PermissionSet", str(rec, "PermissionSetId")), "LicenseId"); lic != "" {
 			user := o.lookup("User", str(rec, "AssigneeId"))
-			if ul := o.licenseOf(str(user, "ProfileId")); ul == nil || key15(str(ul, "Id")) != key15(lic) {
+			if ul := o.licenseOf(str(user, "ProfileId")); ul == nil || !sameID(str(ul, "Id"), lic) {
 				return fieldError("FIELD_INTEGRITY_EXCEPTION", "The user license doesn't match the user license of the permission set.", "PermissionSetId")
 			}
 		}
 		rec["IsActive"], rec["IsRevoked"] = true, false
 		return nil
 	},
+	afterInsert: func(o *Org, rec soql.Record) { o.assignmentPairs()[assignmentKey(rec)] = str(rec, "Id") },
 	beforeDelete: func(o *Org, rec soql.Record) *apiError {
 		if ps := o.lookup("PermissionSet", str(rec, "PermissionSetId")); ps != nil && ps["IsOwnedByProfile"] == true {
 			return fieldError("INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object id")

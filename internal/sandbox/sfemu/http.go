@@ -81,7 +81,6 @@ func (o *Org) routes() http.Handler {
 	api("GET /services/data/{version}/composite/sobjects/{type}", o.handleCollectionRetrieve)
 	api("PATCH /services/data/{version}/composite/sobjects/{type}/{field}", o.handleCollectionUpsert)
 	api("POST /services/data/{version}/composite", o.handleComposite)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Clients send both /query and /query/, /composite/sobjects and /composite/sobjects/.
 		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
@@ -90,8 +89,34 @@ func (o *Org) routes() http.Handler {
 			r2.URL.RawPath = ""
 			r = r2
 		}
+		if _, pattern := mux.Handler(r); pattern == "" {
+			writeUnrouted(w, r, mux)
+			return
+		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// writeUnrouted answers a request no route takes: 405 METHOD_NOT_ALLOWED listing the methods the path
+// does take, as Salesforce does, or 404 NOT_FOUND.
+func writeUnrouted(w http.ResponseWriter, r *http.Request, mux *http.ServeMux) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) == 0 {
+		writeError(w, errNotFound)
+		return
+	}
+	if allowed[0] == http.MethodGet {
+		allowed = append([]string{http.MethodHead}, allowed...)
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ","))
+	writeError(w, newError(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", fmt.Sprintf("HTTP Method '%s' not allowed. Allowed are %s", r.Method, strings.Join(allowed, ","))))
 }
 
 // authorized checks the API version and session, counts the call against the daily allocation, and runs h
@@ -154,13 +179,13 @@ func readBody(r *http.Request) ([]byte, *apiError) {
 	if r.Body == nil {
 		return nil, nil
 	}
-	var rd io.Reader = io.LimitReader(r.Body, maxBodyBytes)
+	rd := io.LimitReader(r.Body, maxBodyBytes)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		gz, err := gzip.NewReader(rd)
 		if err != nil {
 			return nil, fieldError("JSON_PARSER_ERROR", "Unable to decompress the request body: "+err.Error())
 		}
-		defer gz.Close()
+		defer func() { _ = gz.Close() }()
 		rd = io.LimitReader(gz, maxBodyBytes)
 	}
 	b, err := io.ReadAll(rd)

@@ -45,8 +45,9 @@ func (o *Org) handleToken(w http.ResponseWriter, r *http.Request) {
 		userID, oe = o.verifyAssertion(form.Get("assertion"))
 	case "client_credentials":
 		userID, oe = o.verifyClient(form.Get("client_id"), form.Get("client_secret"))
-	case "":
-		oe = &oauthError{"unsupported_grant_type", "grant type not supported"}
+	case "password":
+		// Orgs created since Summer '23 block the username-password flow; this is how that fails.
+		oe = &oauthError{"invalid_grant", "authentication failure"}
 	default:
 		oe = &oauthError{"unsupported_grant_type", "grant type not supported"}
 	}
@@ -62,7 +63,7 @@ func (o *Org) handleToken(w http.ResponseWriter, r *http.Request) {
 	issued := strconv.FormatInt(now.UnixMilli(), 10)
 	id := base + "/id/" + orgID + "/" + userID
 	mac := hmac.New(sha256.New, []byte(o.keys.ClientSecret))
-	mac.Write([]byte(id + issued))
+	_, _ = mac.Write([]byte(id + issued))
 	o.mu.Unlock()
 	o.cfg.Control.Changed()
 	writeJSON(w, http.StatusOK, map[string]string{

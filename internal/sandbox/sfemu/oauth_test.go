@@ -98,7 +98,7 @@ func TestJWTBearerClaims(t *testing.T) {
 				t.Fatalf("issued_at %q is not epoch milliseconds", body["issued_at"])
 			}
 			// The identity URL answers for the token's own user.
-			req, _ := http.NewRequest("GET", body["id"], nil)
+			req, _ := http.NewRequest(http.MethodGet, body["id"], nil)
 			req.Header.Set("Authorization", "Bearer "+body["access_token"])
 			idResp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -123,7 +123,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		form url.Values
 		want string
 	}{
-		{"password flow is not offered", url.Values{"grant_type": {"password"}, "client_id": {c.ClientID}, "client_secret": {c.ClientSecret}, "username": {c.Username}, "password": {"x"}}, "unsupported_grant_type"},
+		{"password flow is blocked", url.Values{"grant_type": {"password"}, "client_id": {c.ClientID}, "client_secret": {c.ClientSecret}, "username": {c.Username}, "password": {"x"}}, "invalid_grant"},
 		{"no grant", url.Values{}, "unsupported_grant_type"},
 		{"bad client id", url.Values{"grant_type": {"client_credentials"}, "client_id": {"x"}, "client_secret": {c.ClientSecret}}, "invalid_client_id"},
 		{"bad secret", url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {"x"}}, "invalid_client"},

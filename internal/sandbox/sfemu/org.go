@@ -66,6 +66,10 @@ type store struct {
 	Tables  map[string]*table `json:"tables"` // by canonical type name
 	APIDay  string            `json:"api_day"`
 	APIUsed int               `json:"api_used"`
+
+	// indexes are derived lookups ("Type:purpose" → key → id), rebuilt on demand and never persisted;
+	// a rollback swaps in a clone without them, so they cannot go stale.
+	indexes map[string]map[string]string
 }
 
 func (s *store) clone() *store {
@@ -240,6 +244,7 @@ func (o *Org) LoadState(b []byte) error {
 			return fmt.Errorf("sfemu: username %s of %s is taken by another org", name, o.Name())
 		}
 	}
+	o.recountLicenses()
 	return nil
 }
 
@@ -313,7 +318,30 @@ func (o *Org) rows(typ string) []soql.Record {
 	return out
 }
 
+// each calls fn for every row of typ in insertion order until fn returns false; unlike rows it
+// allocates nothing, which matters in the per-insert uniqueness scans.
+func (o *Org) each(typ string, fn func(soql.Record) bool) {
+	t := o.data.Tables[typ]
+	if t == nil {
+		return
+	}
+	for _, k := range t.Order {
+		if !fn(t.Rows[k]) {
+			return
+		}
+	}
+}
+
+// sameID compares two stored ids, which are always canonical 18-character ids.
+func sameID(a, b string) bool { return len(a) >= 15 && len(b) >= 15 && a[:15] == b[:15] }
+
 func (o *Org) lookup(typ, id string) soql.Record {
+	// Stored references are canonical 18-character ids: try them before decoding the checksum.
+	if t := o.data.Tables[typ]; t != nil && len(id) == 18 {
+		if r := t.Rows[id[:15]]; r != nil && r["Id"] == id {
+			return r
+		}
+	}
 	k := key15(id)
 	if k == "" {
 		return nil

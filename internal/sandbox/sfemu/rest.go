@@ -20,13 +20,12 @@ func decodeJSON(body []byte, v any) *apiError {
 	if err := json.Unmarshal(body, v); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
-		line, col := 1, 1
 		switch {
 		case errors.As(err, &syn):
-			line, col = position(body, syn.Offset)
+			line, col := position(body, syn.Offset)
 			return fieldError("JSON_PARSER_ERROR", fmt.Sprintf("Unexpected character ('%s'): %s at [line:%d, column:%d]", charAt(body, syn.Offset), syn.Error(), line, col))
 		case errors.As(err, &typ):
-			line, col = position(body, typ.Offset)
+			line, col := position(body, typ.Offset)
 			return fieldError("JSON_PARSER_ERROR", fmt.Sprintf("Cannot deserialize instance of %s out of %s token at [line:%d, column:%d]", typ.Type, typ.Value, line, col))
 		}
 		return fieldError("JSON_PARSER_ERROR", err.Error())

@@ -2,16 +2,12 @@ package sfemu
 
 import (
 	"bytes"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu/soql"
 )
 
 const (
@@ -22,32 +18,6 @@ const (
 )
 
 var soapVersionPattern = regexp.MustCompile(`^(\d+)\.0$`)
-
-// samlMetadata is the Metadata API's SamlSsoConfig, as upsertMetadata sends and readMetadata returns it.
-type samlMetadata struct {
-	Type                   string `xml:"http://www.w3.org/2001/XMLSchema-instance type,attr"`
-	FullName               string `xml:"fullName"`
-	AttributeName          string `xml:"attributeName"`
-	AttributeNameIDFormat  string `xml:"attributeNameIdFormat"`
-	DecryptionCertificate  string `xml:"decryptionCertificate"`
-	ErrorURL               string `xml:"errorUrl"`
-	ExecutionUserID        string `xml:"executionUserId"`
-	IdentityLocation       string `xml:"identityLocation"`
-	IdentityMapping        string `xml:"identityMapping"`
-	Issuer                 string `xml:"issuer"`
-	LoginURL               string `xml:"loginUrl"`
-	LogoutURL              string `xml:"logoutUrl"`
-	Name                   string `xml:"name"`
-	RedirectBinding        string `xml:"redirectBinding"`
-	RequestSignatureMethod string `xml:"requestSignatureMethod"`
-	SamlEntityID           string `xml:"samlEntityId"`
-	SamlJitHandlerID       string `xml:"samlJitHandlerId"`
-	SamlVersion            string `xml:"samlVersion"`
-	SingleLogoutBinding    string `xml:"singleLogoutBinding"`
-	SingleLogoutURL        string `xml:"singleLogoutUrl"`
-	UserProvisioning       string `xml:"userProvisioning"`
-	ValidationCert         string `xml:"validationCert"`
-}
 
 type soapEnvelope struct {
 	XMLName xml.Name `xml:"Envelope"`
@@ -66,6 +36,9 @@ type soapEnvelope struct {
 			Type      string   `xml:"type"`
 			FullNames []string `xml:"fullNames"`
 		} `xml:"deleteMetadata"`
+		List *struct {
+			Types []string `xml:"queries>type"`
+		} `xml:"listMetadata"`
 		Any []struct {
 			XMLName xml.Name
 		} `xml:",any"`
@@ -159,6 +132,9 @@ func (o *Org) handleSOAP(w http.ResponseWriter, r *http.Request) {
 	case env.Body.Delete != nil:
 		op = "deleteMetadata"
 		out, fault = o.deleteMetadata(env.Body.Delete.Type, env.Body.Delete.FullNames)
+	case env.Body.List != nil:
+		op = "listMetadata"
+		out, fault = o.listMetadata(env.Body.List.Types)
 	default:
 		name := "<none>"
 		if len(env.Body.Any) > 0 {
@@ -184,199 +160,4 @@ func tooManyComponents(n int) *soapFault {
 		return &soapFault{"sf:INVALID_ARGUMENT", fmt.Sprintf("INVALID_ARGUMENT: Too many components: %d. Limit is %d.", n, maxMetadataOps)}
 	}
 	return nil
-}
-
-var enumValues = map[string][]string{
-	"SamlIdentityType":         {"Username", "FederationId", "UserId"},
-	"SamlIdentityLocationType": {"SubjectNameId", "Attribute"},
-	"SamlType":                 {"SAML1_1", "SAML2_0"},
-	"SamlSpSLOBinding":         {"RedirectBinding", "PostBinding"},
-}
-
-func checkEnum(enum, v string) *soapFault {
-	if v == "" {
-		return nil
-	}
-	for _, ok := range enumValues[enum] {
-		if v == ok {
-			return nil
-		}
-	}
-	return &soapFault{"soapenv:Client", fmt.Sprintf("'%s' is not a valid value for the enum '%s'", v, enum)}
-}
-
-type saveError struct{ code, message string }
-
-func (o *Org) upsertMetadata(items []samlMetadata) ([]byte, *soapFault) {
-	if f := tooManyComponents(len(items)); f != nil {
-		return nil, f
-	}
-	for _, m := range items {
-		for _, c := range []struct{ enum, v string }{{"SamlIdentityType", m.IdentityMapping}, {"SamlIdentityLocationType", m.IdentityLocation}, {"SamlType", m.SamlVersion}, {"SamlSpSLOBinding", m.SingleLogoutBinding}} {
-			if f := checkEnum(c.enum, c.v); f != nil {
-				return nil, f
-			}
-		}
-		for _, b := range []string{m.UserProvisioning, m.RedirectBinding} {
-			if b != "" && b != "true" && b != "false" {
-				return nil, &soapFault{"soapenv:Client", fmt.Sprintf("Unable to parse boolean value '%s'", b)}
-			}
-		}
-	}
-	var b bytes.Buffer
-	for _, m := range items {
-		created, serr := o.saveSamlConfig(m)
-		b.WriteString("<result>")
-		if serr == nil {
-			element(&b, "created", strconv.FormatBool(created))
-		} else {
-			element(&b, "created", "false")
-			b.WriteString("<errors>")
-			element(&b, "message", serr.message)
-			element(&b, "statusCode", serr.code)
-			b.WriteString("</errors>")
-		}
-		element(&b, "fullName", m.FullName)
-		element(&b, "success", strconv.FormatBool(serr == nil))
-		b.WriteString("</result>")
-	}
-	return b.Bytes(), nil
-}
-
-var developerNamePattern = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9]|_[A-Za-z0-9])*$`)
-
-// normalizeCertificate accepts base64 DER (what the Metadata API carries) or PEM and returns base64 DER.
-func normalizeCertificate(s string) (string, bool) {
-	s = strings.NewReplacer("-----BEGIN CERTIFICATE-----", "", "-----END CERTIFICATE-----", "", "\n", "", "\r", "", " ", "", "\t", "").Replace(s)
-	der, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return "", false
-	}
-	if _, err := x509.ParseCertificate(der); err != nil {
-		return "", false
-	}
-	return s, true
-}
-
-func (o *Org) saveSamlConfig(m samlMetadata) (bool, *saveError) {
-	if t := strings.TrimPrefix(m.Type, "met:"); m.Type != "" && !strings.HasSuffix(t, "SamlSsoConfig") {
-		return false, &saveError{"INVALID_TYPE", fmt.Sprintf("Unsupported metadata type: %s", t)}
-	}
-	required := []struct{ name, v string }{{"fullName", m.FullName}, {"name", m.Name}, {"issuer", m.Issuer}, {"samlEntityId", m.SamlEntityID},
-		{"identityMapping", m.IdentityMapping}, {"identityLocation", m.IdentityLocation}, {"samlVersion", m.SamlVersion}, {"validationCert", m.ValidationCert}}
-	for _, r := range required {
-		if strings.TrimSpace(r.v) == "" {
-			return false, &saveError{"REQUIRED_FIELD_MISSING", "Required field is missing: " + r.name}
-		}
-	}
-	if !developerNamePattern.MatchString(m.FullName) || len(m.FullName) > 80 {
-		return false, &saveError{"FIELD_INTEGRITY_EXCEPTION", "The API Name can only contain underscores and alphanumeric characters. It must begin with a letter, not include spaces, not end with an underscore, and not contain two consecutive underscores."}
-	}
-	if m.IdentityLocation == "Attribute" && m.AttributeName == "" {
-		return false, &saveError{"FIELD_INTEGRITY_EXCEPTION", "Attribute Name is required when the SAML Identity Location is Attribute."}
-	}
-	cert, ok := normalizeCertificate(m.ValidationCert)
-	if !ok {
-		return false, &saveError{"FIELD_INTEGRITY_EXCEPTION", "Identity Provider Certificate: the certificate is not a valid X.509 certificate."}
-	}
-	rec := map[string]any{
-		"DeveloperName": m.FullName, "MasterLabel": m.Name, "Language": "en_US", "Issuer": m.Issuer, "Audience": m.SamlEntityID,
-		"AttributeFormat": m.AttributeNameIDFormat, "AttributeName": m.AttributeName, "IdentityMapping": m.IdentityMapping,
-		"IdentityLocation": m.IdentityLocation, "LoginUrl": m.LoginURL, "LogoutUrl": m.LogoutURL, "ErrorUrl": m.ErrorURL,
-		"ValidationCert": cert, "RequestSignatureMethod": m.RequestSignatureMethod, "SingleLogoutUrl": m.SingleLogoutURL,
-		"SingleLogoutBinding": m.SingleLogoutBinding, "ExecutionUserId": m.ExecutionUserID, "SamlJitHandlerId": m.SamlJitHandlerID,
-		"DecryptionCertificateId": m.DecryptionCertificate, "Version": m.SamlVersion,
-		"OptionsUserProvisioning": m.UserProvisioning == "true", "OptionsSpInitBinding": m.RedirectBinding == "true",
-	}
-	t := o.objectType("SamlSsoConfig")
-	var err *apiError
-	created := false
-	if existing := o.findRow("SamlSsoConfig", "DeveloperName", m.FullName); existing != nil {
-		err = o.update(t, str(existing, "Id"), rec, systemWrite)
-	} else {
-		_, err = o.insert(t, rec, systemWrite)
-		created = true
-	}
-	if err != nil {
-		return false, &saveError{err.Code, err.Message}
-	}
-	return created, nil
-}
-
-func (o *Org) readMetadata(typ string, names []string) ([]byte, *soapFault) {
-	if f := tooManyComponents(len(names)); f != nil {
-		return nil, f
-	}
-	if typ != "SamlSsoConfig" {
-		return nil, &soapFault{"sf:INVALID_TYPE", fmt.Sprintf("INVALID_TYPE: Unknown type name '%s' specified in readMetadata()", typ)}
-	}
-	var b bytes.Buffer
-	b.WriteString("<result>")
-	for _, n := range names {
-		rec := o.findRow("SamlSsoConfig", "DeveloperName", n)
-		if rec == nil {
-			b.WriteString(`<records xsi:nil="true"/>`)
-			continue
-		}
-		b.WriteString(`<records xsi:type="SamlSsoConfig">`)
-		o.writeSamlMetadata(&b, rec)
-		b.WriteString("</records>")
-	}
-	b.WriteString("</result>")
-	return b.Bytes(), nil
-}
-
-// writeSamlMetadata renders a stored config in the Metadata API's element order (fullName, then alphabetical).
-func (o *Org) writeSamlMetadata(b *bytes.Buffer, rec soql.Record) {
-	orgID15 := o.keys.OrgID[:15]
-	boolText := func(v any) string { return strconv.FormatBool(v == true) }
-	element(b, "fullName", str(rec, "DeveloperName"))
-	element(b, "attributeName", str(rec, "AttributeName"))
-	element(b, "attributeNameIdFormat", str(rec, "AttributeFormat"))
-	element(b, "decryptionCertificate", str(rec, "DecryptionCertificateId"))
-	element(b, "errorUrl", str(rec, "ErrorUrl"))
-	element(b, "executionUserId", str(rec, "ExecutionUserId"))
-	element(b, "identityLocation", str(rec, "IdentityLocation"))
-	element(b, "identityMapping", str(rec, "IdentityMapping"))
-	element(b, "issuer", str(rec, "Issuer"))
-	element(b, "loginUrl", str(rec, "LoginUrl"))
-	element(b, "logoutUrl", str(rec, "LogoutUrl"))
-	element(b, "name", str(rec, "MasterLabel"))
-	element(b, "oauthTokenEndpoint", o.cfg.BaseURL+"/services/oauth2/token?so="+orgID15)
-	element(b, "redirectBinding", boolText(rec["OptionsSpInitBinding"]))
-	element(b, "requestSignatureMethod", str(rec, "RequestSignatureMethod"))
-	element(b, "salesforceLoginUrl", o.cfg.BaseURL+"?so="+orgID15)
-	element(b, "samlEntityId", str(rec, "Audience"))
-	element(b, "samlJitHandlerId", str(rec, "SamlJitHandlerId"))
-	element(b, "samlVersion", str(rec, "Version"))
-	element(b, "singleLogoutBinding", str(rec, "SingleLogoutBinding"))
-	element(b, "singleLogoutUrl", str(rec, "SingleLogoutUrl"))
-	element(b, "userProvisioning", boolText(rec["OptionsUserProvisioning"]))
-	element(b, "validationCert", str(rec, "ValidationCert"))
-}
-
-func (o *Org) deleteMetadata(typ string, names []string) ([]byte, *soapFault) {
-	if f := tooManyComponents(len(names)); f != nil {
-		return nil, f
-	}
-	if typ != "SamlSsoConfig" {
-		return nil, &soapFault{"sf:INVALID_TYPE", fmt.Sprintf("INVALID_TYPE: Unknown type name '%s' specified in deleteMetadata()", typ)}
-	}
-	var b bytes.Buffer
-	for _, n := range names {
-		b.WriteString("<result>")
-		rec := o.findRow("SamlSsoConfig", "DeveloperName", n)
-		if rec == nil {
-			b.WriteString("<errors>")
-			element(&b, "message", fmt.Sprintf("In field: fullName - no SamlSsoConfig named %s found", n))
-			element(&b, "statusCode", "INVALID_CROSS_REFERENCE_KEY")
-			b.WriteString("</errors>")
-		} else {
-			_ = o.remove(o.objectType("SamlSsoConfig"), str(rec, "Id"), systemWrite)
-		}
-		element(&b, "fullName", n)
-		element(&b, "success", strconv.FormatBool(rec != nil))
-		b.WriteString("</result>")
-	}
-	return b.Bytes(), nil
 }

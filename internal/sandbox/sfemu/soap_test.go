@@ -55,7 +55,7 @@ func (to *testOrg) soap(t *testing.T, payload string) (int, string) {
 	if strings.Contains(payload, "readMetadata") {
 		path += "/" + to.Credentials().OrgID[:15] // the metadataServerUrl form
 	}
-	req, _ := http.NewRequest("POST", to.srv.URL+path, strings.NewReader(payload))
+	req, _ := http.NewRequest(http.MethodPost, to.srv.URL+path, strings.NewReader(payload))
 	req.Header.Set("Content-Type", "text/xml; charset=UTF-8")
 	req.Header.Set("SOAPAction", `""`)
 	resp, err := http.DefaultClient.Do(req)
@@ -109,6 +109,19 @@ func TestMetadataSOAPSamlSsoConfig(t *testing.T) {
 		t.Fatalf("REST create SamlSsoConfig: %d %s", status, body)
 	}
 
+	_, body = to.soap(t, envelope(to.token, `<met:listMetadata><met:queries><met:type>SamlSsoConfig</met:type></met:queries><met:asOfVersion>63.0</met:asOfVersion></met:listMetadata>`))
+	var list struct {
+		Results []struct {
+			FullName string `xml:"fullName"`
+			ID       string `xml:"id"`
+			FileName string `xml:"fileName"`
+		} `xml:"Body>listMetadataResponse>result"`
+	}
+	if err := xml.Unmarshal([]byte(body), &list); err != nil || len(list.Results) != 1 || list.Results[0].FullName != "Okta" ||
+		list.Results[0].ID != row["Id"] || list.Results[0].FileName != "samlssoconfigs/Okta.samlssoconfig" {
+		t.Fatalf("list: %v %s", err, body)
+	}
+
 	_, body = to.soap(t, envelope(to.token, `<met:readMetadata><met:type>SamlSsoConfig</met:type><met:fullNames>Okta</met:fullNames><met:fullNames>Missing</met:fullNames></met:readMetadata>`))
 	var read struct {
 		Records []struct {
@@ -160,7 +173,7 @@ func TestMetadataSOAPErrors(t *testing.T) {
 		{"bad enum", envelope(to.token, strings.Replace(upsertBody("i", cert), "FederationId", "Email", 1)), 500, "is not a valid value for the enum 'SamlIdentityType'"},
 		{"missing issuer", envelope(to.token, strings.Replace(upsertBody("", cert), "<met:issuer></met:issuer>", "", 1)), 200, "<statusCode>REQUIRED_FIELD_MISSING</statusCode>"},
 		{"bad certificate", envelope(to.token, upsertBody("i", "bm90IGEgY2VydA==")), 200, "<success>false</success>"},
-		{"unknown operation", envelope(to.token, `<met:listMetadata/>`), 500, "No operation available for request {http://soap.sforce.com/2006/04/metadata}listMetadata"},
+		{"unknown operation", envelope(to.token, `<met:describeMetadata/>`), 500, "No operation available for request {http://soap.sforce.com/2006/04/metadata}describeMetadata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,7 +206,7 @@ func FuzzMetadataSOAP(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body string) {
 		rec := httptest.NewRecorder()
-		o.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/services/Soap/m/63.0", strings.NewReader(body)))
+		o.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/services/Soap/m/63.0", strings.NewReader(body)))
 		if rec.Code != 200 && rec.Code != 500 {
 			t.Fatalf("status %d", rec.Code)
 		}

@@ -50,6 +50,8 @@ func TestRESTValidationErrors(t *testing.T) {
 		{"unknown type", "POST", "/services/data/v63.0/sobjects/Shoe__c", `{}`, 404, "NOT_FOUND", nil},
 		{"unknown record", "GET", "/services/data/v63.0/sobjects/User/005000000000000AAA", "", 404, "NOT_FOUND", nil},
 		{"unknown version", "GET", "/services/data/v12.0/limits", "", 404, "NOT_FOUND", nil},
+		{"unknown path", "GET", "/services/data/v63.0/nothing/here", "", 404, "NOT_FOUND", nil},
+		{"method not allowed", "PUT", "/services/data/v63.0/sobjects/User/005000000000000AAA", "", 405, "METHOD_NOT_ALLOWED", nil},
 		{"user cannot be deleted", "DELETE", "/services/data/v63.0/sobjects/User/005000000000000AAA", "", 405, "METHOD_NOT_ALLOWED", nil},
 		{"malformed query", "GET", "/services/data/v63.0/query/?q=" + url.QueryEscape("SELECT FROM User"), "", 400, "MALFORMED_QUERY", nil},
 		{"missing query", "GET", "/services/data/v63.0/query", "", 400, "MALFORMED_QUERY", nil},
@@ -135,7 +137,7 @@ func TestGzipBodyAndPermissionSetGroups(t *testing.T) {
 	gz := gzip.NewWriter(&buf)
 	_, _ = gz.Write([]byte(`{"attributes":{"type":"PermissionSetAssignment"},"AssigneeId":"` + ada[:15] + `","PermissionSetGroupId":"` + psg + `"}`))
 	_ = gz.Close()
-	req, _ := http.NewRequest("POST", to.srv.URL+"/services/data/v63.0/sobjects/PermissionSetAssignment/", &buf)
+	req, _ := http.NewRequest(http.MethodPost, to.srv.URL+"/services/data/v63.0/sobjects/PermissionSetAssignment/", &buf)
 	req.Header.Set("Authorization", "Bearer "+to.token)
 	req.Header.Set("Content-Encoding", "gzip")
 	resp, err := http.DefaultClient.Do(req)

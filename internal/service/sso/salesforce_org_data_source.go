@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
 var (
@@ -94,15 +95,6 @@ func (d *salesforceOrgDataSource) Read(ctx context.Context, req datasource.ReadR
 	m.OrganizationType = types.StringValue(org.OrganizationType)
 	m.MyDomainURL = types.StringValue(instanceURL)
 	m.SPEntityID = types.StringValue(instanceURL)
-	m.ACSURL = types.StringValue(ACSURL(instanceURL, org.ID))
+	m.ACSURL = types.StringValue(salesforce.OrgFacts{Organization: *org, MyDomainURL: instanceURL}.ACSURL())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-// ACSURL is the SAML assertion consumer service URL of a My Domain org: Salesforce identifies the org by the
-// 15-character form of its ID in the `so` parameter.
-func ACSURL(myDomainURL, orgID string) string {
-	if len(orgID) > 15 {
-		orgID = orgID[:15]
-	}
-	return myDomainURL + "?so=" + orgID
 }

@@ -225,14 +225,14 @@ func isIdentPart(c byte) bool  { return isIdentStart(c) || isDigit(c) }
 // errorAt formats the banner Salesforce puts before positional query errors: the offending line, a caret
 // under the column, and "ERROR at Row:r:Column:c".
 func errorAt(code, src string, pos int, msg string) *Error {
-	row, col, start := 1, 1, 0
+	row, start := 1, 0
 	for i := 0; i < pos && i < len(src); i++ {
 		if src[i] == '\n' {
 			row++
 			start = i + 1
 		}
 	}
-	col = pos - start + 1
+	col := pos - start + 1
 	end := strings.IndexByte(src[start:], '\n')
 	line := src[start:]
 	if end >= 0 {

@@ -1,0 +1,2 @@
+# Import by "<app_id>/<group_id>".
+terraform import oktasf_group_mapping.sales 0oa1b2c3d4e5f6g7h8i9/00g1a2b3c4d5e6f7g8h9

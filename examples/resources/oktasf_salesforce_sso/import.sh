@@ -1,0 +1,2 @@
+# Import by "<salesforce_org>/<API name>" (or just the API name when one org is configured).
+terraform import oktasf_salesforce_sso.prod prod/Okta

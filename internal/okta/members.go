@@ -1,0 +1,144 @@
+package okta
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
+	"github.com/okta/okta-sdk-golang/v2/okta/query"
+)
+
+// Maximum page sizes of the list endpoints below (Okta's documented limits).
+const (
+	groupMemberPageSize = 1000
+	appUserPageSize     = 500
+)
+
+// GroupMember is an Okta user listed as a member of a group.
+type GroupMember struct {
+	ID, Login, Email, Status string
+	Profile                  map[string]any
+}
+
+// ListGroupMembers reads every member of the group, 1000 per call.
+func (c *Client) ListGroupMembers(ctx context.Context, groupID string) ([]GroupMember, error) {
+	page, resp, err := c.SDK.Group.ListGroupUsers(ctx, groupID, query.NewQueryParams(query.WithLimit(groupMemberPageSize)))
+	if err != nil {
+		return nil, fmt.Errorf("okta group %s members: %w", groupID, ConvertError(resp, err))
+	}
+	var all []GroupMember
+	for {
+		for _, u := range page {
+			all = append(all, memberFromSDK(u))
+		}
+		if resp == nil || !resp.HasNextPage() {
+			return all, nil
+		}
+		page = nil
+		if resp, err = resp.Next(ctx, &page); err != nil {
+			return nil, fmt.Errorf("okta group %s members: %w", groupID, ConvertError(resp, err))
+		}
+	}
+}
+
+func memberFromSDK(u *oktasdk.User) GroupMember {
+	m := GroupMember{ID: u.Id, Status: u.Status, Profile: map[string]any{}}
+	if u.Profile != nil {
+		for k, v := range *u.Profile {
+			m.Profile[k] = v
+		}
+		m.Login, _ = m.Profile["login"].(string)
+		m.Email, _ = m.Profile["email"].(string)
+	}
+	return m
+}
+
+// AppUser is a user assigned to an app, directly (Scope USER) or through a group (Scope GROUP).
+type AppUser struct {
+	ID, UserName, Scope, Status string
+	Profile                     map[string]any
+}
+
+// ListAppUsers reads every app user of the app, 500 per call.
+func (c *Client) ListAppUsers(ctx context.Context, appID string) ([]AppUser, error) {
+	page, resp, err := c.SDK.Application.ListApplicationUsers(ctx, appID, query.NewQueryParams(query.WithLimit(appUserPageSize)))
+	if err != nil {
+		return nil, fmt.Errorf("okta app %s users: %w", appID, ConvertError(resp, err))
+	}
+	var all []AppUser
+	for {
+		for _, u := range page {
+			all = append(all, appUserFromSDK(u))
+		}
+		if resp == nil || !resp.HasNextPage() {
+			return all, nil
+		}
+		page = nil
+		if resp, err = resp.Next(ctx, &page); err != nil {
+			return nil, fmt.Errorf("okta app %s users: %w", appID, ConvertError(resp, err))
+		}
+	}
+}
+
+func appUserFromSDK(u *oktasdk.AppUser) AppUser {
+	out := AppUser{ID: u.Id, Scope: u.Scope, Status: u.Status, Profile: map[string]any{}}
+	if u.Credentials != nil {
+		out.UserName = u.Credentials.UserName
+	}
+	if p, ok := u.Profile.(map[string]any); ok {
+		out.Profile = p
+	}
+	return out
+}
+
+// arrayProperties are app-user properties that hold lists; EnsureAppUserProperties creates every other name
+// as a string.
+var arrayProperties = map[string]bool{"salesforceGroups": true, "permissionSets": true, "permissionSetGroups": true}
+
+// EnsureAppUserProperties makes sure the app's user schema has every named property: it reads the schema
+// and posts one partial update adding the missing ones as custom properties, or nothing when none is missing.
+func (c *Client) EnsureAppUserProperties(ctx context.Context, appID string, names ...string) error {
+	path := "/api/v1/meta/schemas/apps/" + appID + "/default"
+	var schema struct {
+		Definitions struct {
+			Base   struct{ Properties map[string]any } `json:"base"`
+			Custom struct{ Properties map[string]any } `json:"custom"`
+		} `json:"definitions"`
+	}
+	if _, err := c.Raw(ctx, "GET", path, nil, &schema); err != nil {
+		return fmt.Errorf("okta app %s user schema: %w", appID, err)
+	}
+	missing := map[string]any{}
+	for _, name := range names {
+		if strings.TrimSpace(name) == "" {
+			return fmt.Errorf("%w: an app user property name is empty", ErrValidation)
+		}
+		_, inBase := schema.Definitions.Base.Properties[name]
+		_, inCustom := schema.Definitions.Custom.Properties[name]
+		if inBase || inCustom {
+			continue
+		}
+		prop := map[string]any{"title": name, "type": "string", "scope": "NONE"}
+		if arrayProperties[name] {
+			prop["type"], prop["items"] = "array", map[string]any{"type": "string"}
+		}
+		missing[name] = prop
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	body := map[string]any{"definitions": map[string]any{"custom": map[string]any{
+		"id": "#custom", "type": "object", "properties": missing,
+	}}}
+	if _, err := c.Raw(ctx, "POST", path, body, nil); err != nil {
+		added := make([]string, 0, len(missing))
+		for name := range missing {
+			added = append(added, name)
+		}
+		sort.Strings(added)
+		return fmt.Errorf("okta app %s user schema: add %s: %w", appID, strings.Join(added, ", "), err)
+	}
+	return nil
+}

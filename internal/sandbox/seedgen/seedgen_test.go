@@ -1,0 +1,171 @@
+package seedgen
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/oktaemu"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu"
+)
+
+// sandboxSeed is internal/sandbox.Seed's shape, decoded strictly so a field the emulators do not know fails.
+type sandboxSeed struct {
+	Okta       oktaemu.Seed             `json:"okta"`
+	Salesforce map[string]sfemu.OrgSeed `json:"salesforce"`
+}
+
+func decodeStrict(t testing.TB, b []byte) sandboxSeed {
+	t.Helper()
+	var s sandboxSeed
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		t.Fatalf("generated seed does not decode into the emulators' seed types: %v", err)
+	}
+	return s
+}
+
+func TestGenerateShape(t *testing.T) {
+	t.Parallel()
+	opts := Options{Users: 600, Groups: 7, Orgs: []string{"qa", "prod"}, FederatedShare: 0.4, Seed: 42}
+	b, err := Generate(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := decodeStrict(t, b)
+	if len(s.Okta.Users) != 600 || s.Okta.Users[0].Login != "user00001@bench.example" || s.Okta.Users[599].Login != "user00600@bench.example" {
+		t.Fatalf("okta users: %d, first %+v", len(s.Okta.Users), s.Okta.Users[0])
+	}
+	if len(s.Okta.Groups) != 7 || s.Okta.Groups[0].Name != "SF Group 001" || s.Okta.Groups[6].Name != "SF Group 007" {
+		t.Fatalf("groups: %+v", s.Okta.Groups)
+	}
+	perUser := map[string]int{}
+	for _, g := range s.Okta.Groups {
+		for _, m := range g.Members {
+			perUser[m]++
+		}
+	}
+	counts := map[int]int{}
+	for _, u := range s.Okta.Users {
+		counts[perUser[u.Login]]++
+	}
+	if counts[0] != 0 || counts[1]+counts[2]+counts[3] != 600 || counts[1] == 0 || counts[2] == 0 || counts[3] == 0 {
+		t.Fatalf("users by number of groups: %v, want 1 to 3 for every user, each size used", counts)
+	}
+	usernames := map[string]bool{}
+	for alias, org := range s.Salesforce {
+		if org.IsSandbox != (alias != "prod") {
+			t.Errorf("%s: is_sandbox %v", alias, org.IsSandbox)
+		}
+		var ps []string
+		for _, p := range org.PermissionSets {
+			ps = append(ps, p.Name)
+		}
+		joined := strings.Join(ps, ",")
+		if len(ps) != 24 || !strings.Contains(joined, "Sales_Cloud_User") || !strings.Contains(joined, "PS_001") || !strings.Contains(joined, "PS_020") {
+			t.Errorf("%s: permission sets %v", alias, ps)
+		}
+		if len(org.PermissionSetGroups) != 5 || len(org.Profiles) != 3 || len(org.Roles) != 5 {
+			t.Errorf("%s: %d groups, %d profiles, %d roles", alias, len(org.PermissionSetGroups), len(org.Profiles), len(org.Roles))
+		}
+		// 600 draws at 0.4: a share outside 0.3..0.5 is a generator bug, not chance.
+		if share := float64(len(org.Users)) / 600; math.Abs(share-0.4) > 0.1 {
+			t.Errorf("%s: federated share %.2f", alias, share)
+		}
+		withPS := 0
+		for _, u := range org.Users {
+			if usernames[u.Username] {
+				t.Fatalf("username %s repeats across orgs", u.Username)
+			}
+			usernames[u.Username] = true
+			if u.Username != u.FederationID+"."+alias || !strings.HasSuffix(u.FederationID, "@bench.example") || len(u.Alias) > 8 {
+				t.Fatalf("%s: user %+v", alias, u)
+			}
+			if len(u.PermissionSets) > 0 {
+				withPS++
+			}
+		}
+		if withPS == 0 || withPS == len(org.Users) {
+			t.Errorf("%s: %d of %d users have permission sets; want some", alias, withPS, len(org.Users))
+		}
+	}
+}
+
+func TestGenerateDeterministic(t *testing.T) {
+	t.Parallel()
+	opts := Options{Users: 300, Groups: 5, FederatedShare: 0.5, Seed: 7}
+	a, _ := Generate(opts)
+	b, _ := Generate(opts)
+	if !bytes.Equal(a, b) {
+		t.Fatal("the same options gave different seeds")
+	}
+	opts.Seed = 8
+	c, _ := Generate(opts)
+	if bytes.Equal(a, c) {
+		t.Fatal("a different Seed gave the same seed")
+	}
+	// Adding an org leaves the Okta part and the existing orgs as they were.
+	opts.Seed, opts.Orgs = 7, []string{"qa", "uat", "prod", "dev"}
+	d, _ := Generate(opts)
+	sa, sd := decodeStrict(t, a), decodeStrict(t, d)
+	same := func(x, y any) bool {
+		bx, _ := json.Marshal(x)
+		by, _ := json.Marshal(y)
+		return bytes.Equal(bx, by)
+	}
+	if !same(sa.Okta, sd.Okta) || !same(sa.Salesforce["uat"], sd.Salesforce["uat"]) || same(sa.Salesforce["qa"], sd.Salesforce["uat"]) {
+		t.Fatal("adding an org changed the other parts of the seed")
+	}
+}
+
+func TestGenerateRejects(t *testing.T) {
+	t.Parallel()
+	for _, opts := range []Options{
+		{Users: 10, Groups: 0},
+		{Users: 10, Groups: 2, FederatedShare: 1.5},
+		{Users: 10, Groups: 2, FederatedShare: -0.1},
+		{Users: 10, Groups: 2, Orgs: []string{"qa", "qa"}},
+		{Users: 10, Groups: 2, Orgs: []string{""}},
+	} {
+		if _, err := Generate(opts); err == nil {
+			t.Errorf("%+v: no error", opts)
+		}
+	}
+}
+
+// TestLargeSeedLoads generates 10,000 users in 60 groups with three Salesforce orgs and loads it into both
+// emulators, which must take well under 10 s.
+func TestLargeSeedLoads(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	b, err := Generate(Options{Users: 10000, Groups: 60, FederatedShare: 0.6, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	generated := time.Since(start)
+	s := decodeStrict(t, b)
+	loadStart := time.Now()
+	if _, err := oktaemu.New(oktaemu.Config{BaseURL: "http://127.0.0.1:1"}, s.Okta); err != nil {
+		t.Fatal(err)
+	}
+	oktaTime := time.Since(loadStart)
+	dir := sfemu.NewDirectory()
+	sfUsers := 0
+	for i, alias := range []string{"qa", "uat", "prod"} {
+		if _, err := sfemu.New(sfemu.Config{Alias: alias, BaseURL: fmt.Sprintf("http://127.0.0.1:%d", 2+i), Directory: dir}, s.Salesforce[alias]); err != nil {
+			t.Fatal(err)
+		}
+		sfUsers += len(s.Salesforce[alias].Users)
+	}
+	loaded := time.Since(loadStart)
+	t.Logf("10,000 Okta users, 60 groups, %d Salesforce users in 3 orgs (%d KB): generate %v, Okta load %v, Salesforce load %v",
+		sfUsers, len(b)/1024, generated, oktaTime, loaded-oktaTime)
+	if budget := 5 * time.Second * raceSlowdown; loaded > budget {
+		t.Fatalf("loading took %v, want under %v (well under 10 s without the race detector)", loaded, budget)
+	}
+}

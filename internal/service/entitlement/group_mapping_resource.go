@@ -1,0 +1,292 @@
+package entitlement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+)
+
+var (
+	_ resource.Resource                = (*groupMappingResource)(nil)
+	_ resource.ResourceWithConfigure   = (*groupMappingResource)(nil)
+	_ resource.ResourceWithImportState = (*groupMappingResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*groupMappingResource)(nil)
+)
+
+// The app-user profile keys a group assignment carries: the Salesforce profile and role names.
+const (
+	keyProfile = "profile"
+	keyRole    = "role"
+)
+
+// NewGroupMappingResource returns the oktasf_group_mapping resource.
+func NewGroupMappingResource() resource.Resource { return &groupMappingResource{} }
+
+type groupMappingResource struct{ clients *conns.Clients }
+
+type groupMappingModel struct {
+	ID                types.String `tfsdk:"id"`
+	AppID             types.String `tfsdk:"app_id"`
+	GroupID           types.String `tfsdk:"group_id"`
+	Priority          types.Int64  `tfsdk:"priority"`
+	Profile           types.String `tfsdk:"profile"`
+	Role              types.String `tfsdk:"role"`
+	SalesforceOrg     types.String `tfsdk:"salesforce_org"`
+	EffectivePriority types.Int64  `tfsdk:"effective_priority"`
+}
+
+func (r *groupMappingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_group_mapping"
+}
+
+func (r *groupMappingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Assigns an Okta group to the Salesforce app with the Salesforce `profile` and `role` its members get. " +
+			"When a user is in several assigned groups, the group with the lowest `priority` number wins. Okta keeps priorities " +
+			"dense and renumbers them when groups are added or removed; that is not drift: `priority` stays the configured " +
+			"order and `effective_priority` shows the number Okta holds. Profile and role names are checked against the org at plan.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`<app_id>/<group_id>`.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"app_id": schema.StringAttribute{Required: true, MarkdownDescription: "The Okta app ID (`0oa…`), for example `oktasf_saml_app.x.id`.",
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"group_id": schema.StringAttribute{Required: true, MarkdownDescription: "The Okta group ID (`00g…`), for example `data.oktasf_okta_group.x.id`.",
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"priority": schema.Int64Attribute{Optional: true, Computed: true,
+				MarkdownDescription: "The group's place among the app's groups, 0 first. Omit to append the group after the others.",
+				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
+			"profile": schema.StringAttribute{Required: true, MarkdownDescription: "The Salesforce profile name, for example `Sales User`.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+			"role": schema.StringAttribute{Optional: true, MarkdownDescription: "The Salesforce role name, for example `Sales Rep`.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+			"salesforce_org": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "The alias of the Salesforce org whose profile and role names are checked. Optional when exactly one org is configured.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"effective_priority": schema.Int64Attribute{Computed: true,
+				MarkdownDescription: "The priority Okta holds now; it shifts when other groups are assigned or removed."},
+		},
+	}
+}
+
+func (r *groupMappingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan resolves the org and checks the profile and role names against it before apply.
+func (r *groupMappingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.clients == nil {
+		return
+	}
+	var plan, config groupMappingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() || config.SalesforceOrg.IsUnknown() {
+		return
+	}
+	alias, sf := r.clients.ResolveOrg(config.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	if sf == nil {
+		return
+	}
+	plan.SalesforceOrg = types.StringValue(alias)
+	if !plan.AppID.IsUnknown() && !plan.GroupID.IsUnknown() {
+		plan.ID = types.StringValue(plan.AppID.ValueString() + "/" + plan.GroupID.ValueString())
+	}
+	if !plan.Profile.IsUnknown() {
+		if _, err := findProfile(ctx, sf, plan.Profile.ValueString()); err != nil {
+			nameDiag(&resp.Diagnostics, path.Root("profile"), "Salesforce Profile", err)
+		}
+	}
+	if !plan.Role.IsUnknown() && !plan.Role.IsNull() {
+		if _, err := findRole(ctx, sf, plan.Role.ValueString()); err != nil {
+			nameDiag(&resp.Diagnostics, path.Root("role"), "Salesforce Role", err)
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *groupMappingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan groupMappingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	client := r.clients.OktaClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || client == nil {
+		return
+	}
+	appID, groupID := plan.AppID.ValueString(), plan.GroupID.ValueString()
+	// An existing assignment is taken over rather than refused: Okta keeps one per group, so there is nothing to duplicate.
+	r.write(ctx, client, &plan, "Create", &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID = types.StringValue(appID + "/" + groupID)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state groupMappingModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	client := r.clients.OktaClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || client == nil {
+		return
+	}
+	appID, groupID := state.AppID.ValueString(), state.GroupID.ValueString()
+	a, err := findAssignment(ctx, client, appID, groupID)
+	if errors.Is(err, okta.ErrNotFound) {
+		tflog.Debug(ctx, "group assignment is gone from Okta; removing it from state", map[string]any{"app_id": appID, "group_id": groupID})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read Group Mapping", fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
+		return
+	}
+	flattenAssignment(a, &state)
+	if state.Priority.IsNull() || state.Priority.IsUnknown() { // after import; later the configured order stands
+		state.Priority = types.Int64Value(int64(a.Priority))
+	}
+	if state.SalesforceOrg.IsNull() && r.clients != nil {
+		if aliases := r.clients.Aliases(); len(aliases) == 1 {
+			state.SalesforceOrg = types.StringValue(aliases[0])
+		}
+	}
+	state.ID = types.StringValue(appID + "/" + groupID)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *groupMappingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan groupMappingModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	client := r.clients.OktaClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || client == nil {
+		return
+	}
+	r.write(ctx, client, &plan, "Update", &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *groupMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state groupMappingModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	client := r.clients.OktaClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || client == nil {
+		return
+	}
+	appID, groupID := state.AppID.ValueString(), state.GroupID.ValueString()
+	defer forgetAppAssignments(client, appID)
+	if err := client.DeleteAppGroupAssignment(ctx, appID, groupID); err != nil && !errors.Is(err, okta.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Delete Group Mapping", fmt.Sprintf("Removing group %s from app %s: %s", groupID, appID, err))
+	}
+}
+
+// ImportState takes "<app_id>/<group_id>".
+func (r *groupMappingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	appID, groupID, ok := strings.Cut(req.ID, "/")
+	if !ok || appID == "" || groupID == "" || strings.Contains(groupID, "/") {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not <app_id>/<group_id>, for example 0oa1b2c3/00g4d5e6.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("app_id"), appID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("group_id"), groupID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+// write sets the assignment to the plan and records what Okta holds in m.
+func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m *groupMappingModel, op string, diags *diag.Diagnostics) {
+	appID, groupID := m.AppID.ValueString(), m.GroupID.ValueString()
+	summary := "Unable to " + op + " Group Mapping"
+	if err := ensureAppUserSchema(ctx, client, appID); err != nil {
+		diags.AddError(summary, fmt.Sprintf("Adding the profile and role properties to the app-user schema of app %s: %s", appID, err))
+		return
+	}
+	// Merge into the profile Okta holds, so values other than profile and role (set by an admin) survive.
+	profile := map[string]any{}
+	if current, err := client.GetAppGroupAssignment(ctx, appID, groupID); err == nil {
+		for k, v := range current.Profile {
+			profile[k] = v
+		}
+	} else if !errors.Is(err, okta.ErrNotFound) {
+		diags.AddError(summary, fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
+		return
+	}
+	profile[keyProfile] = m.Profile.ValueString()
+	profile[keyRole] = nil
+	if !m.Role.IsNull() {
+		profile[keyRole] = m.Role.ValueString()
+	}
+	var priority *int
+	if !m.Priority.IsNull() && !m.Priority.IsUnknown() {
+		p := int(m.Priority.ValueInt64())
+		priority = &p
+	}
+	defer forgetAppAssignments(client, appID)
+	a, err := client.SetAppGroupAssignment(ctx, appID, groupID, priority, profile)
+	if err != nil {
+		diags.AddError(summary, fmt.Sprintf("Assigning group %s to app %s: %s", groupID, appID, err))
+		return
+	}
+	if m.Priority.IsNull() || m.Priority.IsUnknown() {
+		m.Priority = types.Int64Value(int64(a.Priority))
+	}
+	m.EffectivePriority = types.Int64Value(int64(a.Priority))
+	flattenAssignment(a, m)
+}
+
+// findAssignment finds one group's assignment in the app's list, which all mappings of the app share.
+func findAssignment(ctx context.Context, client *okta.Client, appID, groupID string) (*okta.AppGroupAssignment, error) {
+	all, err := appAssignments(ctx, client, appID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].GroupID == groupID {
+			return &all[i], nil
+		}
+	}
+	return nil, fmt.Errorf("group %s is not assigned to app %s: %w", groupID, appID, okta.ErrNotFound)
+}
+
+// flattenAssignment sets what Okta holds: profile and role show drift made out of band, the priority
+// number only in effective_priority.
+func flattenAssignment(a *okta.AppGroupAssignment, m *groupMappingModel) {
+	m.EffectivePriority = types.Int64Value(int64(a.Priority))
+	m.Profile = stringOrNull(a.Profile[keyProfile])
+	m.Role = stringOrNull(a.Profile[keyRole])
+}
+
+func stringOrNull(v any) types.String {
+	if s, ok := v.(string); ok && s != "" {
+		return types.StringValue(s)
+	}
+	return types.StringNull()
+}
+
+// nameDiag reports a name problem on the attribute, or a failed read as a plain error.
+func nameDiag(diags *diag.Diagnostics, attr path.Path, what string, err error) {
+	if isNameError(err) {
+		diags.AddAttributeError(attr, what+" Not Found", err.Error())
+		return
+	}
+	diags.AddAttributeError(attr, "Unable to Check "+what, err.Error())
+}

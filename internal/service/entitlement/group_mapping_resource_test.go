@@ -1,0 +1,284 @@
+package entitlement_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
+	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
+)
+
+const mappingAddr = "oktasf_group_mapping.sales"
+
+// mappingConfig is an app for the qa org and the mappings given, which may refer to
+// data.oktasf_okta_group.{sales,users,admins}.
+func mappingConfig(sb *sandbox.Sandbox, label, mappings string) string {
+	return acctest.ProviderConfig(sb) + fmt.Sprintf(`
+resource "oktasf_saml_app" "test" {
+  salesforce_org = "qa"
+  label          = %q
+}
+data "oktasf_okta_group" "sales" {
+  name = "Salesforce Sales"
+}
+data "oktasf_okta_group" "users" {
+  name = "Salesforce Users"
+}
+data "oktasf_okta_group" "admins" {
+  name = "Salesforce Admins"
+}
+%s
+`, label, mappings)
+}
+
+func salesMapping(extra string) string {
+	return fmt.Sprintf(`
+resource "oktasf_group_mapping" "sales" {
+  app_id         = oktasf_saml_app.test.id
+  group_id       = data.oktasf_okta_group.sales.id
+  salesforce_org = "qa"
+%s
+}
+`, extra)
+}
+
+func mappingIDs(s *terraform.State, addr string) (appID, groupID string, err error) {
+	rs, ok := s.RootModule().Resources[addr]
+	if !ok {
+		return "", "", fmt.Errorf("%s not in state", addr)
+	}
+	return rs.Primary.Attributes["app_id"], rs.Primary.Attributes["group_id"], nil
+}
+
+func TestAccGroupMapping_basic(t *testing.T) {
+	if acctest.Live() {
+		t.Skip("relies on the sandbox's seeded groups")
+	}
+	sb := acctest.SharedSandbox(t)
+	cfg := mappingConfig(sb, acctest.RandomName("mapping"), salesMapping(`
+  priority = 0
+  profile  = "Sales User"
+  role     = "Sales Rep"
+`))
+	test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^0oa[A-Za-z0-9]+/00g[A-Za-z0-9]+$`))),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(0)),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact("Sales User")),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("role"), knownvalue.StringExact("Sales Rep")),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				ResourceName:      mappingAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+				// With three orgs configured an imported mapping cannot tell which one its names came from.
+				ImportStateVerifyIgnore: []string{"salesforce_org"},
+			},
+		},
+	})
+}
+
+// Profile and role change in place; a priority beyond the number of groups is kept as configured while
+// Okta holds the dense number, and that is no diff.
+func TestAccGroupMapping_update(t *testing.T) {
+	if acctest.Live() {
+		t.Skip("relies on the sandbox's seeded groups")
+	}
+	sb := acctest.SharedSandbox(t)
+	label := acctest.RandomName("mapping")
+	test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: mappingConfig(sb, label, salesMapping(`
+  profile = "Sales User"
+  role    = "Sales Rep"
+`)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(0)),
+				},
+			},
+			{
+				Config: mappingConfig(sb, label, salesMapping(`
+  priority = 3
+  profile  = "Support User"
+`)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(3)),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(0)),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact("Support User")),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("role"), knownvalue.Null()),
+				},
+			},
+		},
+	})
+}
+
+// A profile changed in Okta shows as drift; an assignment removed there is created again.
+func TestAccGroupMapping_driftAndDisappears(t *testing.T) {
+	if acctest.Live() {
+		t.Skip("relies on the sandbox's seeded groups")
+	}
+	sb := acctest.SharedSandbox(t)
+	client := oktaClient(t, sb)
+	ctx := context.Background()
+	cfg := mappingConfig(sb, acctest.RandomName("mapping"), salesMapping(`
+  profile = "Sales User"
+  role    = "Sales Rep"
+`))
+	var appID, gid string
+	test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(s *terraform.State) (err error) {
+					appID, gid, err = mappingIDs(s, mappingAddr)
+					return err
+				},
+			},
+			{
+				PreConfig: func() {
+					if _, err := client.SetAppGroupAssignment(ctx, appID, gid, nil, map[string]any{"profile": "Read Only", "role": "Sales Rep"}); err != nil {
+						t.Fatalf("change the profile out of band: %v", err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact("Sales User")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config: cfg,
+				Check: func(*terraform.State) error {
+					return client.DeleteAppGroupAssignment(ctx, appID, gid)
+				},
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+// Users in two groups get the profile of the group with the lower priority; a group inserted before
+// them shifts Okta's numbers, which is no diff.
+func TestAccGroupMapping_priorities(t *testing.T) {
+	if acctest.Live() {
+		t.Skip("relies on the sandbox's seeded groups")
+	}
+	sb := acctest.SharedSandbox(t)
+	client := oktaClient(t, sb)
+	label := acctest.RandomName("priorities")
+	two := salesMapping(`
+  priority = 0
+  profile  = "Sales User"
+  role     = "Sales Rep"
+`) + `
+resource "oktasf_group_mapping" "users" {
+  app_id         = oktasf_saml_app.test.id
+  group_id       = data.oktasf_okta_group.users.id
+  salesforce_org = "qa"
+  priority       = 1
+  profile        = "Read Only"
+  depends_on     = [oktasf_group_mapping.sales]
+}
+`
+	three := two + `
+resource "oktasf_group_mapping" "admins" {
+  app_id         = oktasf_saml_app.test.id
+  group_id       = data.oktasf_okta_group.admins.id
+  salesforce_org = "qa"
+  priority       = 0
+  profile        = "Support User"
+  depends_on     = [oktasf_group_mapping.users]
+}
+`
+	test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config:           mappingConfig(sb, label, two),
+				Check:            checkAppProfiles(t, client, map[string]string{"alice.anders": "Sales User", "carol.chen": "Sales User", "dave.diaz": "Read Only", "frank.fischer": "Read Only"}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config: mappingConfig(sb, label, three),
+				Check:  checkAppProfiles(t, client, map[string]string{"alice.anders": "Sales User", "frank.fischer": "Support User", "heidi.hall": "Read Only"}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("oktasf_group_mapping.admins", tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(0)),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(0)),
+					statecheck.ExpectKnownValue("oktasf_group_mapping.users", tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(2)),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+// checkAppProfiles checks the Salesforce profile Okta derives for app users, by login prefix.
+func checkAppProfiles(t *testing.T, client *okta.Client, want map[string]string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		rs, ok := s.RootModule().Resources["oktasf_saml_app.test"]
+		if !ok {
+			return fmt.Errorf("no app in state")
+		}
+		users, err := client.ListAppUsers(context.Background(), rs.Primary.ID)
+		if err != nil {
+			return err
+		}
+		got := map[string]string{}
+		for _, u := range users {
+			name, _, _ := strings.Cut(u.UserName, "@")
+			got[name], _ = u.Profile["profile"].(string)
+		}
+		for name, profile := range want {
+			if got[name] != profile {
+				return fmt.Errorf("app user %s has profile %q, want %q (all: %v)", name, got[name], profile, got)
+			}
+		}
+		return nil
+	}
+}
+
+func TestAccGroupMapping_badNames(t *testing.T) {
+	if acctest.Live() {
+		t.Skip("relies on the sandbox's seeded names")
+	}
+	sb := acctest.SharedSandbox(t)
+	cases := []struct{ name, extra, want string }{
+		{"profile", `profile = "Sales Usr"`, `(?s)Salesforce Profile Not Found.*no profile named "Sales Usr"; did you mean "Sales User"`},
+		{"role", "profile = \"Sales User\"\n  role = \"Sales Reps\"", `(?s)Salesforce Role Not Found.*no role named "Sales Reps"; did you mean "Sales Rep"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			test(t, resource.TestCase{Steps: []resource.TestStep{{
+				Config:      mappingConfig(sb, acctest.RandomName("bad"), salesMapping("  "+tc.extra)),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)),
+			}}})
+		})
+	}
+}

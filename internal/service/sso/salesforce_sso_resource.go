@@ -1,0 +1,307 @@
+package sso
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+)
+
+var (
+	_ resource.Resource                   = (*salesforceSSOResource)(nil)
+	_ resource.ResourceWithConfigure      = (*salesforceSSOResource)(nil)
+	_ resource.ResourceWithImportState    = (*salesforceSSOResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*salesforceSSOResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*salesforceSSOResource)(nil)
+)
+
+// NewSalesforceSSOResource returns the oktasf_salesforce_sso resource.
+func NewSalesforceSSOResource() resource.Resource { return &salesforceSSOResource{} }
+
+type salesforceSSOResource struct{ clients *conns.Clients }
+
+type salesforceSSOModel struct {
+	ID                     types.String `tfsdk:"id"`
+	SalesforceOrg          types.String `tfsdk:"salesforce_org"`
+	Name                   types.String `tfsdk:"name"`
+	Label                  types.String `tfsdk:"label"`
+	AppID                  types.String `tfsdk:"app_id"`
+	Issuer                 types.String `tfsdk:"issuer"`
+	IDPCertificate         types.String `tfsdk:"idp_certificate"`
+	IDPLoginURL            types.String `tfsdk:"idp_login_url"`
+	IdentityType           types.String `tfsdk:"identity_type"`
+	IdentityLocation       types.String `tfsdk:"identity_location"`
+	AttributeName          types.String `tfsdk:"attribute_name"`
+	JITProvisioning        types.Bool   `tfsdk:"jit_provisioning"`
+	SPEntityID             types.String `tfsdk:"sp_entity_id"`
+	RequestSignatureMethod types.String `tfsdk:"request_signature_method"`
+	SingleLogoutURL        types.String `tfsdk:"single_logout_url"`
+	SingleLogoutBinding    types.String `tfsdk:"single_logout_binding"`
+	SalesforceLoginURL     types.String `tfsdk:"salesforce_login_url"`
+}
+
+// developerName is what Salesforce accepts as an API name.
+var developerName = regexp.MustCompile(`^[A-Za-z](?:[A-Za-z0-9]|_(?:[A-Za-z0-9]))*$`)
+
+func (r *salesforceSSOResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_salesforce_sso"
+}
+
+func (r *salesforceSSOResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	// Values derived at plan (from the org or the Okta app) are set by ModifyPlan; otherwise the stored value stands.
+	optionalComputed := func(desc string, validators ...validator.String) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: desc, Validators: validators,
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A Salesforce org's SAML single sign-on settings (the Metadata API's SamlSsoConfig) that trust an Okta app. " +
+			"Take `issuer`, `idp_certificate` and `idp_login_url` from `oktasf_saml_app` so that a change of certificate or issuer in Okta " +
+			"plans an update here and reaches Salesforce in the same apply; with `app_id` alone they are read from Okta at plan time. " +
+			"Updates change only the fields this resource owns; an edit made in Salesforce shows as drift.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The SamlSsoConfig ID (`0LE…`).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"salesforce_org": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "The alias of the Salesforce org. Optional when exactly one org is configured.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()}},
+			"name": schema.StringAttribute{Required: true,
+				MarkdownDescription: "The API name (DeveloperName), for example `Okta`: letters, digits and single underscores, starting with a letter.",
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 80), stringvalidator.RegexMatches(developerName,
+					"must start with a letter and hold only letters, digits and single underscores (no trailing or double underscore), for example Okta_Prod")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"label": optionalComputed("The name shown in Setup; default `name`.", stringvalidator.LengthBetween(1, 80)),
+			"app_id": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "The Okta app whose issuer, certificate and login URL to trust, for the values not set explicitly."},
+			"issuer": optionalComputed("The IdP entity ID, for example `oktasf_saml_app.x.entity_id`.", stringvalidator.LengthBetween(1, 1000)),
+			"idp_certificate": optionalComputed("The IdP signing certificate (PEM), for example `oktasf_saml_app.x.certificate`.",
+				certificateValidator{}),
+			"idp_login_url": optionalComputed("The IdP login URL for SP-initiated sign-in, for example `oktasf_saml_app.x.sso_url`."),
+			"identity_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("FederationId"),
+				MarkdownDescription: "What the assertion identifies the user by: `FederationId` (default), `Username` or `UserId`.",
+				Validators:          []validator.String{stringvalidator.OneOf("FederationId", "Username", "UserId")}},
+			"identity_location": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("SubjectNameId"),
+				MarkdownDescription: "Where the identity is: `SubjectNameId` (default) or `Attribute` (then set `attribute_name`).",
+				Validators:          []validator.String{stringvalidator.OneOf("SubjectNameId", "Attribute")}},
+			"attribute_name": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "The SAML attribute that holds the identity, when `identity_location` is `Attribute`."},
+			"jit_provisioning": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Create and update users just in time from the assertion's `User.*` attributes (default false)."},
+			"sp_entity_id": optionalComputed("The SP entity ID Salesforce presents; default the org's My Domain URL."),
+			"request_signature_method": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("RSA-SHA256"),
+				MarkdownDescription: "How Salesforce signs SAML requests: `RSA-SHA256` (default) or `RSA-SHA1`.",
+				Validators:          []validator.String{stringvalidator.OneOf("RSA-SHA256", "RSA-SHA1")}},
+			"single_logout_url": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "The IdP's single logout endpoint; omit to disable single logout."},
+			"single_logout_binding": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "`RedirectBinding` or `PostBinding`, with `single_logout_url`.",
+				Validators:          []validator.String{stringvalidator.OneOf("RedirectBinding", "PostBinding")}},
+			"salesforce_login_url": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The Salesforce login URL of this configuration (the ACS URL Salesforce shows in Setup).",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+		},
+	}
+}
+
+func (r *salesforceSSOResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *salesforceSSOResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m salesforceSSOModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.IdentityLocation.ValueString() == "Attribute" && m.AttributeName.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("attribute_name"), "Missing Attribute Name",
+			"identity_location is \"Attribute\", so Salesforce needs attribute_name: the SAML attribute that holds the user's identity, for example \"User.FederationIdentifier\".")
+	}
+	if !m.AttributeName.IsNull() && !m.IdentityLocation.IsUnknown() && m.IdentityLocation.ValueString() != "Attribute" {
+		resp.Diagnostics.AddAttributeError(path.Root("attribute_name"), "Attribute Name Without Attribute Location",
+			"attribute_name is used only when identity_location = \"Attribute\"; set that, or remove attribute_name.")
+	}
+	if !m.SingleLogoutBinding.IsNull() && m.SingleLogoutURL.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("single_logout_binding"), "Single Logout Binding Without URL",
+			"single_logout_binding needs single_logout_url.")
+	}
+	if m.AppID.IsNull() && (m.Issuer.IsNull() || m.IDPCertificate.IsNull()) {
+		resp.Diagnostics.AddAttributeError(path.Root("issuer"), "Missing Identity Provider",
+			"Salesforce must know which IdP to trust: set issuer and idp_certificate (for example from oktasf_saml_app), or app_id to read them from Okta.")
+	}
+}
+
+func (r *salesforceSSOResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan salesforceSSOModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	_, sf := r.clients.ResolveOrg(plan.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	if sf == nil {
+		return
+	}
+	name := plan.Name.ValueString()
+	if _, err := sf.ReadSamlSsoConfig(ctx, name); err == nil {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Single Sign-On Settings Already Exist",
+			fmt.Sprintf("Org %q already has SAML single sign-on settings named %q. Import them (terraform import <address> %s/%s) or choose another name.",
+				plan.SalesforceOrg.ValueString(), name, plan.SalesforceOrg.ValueString(), name))
+		return
+	} else if !errors.Is(err, salesforce.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Create Salesforce SSO Settings", fmt.Sprintf("Looking for %q in org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
+		return
+	}
+	cfg := salesforce.SamlSsoConfig{FullName: name}
+	if !expandSSO(&plan, &cfg, &resp.Diagnostics) {
+		return
+	}
+	if _, err := sf.UpsertSamlSsoConfig(ctx, cfg); err != nil {
+		resp.Diagnostics.AddError("Unable to Create Salesforce SSO Settings", fmt.Sprintf("Writing %q to org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
+		return
+	}
+	r.readBack(ctx, sf, &plan, &resp.State, &resp.Diagnostics)
+}
+
+func (r *salesforceSSOResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state salesforceSSOModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	_, sf := r.clients.ResolveOrg(state.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	if sf == nil {
+		return
+	}
+	cfg, err := sf.ReadSamlSsoConfig(ctx, state.Name.ValueString())
+	if errors.Is(err, salesforce.ErrNotFound) {
+		tflog.Debug(ctx, "SamlSsoConfig is gone from Salesforce; removing it from state", map[string]any{"name": state.Name.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read Salesforce SSO Settings", fmt.Sprintf("Reading %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
+		return
+	}
+	if state.ID.IsNull() || state.ID.ValueString() == "" { // after import
+		id, err := ssoConfigID(ctx, sf, state.Name.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to Read Salesforce SSO Settings", fmt.Sprintf("Finding the ID of %q: %s", state.Name.ValueString(), err))
+			return
+		}
+		state.ID = types.StringValue(id)
+	}
+	flattenSSO(cfg, &state)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *salesforceSSOResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan salesforceSSOModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	_, sf := r.clients.ResolveOrg(plan.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	if sf == nil {
+		return
+	}
+	name := plan.Name.ValueString()
+	// Read-modify-write: settings this resource does not own (JIT handler, execution user, decryption
+	// certificate, error and logout URLs) keep the values an admin gave them.
+	cfg, err := sf.ReadSamlSsoConfig(ctx, name)
+	if errors.Is(err, salesforce.ErrNotFound) {
+		cfg, err = &salesforce.SamlSsoConfig{FullName: name}, nil
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Update Salesforce SSO Settings", fmt.Sprintf("Reading %q from org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
+		return
+	}
+	if !expandSSO(&plan, cfg, &resp.Diagnostics) {
+		return
+	}
+	if _, err := sf.UpsertSamlSsoConfig(ctx, *cfg); err != nil {
+		resp.Diagnostics.AddError("Unable to Update Salesforce SSO Settings",
+			fmt.Sprintf("Writing %q to org %q: %s. Salesforce keeps its previous settings; the next plan shows the difference and the next apply retries.", name, plan.SalesforceOrg.ValueString(), err))
+		return
+	}
+	r.readBack(ctx, sf, &plan, &resp.State, &resp.Diagnostics)
+}
+
+func (r *salesforceSSOResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state salesforceSSOModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	_, sf := r.clients.ResolveOrg(state.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	if sf == nil {
+		return
+	}
+	if err := sf.DeleteSamlSsoConfig(ctx, state.Name.ValueString()); err != nil && !errors.Is(err, salesforce.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Delete Salesforce SSO Settings", fmt.Sprintf("Deleting %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
+	}
+}
+
+// ImportState takes "<salesforce_org>/<name>", or "<name>" when one org is configured.
+func (r *salesforceSSOResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	alias, name, found := strings.Cut(req.ID, "/")
+	if !found {
+		alias, name = "", req.ID
+	}
+	if name == "" || !developerName.MatchString(name) {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not <salesforce_org>/<name>, for example prod/Okta.", req.ID))
+		return
+	}
+	alias, sf := r.clients.ResolveOrg(alias, path.Root("salesforce_org"), &resp.Diagnostics)
+	if sf == nil {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("salesforce_org"), alias)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+}
+
+// readBack reads what Salesforce stored (its computed login URL among it) into the state.
+func (r *salesforceSSOResource) readBack(ctx context.Context, sf *salesforce.Client, m *salesforceSSOModel, st *tfsdk.State, diags *diag.Diagnostics) {
+	cfg, err := sf.ReadSamlSsoConfig(ctx, m.Name.ValueString())
+	if err == nil && (m.ID.IsUnknown() || m.ID.ValueString() == "") {
+		var id string
+		if id, err = ssoConfigID(ctx, sf, m.Name.ValueString()); err == nil {
+			m.ID = types.StringValue(id)
+		}
+	}
+	if err != nil {
+		diags.AddError("Unable to Read Salesforce SSO Settings", fmt.Sprintf("Reading back %q: %s", m.Name.ValueString(), err))
+		return
+	}
+	flattenSSO(cfg, m)
+	diags.Append(st.Set(ctx, m)...)
+}
+
+func ssoConfigID(ctx context.Context, sf *salesforce.Client, name string) (string, error) {
+	var rows []struct {
+		ID string `json:"Id"`
+	}
+	if err := sf.ToolingQuery(ctx, "SELECT Id FROM SamlSsoConfig WHERE DeveloperName = "+salesforce.Quote(name), &rows); err != nil {
+		return "", err
+	}
+	if len(rows) == 0 {
+		return "", fmt.Errorf("no SamlSsoConfig named %q: %w", name, salesforce.ErrNotFound)
+	}
+	return rows[0].ID, nil
+}

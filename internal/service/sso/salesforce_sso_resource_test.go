@@ -1,0 +1,222 @@
+package sso_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
+	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
+	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
+)
+
+const ssoAddr = "oktasf_salesforce_sso.test"
+
+// federationConfig is an app and the org's SSO settings that trust it, wired by reference.
+func federationConfig(sb *sandbox.Sandbox, label, ssoName, appExtra, ssoExtra string) string {
+	return samlAppConfig(sb, label, appExtra) + fmt.Sprintf(`
+resource "oktasf_salesforce_sso" "test" {
+  salesforce_org  = %q
+  name            = %q
+  issuer          = oktasf_saml_app.test.entity_id
+  idp_certificate = oktasf_saml_app.test.certificate
+  idp_login_url   = oktasf_saml_app.test.sso_url
+%s
+}
+`, acctest.PrimaryOrg(), ssoName, ssoExtra)
+}
+
+func salesforceClient(t *testing.T, sb *sandbox.Sandbox) *salesforce.Client {
+	t.Helper()
+	cfg := salesforce.Config{Alias: acctest.PrimaryOrg(), HTTPClient: transport.NewHTTPClient(transport.Config{Service: "salesforce"})}
+	if sb != nil {
+		o := sb.Info().Salesforce[acctest.PrimaryOrg()]
+		cfg.LoginURL, cfg.ClientID, cfg.Username, cfg.PrivateKey = o.LoginURL, o.ClientID, o.Username, o.PrivateKey
+	} else {
+		cfg.LoginURL, cfg.ClientID = acctest.Getenv(t, "SALESFORCE_LOGIN_URL"), acctest.Getenv(t, "SALESFORCE_CLIENT_ID")
+		cfg.Username, cfg.PrivateKey = acctest.Getenv(t, "SALESFORCE_USERNAME"), acctest.Getenv(t, "SALESFORCE_PRIVATE_KEY")
+	}
+	c, err := salesforce.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func ssoName(what string) string {
+	return strings.NewReplacer("-", "_").Replace("Okta_" + acctest.RandomName(what)[len("tf-acc-"):])
+}
+
+func TestAccSalesforceSSO_basic(t *testing.T) {
+	sb := sandboxOrNil(t)
+	label, name := acctest.RandomName("sso"), ssoName("basic")
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: checkSSOGone(t, sb, name),
+		Steps: []resource.TestStep{
+			{
+				Config: federationConfig(sb, label, name, "", ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^0LE`))),
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("identity_type"), knownvalue.StringExact("FederationId")),
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("identity_location"), knownvalue.StringExact("SubjectNameId")),
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("label"), knownvalue.StringExact(name)),
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("salesforce_login_url"), knownvalue.NotNull()),
+					statecheck.CompareValuePairs(ssoAddr, tfjsonpath.New("issuer"), appAddr, tfjsonpath.New("entity_id"), compareEqual{}),
+					statecheck.CompareValuePairs(ssoAddr, tfjsonpath.New("idp_certificate"), appAddr, tfjsonpath.New("certificate"), compareEqual{}),
+					statecheck.CompareValuePairs(ssoAddr, tfjsonpath.New("sp_entity_id"), appAddr, tfjsonpath.New("audience"), compareEqual{}),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				ResourceName:      ssoAddr,
+				ImportState:       true,
+				ImportStateId:     acctest.PrimaryOrg() + "/" + name,
+				ImportStateVerify: true,
+			},
+		},
+	})
+}
+
+// Settings edited in Salesforce show as drift and are restored; settings deleted there are recreated.
+func TestAccSalesforceSSO_driftAndDisappears(t *testing.T) {
+	sb := sandboxOrNil(t)
+	label, name := acctest.RandomName("sso"), ssoName("drift")
+	sf := salesforceClient(t, sb)
+	ctx := context.Background()
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: checkSSOGone(t, sb, name),
+		Steps: []resource.TestStep{
+			{Config: federationConfig(sb, label, name, "", "  jit_provisioning = true\n")},
+			{
+				PreConfig: func() {
+					cfg, err := sf.ReadSamlSsoConfig(ctx, name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					cfg.Issuer, cfg.UserProvisioning = "http://www.okta.com/exkSomethingElse", false
+					if _, err := sf.UpsertSamlSsoConfig(ctx, *cfg); err != nil {
+						t.Fatalf("edit the settings out of band: %v", err)
+					}
+				},
+				Config: federationConfig(sb, label, name, "", "  jit_provisioning = true\n"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(ssoAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("jit_provisioning"), knownvalue.Bool(true)),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.CompareValuePairs(ssoAddr, tfjsonpath.New("issuer"), appAddr, tfjsonpath.New("entity_id"), compareEqual{}),
+				},
+			},
+			{
+				Config: federationConfig(sb, label, name, "", "  jit_provisioning = true\n"),
+				Check: func(*terraform.State) error {
+					return sf.DeleteSamlSsoConfig(ctx, name)
+				},
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(ssoAddr, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+func TestAccSalesforceSSO_invalidInput(t *testing.T) {
+	sb := sandboxOrNil(t)
+	cases := []struct{ name, config, want string }{
+		{"attribute location without name", `identity_location = "Attribute"`, `(?s)Missing Attribute Name.*attribute_name`},
+		{"certificate not PEM", `idp_certificate = "MIIDdjCCAl6gAwIBAgIU"`, `(?s)Invalid IdP Certificate.*idp_certificate is not PEM`},
+		{"key instead of certificate", `idp_certificate = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"`,
+			`(?s)Invalid IdP Certificate.*"RSA PRIVATE KEY" PEM block`},
+		{"invalid name", `name = "Okta__Prod"`, `(?s)name.*must start with a letter and hold only letters, digits and single underscores`},
+		{"no identity provider", `issuer = null`, `(?s)Missing Identity Provider`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := acctest.ProviderConfig(sb) + fmt.Sprintf(`
+resource "oktasf_salesforce_sso" "test" {
+  salesforce_org  = %q
+  name            = "Okta"
+  issuer          = "http://www.okta.com/exk1"
+  idp_certificate = %s
+}
+`, acctest.PrimaryOrg(), acctest.Quote(testCertificatePEM(t)))
+			// The case's line replaces the attribute of the same name, or is added.
+			key := strings.TrimSpace(strings.SplitN(tc.config, "=", 2)[0])
+			lines := strings.Split(cfg, "\n")
+			replaced := false
+			for i, l := range lines {
+				if strings.HasPrefix(strings.TrimSpace(l), key+" ") {
+					lines[i], replaced = "  "+tc.config, true
+				}
+			}
+			cfg = strings.Join(lines, "\n")
+			if !replaced {
+				cfg = strings.Replace(cfg, `name            = "Okta"`, `name            = "Okta"`+"\n  "+tc.config, 1)
+			}
+			acctest.Test(t, resource.TestCase{Steps: []resource.TestStep{{
+				Config:      cfg,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)),
+			}}})
+		})
+	}
+}
+
+func checkSSOGone(t *testing.T, sb *sandbox.Sandbox, name string) resource.TestCheckFunc {
+	sf := salesforceClient(t, sb)
+	return func(*terraform.State) error {
+		if _, err := sf.ReadSamlSsoConfig(context.Background(), name); err == nil {
+			return fmt.Errorf("SamlSsoConfig %s still exists after destroy", name)
+		}
+		return nil
+	}
+}
+
+// testCertificatePEM is a valid self-signed certificate, so that only the case's own problem fails.
+func testCertificatePEM(t *testing.T) string {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+// compareEqual is a compare.ValueComparer for two equal values.
+type compareEqual struct{}
+
+func (compareEqual) CompareValues(values ...any) error {
+	for _, v := range values[1:] {
+		if fmt.Sprint(v) != fmt.Sprint(values[0]) {
+			return fmt.Errorf("values differ: %v and %v", values[0], v)
+		}
+	}
+	return nil
+}

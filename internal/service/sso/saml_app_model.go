@@ -1,0 +1,286 @@
+package sso
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
+)
+
+// SAML values the resource accepts; the lists mirror Okta's enums (okta-api.md §2.2).
+var (
+	nameIDFormats = []string{
+		"urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+		"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+		"urn:oasis:names:tc:SAML:1.1:nameid-format:x509SubjectName",
+		"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+		"urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+	}
+	attributeNamespaces = []string{
+		"urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified",
+		"urn:oasis:names:tc:SAML:2.0:attrname-format:uri",
+		"urn:oasis:names:tc:SAML:2.0:attrname-format:basic",
+	}
+	groupFilterTypes = []string{"STARTS_WITH", "EQUALS", "CONTAINS", "REGEX"}
+)
+
+const (
+	defaultNameIDFormat   = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+	defaultNameIDTemplate = "user.login"
+	defaultNamespace      = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified"
+	defaultValidityYears  = 10
+	modeCustom            = "custom"
+	modeOIN               = "oin"
+)
+
+type samlAppModel struct {
+	ID                  types.String `tfsdk:"id"`
+	SalesforceOrg       types.String `tfsdk:"salesforce_org"`
+	Label               types.String `tfsdk:"label"`
+	Mode                types.String `tfsdk:"mode"`
+	OIN                 types.Object `tfsdk:"oin"`
+	NameID              types.Object `tfsdk:"name_id"`
+	AttributeStatements types.Map    `tfsdk:"attribute_statements"`
+	SignatureAlgorithm  types.String `tfsdk:"signature_algorithm"`
+	DigestAlgorithm     types.String `tfsdk:"digest_algorithm"`
+	ResponseSigned      types.Bool   `tfsdk:"response_signed"`
+	AssertionSigned     types.Bool   `tfsdk:"assertion_signed"`
+	ACSURL              types.String `tfsdk:"acs_url"`
+	Audience            types.String `tfsdk:"audience"`
+	Recipient           types.String `tfsdk:"recipient"`
+	Destination         types.String `tfsdk:"destination"`
+	Signing             types.Object `tfsdk:"signing"`
+	Active              types.Bool   `tfsdk:"active"`
+	Name                types.String `tfsdk:"name"`
+	EntityID            types.String `tfsdk:"entity_id"`
+	SSOURL              types.String `tfsdk:"sso_url"`
+	Certificate         types.String `tfsdk:"certificate"`
+	CertificateSHA256   types.String `tfsdk:"certificate_sha256"`
+	CertificateNotAfter types.String `tfsdk:"certificate_not_after"`
+	KeyID               types.String `tfsdk:"key_id"`
+	Metadata            types.String `tfsdk:"metadata"`
+}
+
+type oinModel struct {
+	InstanceType    types.String `tfsdk:"instance_type"`
+	IntegrationType types.String `tfsdk:"integration_type"`
+}
+
+type nameIDModel struct {
+	Format   types.String `tfsdk:"format"`
+	Template types.String `tfsdk:"template"`
+}
+
+type attributeStatementModel struct {
+	Values      types.List   `tfsdk:"values"`
+	Namespace   types.String `tfsdk:"namespace"`
+	GroupFilter types.Object `tfsdk:"group_filter"`
+}
+
+type groupFilterModel struct {
+	Type  types.String `tfsdk:"type"`
+	Value types.String `tfsdk:"value"`
+}
+
+type signingModel struct {
+	ValidityYears   types.Int64  `tfsdk:"validity_years"`
+	RotationTrigger types.String `tfsdk:"rotation_trigger"`
+}
+
+var (
+	oinAttrTypes         = map[string]attr.Type{"instance_type": types.StringType, "integration_type": types.StringType}
+	nameIDAttrTypes      = map[string]attr.Type{"format": types.StringType, "template": types.StringType}
+	groupFilterAttrTypes = map[string]attr.Type{"type": types.StringType, "value": types.StringType}
+	statementAttrTypes   = map[string]attr.Type{
+		"values":       types.ListType{ElemType: types.StringType},
+		"namespace":    types.StringType,
+		"group_filter": types.ObjectType{AttrTypes: groupFilterAttrTypes},
+	}
+	signingAttrTypes = map[string]attr.Type{"validity_years": types.Int64Type, "rotation_trigger": types.StringType}
+)
+
+// nameIDOf reads name_id, falling back to the defaults for a null or partly unknown object.
+func nameIDOf(ctx context.Context, v types.Object, diags *diag.Diagnostics) (format, template string) {
+	format, template = defaultNameIDFormat, defaultNameIDTemplate
+	if v.IsNull() || v.IsUnknown() {
+		return
+	}
+	var n nameIDModel
+	diags.Append(v.As(ctx, &n, basetypes.ObjectAsOptions{})...)
+	if s := n.Format.ValueString(); s != "" {
+		format = s
+	}
+	if s := n.Template.ValueString(); s != "" {
+		template = s
+	}
+	return
+}
+
+func signingOf(ctx context.Context, v types.Object, diags *diag.Diagnostics) signingModel {
+	s := signingModel{ValidityYears: types.Int64Value(defaultValidityYears), RotationTrigger: types.StringNull()}
+	if v.IsNull() || v.IsUnknown() {
+		return s
+	}
+	diags.Append(v.As(ctx, &s, basetypes.ObjectAsOptions{})...)
+	if s.ValidityYears.IsNull() || s.ValidityYears.IsUnknown() {
+		s.ValidityYears = types.Int64Value(defaultValidityYears)
+	}
+	return s
+}
+
+// expandStatements turns the attribute_statements map into Okta statements, sorted by name so that the
+// request is the same whatever order the map iterates in.
+func expandStatements(ctx context.Context, v types.Map, diags *diag.Diagnostics) []okta.AttributeStatement {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	var m map[string]attributeStatementModel
+	diags.Append(v.ElementsAs(ctx, &m, false)...)
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]okta.AttributeStatement, 0, len(m))
+	for _, name := range names {
+		s := m[name]
+		st := okta.AttributeStatement{Name: name, Namespace: defaultNamespace, Type: "EXPRESSION"}
+		if ns := s.Namespace.ValueString(); ns != "" {
+			st.Namespace = ns
+		}
+		if !s.GroupFilter.IsNull() && !s.GroupFilter.IsUnknown() {
+			var g groupFilterModel
+			diags.Append(s.GroupFilter.As(ctx, &g, basetypes.ObjectAsOptions{})...)
+			st.Type, st.FilterType, st.FilterValue = "GROUP", g.Type.ValueString(), g.Value.ValueString()
+		} else {
+			diags.Append(s.Values.ElementsAs(ctx, &st.Values, false)...)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// flattenStatements is the inverse of expandStatements. An app with no statements is null unless the prior
+// value was an empty map, so that neither `{}` nor an omitted attribute shows a diff.
+func flattenStatements(stmts []okta.AttributeStatement, prior types.Map) types.Map {
+	elemType := types.ObjectType{AttrTypes: statementAttrTypes}
+	if len(stmts) == 0 {
+		if !prior.IsNull() && !prior.IsUnknown() && len(prior.Elements()) == 0 {
+			return types.MapValueMust(elemType, map[string]attr.Value{})
+		}
+		return types.MapNull(elemType)
+	}
+	elems := make(map[string]attr.Value, len(stmts))
+	for _, s := range stmts {
+		ns := s.Namespace
+		if ns == "" {
+			ns = defaultNamespace
+		}
+		values := types.ListNull(types.StringType)
+		filter := types.ObjectNull(groupFilterAttrTypes)
+		if strings.EqualFold(s.Type, "GROUP") {
+			filter = types.ObjectValueMust(groupFilterAttrTypes, map[string]attr.Value{
+				"type": types.StringValue(s.FilterType), "value": types.StringValue(s.FilterValue)})
+		} else {
+			vs := make([]attr.Value, len(s.Values))
+			for i, v := range s.Values {
+				vs[i] = types.StringValue(v)
+			}
+			values = types.ListValueMust(types.StringType, vs)
+		}
+		elems[s.Name] = types.ObjectValueMust(statementAttrTypes, map[string]attr.Value{
+			"values": values, "namespace": types.StringValue(ns), "group_filter": filter})
+	}
+	return types.MapValueMust(elemType, elems)
+}
+
+// expression wraps an Okta expression as a template ("user.login" → "${user.login}").
+func expression(template string) string {
+	if strings.HasPrefix(template, "${") {
+		return template
+	}
+	return "${" + template + "}"
+}
+
+// unwrapExpression is the inverse of expression.
+func unwrapExpression(template string) string {
+	if strings.HasPrefix(template, "${") && strings.HasSuffix(template, "}") && strings.Count(template, "${") == 1 {
+		return template[2 : len(template)-1]
+	}
+	return template
+}
+
+// flattenApp writes what Okta returned into m; values only the plan knows (signing, mode details) stay.
+func flattenApp(app *okta.SAMLApp, m *samlAppModel) {
+	m.ID = types.StringValue(app.ID)
+	m.Label = types.StringValue(app.Label)
+	m.Name = types.StringValue(app.Name)
+	m.Active = types.BoolValue(app.Status == "ACTIVE")
+	so := app.SignOn
+	if app.Name != okta.SalesforceOINName { // the catalogue app fixes these; its plan keeps the defaults
+		m.SignatureAlgorithm = types.StringValue(so.SignatureAlgorithm)
+		m.DigestAlgorithm = types.StringValue(so.DigestAlgorithm)
+		m.ResponseSigned = types.BoolValue(so.ResponseSigned)
+		m.AssertionSigned = types.BoolValue(so.AssertionSigned)
+		m.NameID = types.ObjectValueMust(nameIDAttrTypes, map[string]attr.Value{
+			"format":   types.StringValue(so.SubjectNameIDFormat),
+			"template": types.StringValue(unwrapExpression(so.SubjectNameIDTemplate)),
+		})
+	} else if m.NameID.IsNull() || m.NameID.IsUnknown() { // imported
+		m.NameID = types.ObjectValueMust(nameIDAttrTypes, map[string]attr.Value{
+			"format": types.StringValue(defaultNameIDFormat), "template": types.StringValue(defaultNameIDTemplate)})
+		m.SignatureAlgorithm, m.DigestAlgorithm = types.StringValue("RSA_SHA256"), types.StringValue("SHA256")
+		m.ResponseSigned, m.AssertionSigned = types.BoolValue(true), types.BoolValue(true)
+	}
+	if app.Name == okta.SalesforceOINName {
+		m.Mode = types.StringValue(modeOIN)
+		m.ACSURL, m.Audience = types.StringValue(so.SSOACSURLOverride), types.StringValue(so.AudienceOverride)
+		m.Recipient, m.Destination = types.StringValue(so.RecipientOverride), types.StringValue(so.DestinationOverride)
+		m.OIN = types.ObjectValueMust(oinAttrTypes, map[string]attr.Value{
+			"instance_type":    types.StringValue(stringSetting(app.AppSettings, "instanceType")),
+			"integration_type": types.StringValue(stringSetting(app.AppSettings, "integrationType")),
+		})
+	} else {
+		m.Mode = types.StringValue(modeCustom)
+		m.ACSURL, m.Audience = types.StringValue(so.SSOACSURL), types.StringValue(so.Audience)
+		m.Recipient, m.Destination = types.StringValue(so.Recipient), types.StringValue(so.Destination)
+		m.OIN = types.ObjectNull(oinAttrTypes)
+	}
+	m.AttributeStatements = flattenStatements(so.AttributeStatements, m.AttributeStatements)
+	m.KeyID = types.StringValue(app.SigningKID)
+}
+
+func stringSetting(settings map[string]any, key string) string {
+	if s, ok := settings[key].(string); ok {
+		return s
+	}
+	return ""
+}
+
+// flattenMetadata sets the IdP values Salesforce needs from the app's SAML metadata.
+func flattenMetadata(xml []byte, m *samlAppModel) error {
+	md, err := saml.ParseMetadata(xml)
+	if err != nil {
+		return err
+	}
+	m.Metadata = types.StringValue(string(xml))
+	m.EntityID = types.StringValue(md.EntityID)
+	m.SSOURL = types.StringValue(md.SSOURLPost)
+	if len(md.SigningCertificates) == 0 {
+		m.Certificate, m.CertificateSHA256, m.CertificateNotAfter = types.StringValue(""), types.StringValue(""), types.StringValue("")
+		return nil
+	}
+	cert := md.SigningCertificates[0]
+	m.Certificate = types.StringValue(saml.CertificatePEM(cert))
+	m.CertificateSHA256 = types.StringValue(saml.Fingerprint(cert))
+	m.CertificateNotAfter = types.StringValue(cert.NotAfter.UTC().Format(time.RFC3339))
+	return nil
+}

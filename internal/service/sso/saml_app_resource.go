@@ -1,0 +1,317 @@
+package sso
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+)
+
+var (
+	_ resource.Resource                   = (*samlAppResource)(nil)
+	_ resource.ResourceWithConfigure      = (*samlAppResource)(nil)
+	_ resource.ResourceWithImportState    = (*samlAppResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*samlAppResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*samlAppResource)(nil)
+)
+
+// NewSAMLAppResource returns the oktasf_saml_app resource.
+func NewSAMLAppResource() resource.Resource { return &samlAppResource{} }
+
+type samlAppResource struct{ clients *conns.Clients }
+
+func (r *samlAppResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_saml_app"
+}
+
+func (r *samlAppResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	stable := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	computed := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc, PlanModifiers: stable}
+	}
+	derived := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Computed: true, MarkdownDescription: desc,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The Okta SAML 2.0 app for one Salesforce org. Audience, ACS URL, recipient and destination are derived from " +
+			"the org (its My Domain URL and org ID) unless set. Updates change only the fields this resource owns, so settings made " +
+			"in Okta outside it survive. Changing `signing.rotation_trigger` generates a new signing key and makes it active.",
+		Attributes: map[string]schema.Attribute{
+			"id": computed("The Okta app ID (`0oa…`)."),
+			"salesforce_org": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "The alias of the Salesforce org this app signs users in to. Optional when exactly one org is configured.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()}},
+			"label": schema.StringAttribute{Required: true, MarkdownDescription: "The app's label in Okta.",
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 100)}},
+			"mode": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(modeCustom),
+				MarkdownDescription: "`custom` (a custom SAML 2.0 app, the default) or `oin` (Okta's catalogue Salesforce app).",
+				Validators:          []validator.String{stringvalidator.OneOf(modeCustom, modeOIN)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"oin": schema.SingleNestedAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "Settings of the catalogue app (`mode = \"oin\"`).",
+				Attributes: map[string]schema.Attribute{
+					"instance_type": schema.StringAttribute{Optional: true, Computed: true,
+						MarkdownDescription: "`PRODUCTION`, `SANDBOX` or `GOVERNMENT`; default from the org's sandbox flag.",
+						Validators:          []validator.String{stringvalidator.OneOf("PRODUCTION", "SANDBOX", "GOVERNMENT")}},
+					"integration_type": schema.StringAttribute{Optional: true, Computed: true,
+						MarkdownDescription: "`STANDARD` (default), `PORTAL` or `COMMUNITY`.",
+						Validators:          []validator.String{stringvalidator.OneOf("STANDARD", "PORTAL", "COMMUNITY")}},
+				}},
+			"name_id": schema.SingleNestedAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "The SAML subject: Salesforce matches it to the user (by default to the Federation ID).",
+				Default: objectdefault.StaticValue(types.ObjectValueMust(nameIDAttrTypes, map[string]attr.Value{
+					"format": types.StringValue(defaultNameIDFormat), "template": types.StringValue(defaultNameIDTemplate)})),
+				Attributes: map[string]schema.Attribute{
+					"format": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultNameIDFormat),
+						MarkdownDescription: "The NameID format, default `" + defaultNameIDFormat + "`.",
+						Validators:          []validator.String{stringvalidator.OneOf(nameIDFormats...)}},
+					"template": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultNameIDTemplate),
+						MarkdownDescription: "The Okta expression that gives the subject, default `user.login` (write it without `${}`).",
+						Validators:          []validator.String{stringvalidator.LengthBetween(1, 1024)}},
+				}},
+			"attribute_statements": schema.MapNestedAttribute{Optional: true,
+				MarkdownDescription: "SAML attribute statements by attribute name (order never matters). Each has `values` (Okta expressions) or a `group_filter`.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"values": schema.ListAttribute{Optional: true, ElementType: types.StringType,
+						MarkdownDescription: "Okta expressions, for example `[\"user.email\"]`."},
+					"namespace": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultNamespace),
+						MarkdownDescription: "The attribute's name format, default `" + defaultNamespace + "`.",
+						Validators:          []validator.String{stringvalidator.OneOf(attributeNamespaces...)}},
+					"group_filter": schema.SingleNestedAttribute{Optional: true,
+						MarkdownDescription: "Send the names of the user's groups that match: `type` (`STARTS_WITH`, `EQUALS`, `CONTAINS`, `REGEX`) and `value`.",
+						Attributes: map[string]schema.Attribute{
+							"type":  schema.StringAttribute{Required: true, Validators: []validator.String{stringvalidator.OneOf(groupFilterTypes...)}, MarkdownDescription: "How to match."},
+							"value": schema.StringAttribute{Required: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)}, MarkdownDescription: "What to match."},
+						}},
+				}},
+			},
+			"signature_algorithm": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("RSA_SHA256"),
+				MarkdownDescription: "`RSA_SHA256` (default) or `RSA_SHA1`.", Validators: []validator.String{stringvalidator.OneOf("RSA_SHA256", "RSA_SHA1")}},
+			"digest_algorithm": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("SHA256"),
+				MarkdownDescription: "`SHA256` (default) or `SHA1`.", Validators: []validator.String{stringvalidator.OneOf("SHA256", "SHA1")}},
+			"response_signed": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Sign the SAML response (default true)."},
+			"assertion_signed": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Sign the assertion (default true)."},
+			"acs_url":     derived("The assertion consumer service URL; default the org's My Domain URL with `?so=<org id>`."),
+			"audience":    derived("The SP entity ID; default the org's My Domain URL."),
+			"recipient":   derived("The assertion's recipient; default `acs_url`."),
+			"destination": derived("The response's destination; default `acs_url`."),
+			"signing": schema.SingleNestedAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "The signing key. Change `rotation_trigger` (any string, for example a date) to generate a new key and make it active.",
+				Default: objectdefault.StaticValue(types.ObjectValueMust(signingAttrTypes, map[string]attr.Value{
+					"validity_years": types.Int64Value(defaultValidityYears), "rotation_trigger": types.StringNull()})),
+				Attributes: map[string]schema.Attribute{
+					"validity_years": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultValidityYears),
+						MarkdownDescription: "Validity of keys this resource generates, 2 to 10 years (default 10).",
+						Validators:          []validator.Int64{int64validator.Between(2, 10)}},
+					"rotation_trigger": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "Any value; changing it rotates the signing key."},
+				}},
+			"active": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Whether the app is active (default true)."},
+			"name":                  computed("The app name Okta generated (`salesforce` for the catalogue app)."),
+			"entity_id":             computed("The IdP entity ID (issuer), `http://www.okta.com/exk…`."),
+			"sso_url":               computed("The IdP single sign-on URL (HTTP-POST binding)."),
+			"certificate":           computed("The active signing certificate (PEM)."),
+			"certificate_sha256":    computed("The SHA-256 fingerprint of the certificate."),
+			"certificate_not_after": computed("When the certificate expires (RFC 3339)."),
+			"key_id":                computed("The active signing key ID (`kid`)."),
+			"metadata":              computed("The IdP SAML metadata XML."),
+		},
+	}
+}
+
+func (r *samlAppResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *samlAppResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan samlAppModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	client := r.clients.OktaClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || client == nil {
+		return
+	}
+	// Look before create: a create whose answer was lost must not leave a second app behind.
+	existing, err := client.FindAppsByLabel(ctx, plan.Label.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Create SAML App", fmt.Sprintf("Looking for apps labelled %q: %s", plan.Label.ValueString(), err))
+		return
+	}
+	if len(existing) > 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("label"), "SAML App Already Exists",
+			fmt.Sprintf("Okta already has an app labelled %q (id %s). Import it (terraform import <address> %s) or choose another label.",
+				plan.Label.ValueString(), existing[0].ID, existing[0].ID))
+		return
+	}
+	app := &okta.SAMLApp{}
+	expandApp(ctx, &plan, app, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	created, err := client.CreateSAMLApp(ctx, app, plan.Active.ValueBool())
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Create SAML App", fmt.Sprintf("Creating %q: %s", plan.Label.ValueString(), err))
+		return
+	}
+	// Save the id at once: if a later step fails, the next apply updates this app instead of creating another.
+	plan.ID = types.StringValue(created.ID)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), created.ID)...)
+
+	signing := signingOf(ctx, plan.Signing, &resp.Diagnostics)
+	if signing.ValidityYears.ValueInt64() != defaultValidityYears { // the app's first key is a 10-year key
+		if created, err = r.rotate(ctx, client, created.ID, signing, &plan); err != nil {
+			resp.Diagnostics.AddError("Unable to Create SAML App", fmt.Sprintf("Generating a %d-year signing key for app %s: %s", signing.ValidityYears.ValueInt64(), created.ID, err))
+			return
+		}
+	} else if err := r.readMetadata(ctx, client, created.ID, created.SigningKID, &plan); err != nil {
+		resp.Diagnostics.AddError("Unable to Create SAML App", fmt.Sprintf("Reading the metadata of app %s: %s", created.ID, err))
+		return
+	}
+	r.setState(ctx, created, &plan, &resp.State, &resp.Diagnostics)
+}
+
+func (r *samlAppResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state samlAppModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	client := r.clients.OktaClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || client == nil {
+		return
+	}
+	app, err := client.GetSAMLApp(ctx, state.ID.ValueString())
+	if errors.Is(err, okta.ErrNotFound) {
+		tflog.Debug(ctx, "SAML app is gone from Okta; removing it from state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read SAML App", fmt.Sprintf("Reading app %s: %s", state.ID.ValueString(), err))
+		return
+	}
+	if err := r.readMetadata(ctx, client, app.ID, app.SigningKID, &state); err != nil {
+		resp.Diagnostics.AddError("Unable to Read SAML App", fmt.Sprintf("Reading the metadata of app %s: %s", app.ID, err))
+		return
+	}
+	if state.SalesforceOrg.IsNull() || state.SalesforceOrg.ValueString() == "" {
+		state.SalesforceOrg = types.StringValue(r.orgOfAudience(ctx, app))
+	}
+	if state.Signing.IsNull() || state.Signing.IsUnknown() { // after import
+		state.Signing = types.ObjectValueMust(signingAttrTypes, map[string]attr.Value{
+			"validity_years": types.Int64Value(defaultValidityYears), "rotation_trigger": types.StringNull()})
+	}
+	r.setState(ctx, app, &state, &resp.State, &resp.Diagnostics)
+}
+
+func (r *samlAppResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state samlAppModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	client := r.clients.OktaClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || client == nil {
+		return
+	}
+	id := state.ID.ValueString()
+	if plan.Active.ValueBool() != state.Active.ValueBool() && !plan.Active.ValueBool() {
+		if err := client.DeactivateApp(ctx, id); err != nil && !errors.Is(err, okta.ErrNotFound) {
+			resp.Diagnostics.AddError("Unable to Update SAML App", fmt.Sprintf("Deactivating app %s: %s", id, err))
+			return
+		}
+	}
+	app, err := client.UpdateSAMLApp(ctx, id, func(a *okta.SAMLApp) error {
+		expandApp(ctx, &plan, a, &resp.Diagnostics)
+		return nil
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Update SAML App", fmt.Sprintf("Updating app %s: %s", id, err))
+		return
+	}
+	if plan.Active.ValueBool() && !state.Active.ValueBool() {
+		if err := client.ActivateApp(ctx, id); err != nil {
+			resp.Diagnostics.AddError("Unable to Update SAML App", fmt.Sprintf("Activating app %s: %s", id, err))
+			return
+		}
+		app.Status = "ACTIVE"
+	}
+	planSigning := signingOf(ctx, plan.Signing, &resp.Diagnostics)
+	if !planSigning.RotationTrigger.Equal(signingOf(ctx, state.Signing, &resp.Diagnostics).RotationTrigger) {
+		if app, err = r.rotate(ctx, client, id, planSigning, &plan); err != nil {
+			resp.Diagnostics.AddError("Unable to Rotate SAML Signing Key", fmt.Sprintf("App %s: %s. The app still signs with its previous key; the next apply tries again.", id, err))
+			return
+		}
+	} else if err := r.readMetadata(ctx, client, id, app.SigningKID, &plan); err != nil {
+		resp.Diagnostics.AddError("Unable to Update SAML App", fmt.Sprintf("Reading the metadata of app %s: %s", id, err))
+		return
+	}
+	r.setState(ctx, app, &plan, &resp.State, &resp.Diagnostics)
+}
+
+// rotate generates a key, reads the metadata that carries it, and only then makes it the app's active key:
+// the switch is the last Okta call, so Salesforce (updated next, from the certificate this returns) learns
+// the new certificate as soon after the switch as the API calls allow.
+func (r *samlAppResource) rotate(ctx context.Context, client *okta.Client, id string, signing signingModel, m *samlAppModel) (*okta.SAMLApp, error) {
+	key, err := client.GenerateAppKey(ctx, id, int(signing.ValidityYears.ValueInt64()))
+	if err != nil {
+		return nil, fmt.Errorf("generate a key: %w", err)
+	}
+	if err := r.readMetadata(ctx, client, id, key.KID, m); err != nil {
+		return nil, fmt.Errorf("read the metadata of key %s: %w", key.KID, err)
+	}
+	app, err := client.UpdateSAMLApp(ctx, id, func(a *okta.SAMLApp) error { a.SigningKID = key.KID; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("activate key %s: %w", key.KID, err)
+	}
+	tflog.Info(ctx, "rotated SAML signing key", map[string]any{"app_id": id, "kid": key.KID, "not_after": key.ExpiresAt.Format(time.RFC3339)})
+	return app, nil
+}
+
+func (r *samlAppResource) readMetadata(ctx context.Context, client *okta.Client, id, kid string, m *samlAppModel) error {
+	xml, err := client.SAMLMetadata(ctx, id, kid)
+	if err != nil {
+		return err
+	}
+	return flattenMetadata(xml, m)
+}
+
+func (r *samlAppResource) setState(ctx context.Context, app *okta.SAMLApp, m *samlAppModel, st *tfsdk.State, diags *diag.Diagnostics) {
+	flattenApp(app, m)
+	diags.Append(st.Set(ctx, m)...)
+}
+
+func (r *samlAppResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state samlAppModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	client := r.clients.OktaClient(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() || client == nil {
+		return
+	}
+	if err := client.DeleteApp(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, okta.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Delete SAML App", fmt.Sprintf("Deleting app %s: %s", state.ID.ValueString(), err))
+	}
+}
+
+func (r *samlAppResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
