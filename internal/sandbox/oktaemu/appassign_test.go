@@ -346,3 +346,44 @@ func TestAppUsersFromGroupAssignments(t *testing.T) {
 		t.Fatalf("q=ann: %+v", q)
 	}
 }
+
+// TestAssignmentsPersistAndReset: assignments, direct app users and schema properties survive a state round trip
+// and are gone after a reset to the seed.
+func TestAssignmentsPersistAndReset(t *testing.T) {
+	t.Parallel()
+	o := newTestOrg(t, withSeed(assignmentSeed()))
+	app := salesforceApp(t, o)
+	g := groupIDs(t, o)
+	if resp := o.do(t, "PUT", "/api/v1/apps/"+app+"/groups/"+g["Support"], `{"priority":4,"profile":{"role":"Agent"}}`); resp.StatusCode != 200 {
+		t.Fatalf("put: %d", resp.StatusCode)
+	}
+	if resp := o.do(t, "POST", "/api/v1/meta/schemas/apps/"+app+"/default", `{"definitions":{"custom":{"properties":{"division":{"title":"Division","type":"string"}}}}}`); resp.StatusCode != 200 {
+		t.Fatalf("schema: %d", resp.StatusCode)
+	}
+	saved, err := o.srv.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.srv.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if resp := o.do(t, "GET", "/api/v1/apps/"+app+"/groups/"+g["Support"], ""); resp.StatusCode != 404 {
+		t.Fatalf("after reset the app (and its assignment) should be gone: %d", resp.StatusCode)
+	}
+	if err := o.srv.LoadState(saved); err != nil {
+		t.Fatal(err)
+	}
+	var a map[string]any
+	decodeJSON(t, o.do(t, "GET", "/api/v1/apps/"+app+"/groups/"+g["Support"], ""), &a)
+	if a["priority"] != float64(4) || a["profile"].(map[string]any)["role"] != "Agent" {
+		t.Fatalf("restored assignment: %v", a)
+	}
+	var users []appUserBody
+	decodeJSON(t, o.do(t, "GET", "/api/v1/apps/"+app+"/users", ""), &users)
+	if len(users) != 2 {
+		t.Fatalf("restored app users: %+v", users)
+	}
+	if resp := o.do(t, "PUT", "/api/v1/apps/"+app+"/groups/"+g["Sales"], `{"profile":{"division":"EMEA"}}`); resp.StatusCode != 200 {
+		t.Fatalf("restored schema property: %d", resp.StatusCode)
+	}
+}

@@ -94,8 +94,7 @@ func TestAccGroupMapping_basic(t *testing.T) {
 	})
 }
 
-// Profile and role change in place; a priority beyond the number of groups is kept as configured while
-// Okta holds the dense number, and that is no diff.
+// Profile, role and priority change in place; an omitted priority takes the number Okta gives.
 func TestAccGroupMapping_update(t *testing.T) {
 	if acctest.Live() {
 		t.Skip("relies on the sandbox's seeded groups")
@@ -123,7 +122,7 @@ func TestAccGroupMapping_update(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(3)),
-					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(0)),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(3)), // a free priority is kept
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact("Support User")),
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("role"), knownvalue.Null()),
 				},
@@ -224,8 +223,13 @@ resource "oktasf_group_mapping" "admins" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
+				Config:           mappingConfig(sb, label, three),
+				Check:            checkAppProfiles(t, client, map[string]string{"alice.anders": "Sales User", "frank.fischer": "Support User", "heidi.hall": "Read Only"}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// The shifted numbers reach state with the next refresh, and still plan nothing.
 				Config: mappingConfig(sb, label, three),
-				Check:  checkAppProfiles(t, client, map[string]string{"alice.anders": "Sales User", "frank.fischer": "Support User", "heidi.hall": "Read Only"}),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("oktasf_group_mapping.admins", tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(0)),
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(1)),

@@ -85,7 +85,8 @@ func TestAccFederation_certificateRotation(t *testing.T) {
 				}),
 			},
 			{
-				PreConfig: func() { sb.Control().ResetStats() },
+				// 20 ms per request, as in the benchmark, so that the measured window counts API calls.
+				PreConfig: func() { sb.Control().SetLatency(emu.Latency{Millis: 20}) },
 				Config:    federationConfig(sb, label, name, rotation("2026-07"), ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{

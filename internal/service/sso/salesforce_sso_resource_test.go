@@ -94,6 +94,49 @@ func TestAccSalesforceSSO_basic(t *testing.T) {
 	})
 }
 
+func TestAccSalesforceSSO_update(t *testing.T) {
+	sb := sandboxOrNil(t)
+	label, name := acctest.RandomName("sso"), ssoName("update")
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: checkSSOGone(t, sb, name),
+		Steps: []resource.TestStep{
+			{Config: federationConfig(sb, label, name, "", "")},
+			{
+				Config: federationConfig(sb, label, name, "", `
+  label             = "Okta (federation id in an attribute)"
+  identity_location = "Attribute"
+  attribute_name    = "User.FederationIdentifier"
+  jit_provisioning  = true
+  request_signature_method = "RSA-SHA1"
+  single_logout_url        = "https://idp.example/slo"
+  single_logout_binding    = "PostBinding"
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(ssoAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("identity_location"), knownvalue.StringExact("Attribute")),
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("attribute_name"), knownvalue.StringExact("User.FederationIdentifier")),
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("jit_provisioning"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("label"), knownvalue.StringExact("Okta (federation id in an attribute)")),
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("single_logout_binding"), knownvalue.StringExact("PostBinding")),
+				},
+				Check: func(*terraform.State) error {
+					cfg, err := salesforceClient(t, sb).ReadSamlSsoConfig(context.Background(), name)
+					if err != nil {
+						return err
+					}
+					if cfg.IdentityLocation != "Attribute" || !cfg.UserProvisioning || cfg.RequestSignatureMethod != "RSA-SHA1" {
+						return fmt.Errorf("Salesforce holds %+v", cfg)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
 // Settings edited in Salesforce show as drift and are restored; settings deleted there are recreated.
 func TestAccSalesforceSSO_driftAndDisappears(t *testing.T) {
 	sb := sandboxOrNil(t)
