@@ -81,6 +81,62 @@ output "salesforce_orgs" {
   }
 }
 
+# In qa, Okta decides who gets Salesforce and with what: groups map to profiles and roles, Okta-driven
+# provisioning creates the users, and a permission set follows group membership.
+data "oktasf_okta_group" "sales" {
+  name = "Salesforce Sales"
+}
+
+data "oktasf_okta_group" "admins" {
+  name = "Salesforce Admins"
+}
+
+resource "oktasf_group_mapping" "qa_admins" {
+  salesforce_org = "qa"
+  app_id         = oktasf_saml_app.salesforce["qa"].id
+  group_id       = data.oktasf_okta_group.admins.id
+  priority       = 0
+  profile        = "System Administrator"
+}
+
+resource "oktasf_group_mapping" "qa_sales" {
+  salesforce_org = "qa"
+  app_id         = oktasf_saml_app.salesforce["qa"].id
+  group_id       = data.oktasf_okta_group.sales.id
+  priority       = 1
+  profile        = "Sales User"
+  role           = "Sales Rep"
+  depends_on     = [oktasf_group_mapping.qa_admins]
+}
+
+resource "oktasf_user_provisioning" "qa" {
+  salesforce_org = "qa"
+  app_id         = oktasf_saml_app.salesforce["qa"].id
+  username       = { source = "login", suffix = ".qa" }
+  attributes = {
+    FirstName = "user.firstName"
+    LastName  = "user.lastName"
+    Email     = "user.email"
+    Alias     = "user.lastName"
+  }
+  depends_on = [oktasf_group_mapping.qa_admins, oktasf_group_mapping.qa_sales]
+}
+
+resource "oktasf_permission_set_binding" "qa_sales_cloud" {
+  salesforce_org = "qa"
+  permission_set = "Sales_Cloud_User"
+  group_ids      = [data.oktasf_okta_group.sales.id]
+  depends_on     = [oktasf_user_provisioning.qa]
+}
+
+output "qa_provisioning" {
+  description = "The qa users Okta manages (Federation IDs) and who holds Sales_Cloud_User."
+  value = {
+    users            = sort(keys(oktasf_user_provisioning.qa.synced))
+    sales_cloud_user = sort(oktasf_permission_set_binding.qa_sales_cloud.assigned_federation_ids)
+  }
+}
+
 output "federation" {
   description = "Per org: the Okta app, its signing certificate's expiry, and the Salesforce login URL that trusts it."
   value = {

@@ -13,5 +13,6 @@ var _ provider.ProviderWithFunctions = (*oktasfProvider)(nil)
 func (p *oktasfProvider) Functions(context.Context) []func() function.Function {
 	return []func() function.Function{
 		NewParseSAMLMetadataFunction,
+		NewDecodeSAMLResponseFunction,
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/service/entitlement"
+	"github.com/oktasf/terraform-provider-oktasf/internal/service/provisioning"
 	"github.com/oktasf/terraform-provider-oktasf/internal/service/sso"
 	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
@@ -204,6 +205,9 @@ func (p *oktasfProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		sso.NewSAMLAppResource,
 		sso.NewSalesforceSSOResource,
+		entitlement.NewGroupMappingResource,
+		entitlement.NewPermissionSetBindingResource,
+		provisioning.NewUserProvisioningResource,
 	}
 }
 
@@ -212,5 +216,8 @@ func (p *oktasfProvider) DataSources(context.Context) []func() datasource.DataSo
 		sso.NewSalesforceOrgDataSource,
 		sso.NewSAMLMetadataDataSource,
 		entitlement.NewOktaGroupDataSource,
+		entitlement.NewSalesforceProfileDataSource,
+		entitlement.NewSalesforceRoleDataSource,
+		entitlement.NewSalesforcePermissionSetDataSource,
 	}
 }

@@ -65,6 +65,8 @@ type Client struct {
 
 	factsMu sync.Mutex
 	facts   *OrgFacts // memoized by Facts
+
+	describes describeCache // memoized by Describe
 }
 
 // session is one access token and where to use it; its pointer identity tells refreshes apart.

@@ -9,12 +9,24 @@ resource "oktasf_saml_app" "prod" {
     template = "user.login"
   }
 
-  # Keyed by attribute name, so their order never shows as a change.
+  # Salesforce just-in-time provisioning: User field = Okta expression, sent as "User.<field>" attributes.
+  # Plan checks every field and picklist value against the org's User object.
+  jit_attributes = {
+    Username             = "user.login"
+    Email                = "user.email"
+    FirstName            = "user.firstName"
+    LastName             = "user.lastName"
+    FederationIdentifier = "user.login" # must equal name_id.template
+    ProfileId            = "appuser.profile"
+    LocaleSidKey         = "\"en_US\""
+    LanguageLocaleKey    = "\"en_US\""
+    TimeZoneSidKey       = "\"America/Los_Angeles\""
+    EmailEncodingKey     = "\"UTF-8\""
+  }
+
+  # Other attributes, keyed by attribute name, so their order never shows as a change.
   attribute_statements = {
-    "User.Email"     = { values = ["user.email"] }
-    "User.FirstName" = { values = ["user.firstName"] }
-    "User.LastName"  = { values = ["user.lastName"] }
-    "groups"         = { group_filter = { type = "STARTS_WITH", value = "Salesforce" } }
+    "groups" = { group_filter = { type = "STARTS_WITH", value = "Salesforce" } }
   }
 
   # Change rotation_trigger to rotate the signing key; oktasf_salesforce_sso follows in the same apply.

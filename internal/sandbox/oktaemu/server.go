@@ -263,5 +263,6 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/meta/schemas/apps/{appId}/default", scopeSchemas, s.updateAppUserSchema},
 
 		{"GET /app/{exk}/sso/saml/metadata", scopeNone, s.publicMetadata},
+		{"GET /app/{appName}/{exk}/sso/saml", scopeNone, s.handleSSO},
 	}
 }

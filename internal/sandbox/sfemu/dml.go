@@ -92,7 +92,7 @@ func coerce(o *Org, f *Field, v any) (any, *apiError) {
 		if !validID(s) {
 			return nil, fieldError("MALFORMED_ID", fmt.Sprintf("%s: id value of incorrect type: %s", f.Label, s), f.Name)
 		}
-		if o.lookup(f.ReferenceTo[0], s) == nil {
+		if !o.referenced(f, s) {
 			return nil, fieldError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
 		}
 		return to18(key15(s)), nil
@@ -115,6 +115,16 @@ func coerce(o *Org, f *Field, v any) (any, *apiError) {
 		return nil, fieldError("STRING_TOO_LONG", fmt.Sprintf("%s: data value too large: %s (max length=%d)", f.Label, s, f.Length), f.Name)
 	}
 	return s, nil
+}
+
+// referenced reports whether id names a row of one of the types f refers to (several for polymorphic fields).
+func (o *Org) referenced(f *Field, id string) bool {
+	for _, target := range f.ReferenceTo {
+		if o.lookup(target, id) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func jsonKind(v any) string {

@@ -59,6 +59,9 @@ func (o *Org) routes() http.Handler {
 	plain("POST /services/Soap/m/{version}", o.handleSOAP)
 	plain("POST /services/Soap/m/{version}/{org}", o.handleSOAP) // the metadataServerUrl form, ending in the org id
 	plain("GET /id/{org}/{user}", o.handleIdentity)
+	plain("POST /{$}", o.handleACS)
+	plain("POST /login", o.handleACS)
+	o.scimRoutes(plain)
 	api("GET /services/data/{version}", o.handleResources)
 	api("GET /services/data/{version}/limits", o.handleLimits)
 	api("GET /services/data/{version}/sobjects", o.handleDescribeGlobal)
@@ -75,6 +78,8 @@ func (o *Org) routes() http.Handler {
 	api("GET /services/data/{version}/tooling/query/{locator}", o.handleQueryMore)
 	api("GET /services/data/{version}/tooling/sobjects/{type}/describe", o.handleDescribe)
 	api("GET /services/data/{version}/tooling/sobjects/{type}/{id}", o.handleRetrieve)
+	api("POST /services/data/{version}/tooling/sobjects/{type}", o.handleCreate)
+	api("DELETE /services/data/{version}/tooling/sobjects/{type}/{id}", o.handleDelete)
 	api("POST /services/data/{version}/composite/sobjects", o.handleCollectionCreate)
 	api("PATCH /services/data/{version}/composite/sobjects", o.handleCollectionUpdate)
 	api("DELETE /services/data/{version}/composite/sobjects", o.handleCollectionDelete)

@@ -245,6 +245,9 @@ func (o *Org) LoadState(b []byte) error {
 		}
 	}
 	o.recountLicenses()
+	if err := o.ensureLoginPage(); err != nil {
+		return fmt.Errorf("sfemu: state of %s: login page: %s", o.Name(), err.Message)
+	}
 	return nil
 }
 

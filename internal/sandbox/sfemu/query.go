@@ -55,7 +55,13 @@ func (s querySource) Relationship(object, name string) (string, string, string, 
 	if f == nil {
 		return "", "", "", false
 	}
-	return f.RelationshipName, f.Name, f.ReferenceTo[0], true
+	// A polymorphic reference resolves to the first of its types the org stores.
+	for _, target := range f.ReferenceTo {
+		if s.o.objectType(target) != nil {
+			return f.RelationshipName, f.Name, target, true
+		}
+	}
+	return "", "", "", false
 }
 
 func (s querySource) Rows(object string) []soql.Record     { return s.o.rows(object) }

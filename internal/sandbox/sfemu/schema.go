@@ -21,7 +21,8 @@ type Field struct {
 	ReferenceTo       []string
 	RelationshipName  string
 	Picklist          []string
-	Restricted        bool // restricted picklist: other values are refused
+	Restricted        bool              // restricted picklist: other values are refused
+	Labels            map[string]string // picklist labels by value, where Salesforce's differ from the value
 }
 
 // required reports whether a create must supply the field.
@@ -126,6 +127,29 @@ var (
 	psgStatus = []string{"Updated", "Outdated", "Updating", "Failed"}
 )
 
+// Picklist labels of the User locale fields as describe shows them (time zones with their standard-time offset).
+var (
+	timeZoneLabels = map[string]string{
+		"America/Los_Angeles": "(GMT-08:00) Pacific Standard Time (America/Los_Angeles)", "America/Denver": "(GMT-07:00) Mountain Standard Time (America/Denver)",
+		"America/Chicago": "(GMT-06:00) Central Standard Time (America/Chicago)", "America/New_York": "(GMT-05:00) Eastern Standard Time (America/New_York)",
+		"America/Sao_Paulo": "(GMT-03:00) Brasilia Standard Time (America/Sao_Paulo)", "GMT": "(GMT+00:00) Greenwich Mean Time (GMT)",
+		"Europe/London": "(GMT+00:00) Greenwich Mean Time (Europe/London)", "Europe/Paris": "(GMT+01:00) Central European Standard Time (Europe/Paris)",
+		"Europe/Berlin": "(GMT+01:00) Central European Standard Time (Europe/Berlin)", "Asia/Kolkata": "(GMT+05:30) India Standard Time (Asia/Kolkata)",
+		"Asia/Tokyo": "(GMT+09:00) Japan Standard Time (Asia/Tokyo)", "Australia/Sydney": "(GMT+10:00) Australian Eastern Standard Time (Australia/Sydney)",
+	}
+	localeLabels = map[string]string{"en_US": "English (United States)", "en_GB": "English (United Kingdom)", "en_CA": "English (Canada)",
+		"en_AU": "English (Australia)", "de_DE": "German (Germany)", "fr_FR": "French (France)", "es_ES": "Spanish (Spain)",
+		"ja_JP": "Japanese (Japan)", "pt_BR": "Portuguese (Brazil)"}
+	languageLabels = map[string]string{"en_US": "English", "en_GB": "English (UK)", "de": "German", "fr": "French", "es": "Spanish",
+		"ja": "Japanese", "pt_BR": "Portuguese (Brazil)"}
+	encodingLabels = map[string]string{"UTF-8": "Unicode (UTF-8)", "ISO-8859-1": "General US & Western Europe (ISO-8859-1, ISO-LATIN-1)",
+		"Shift_JIS": "Japanese (Shift_JIS)", "ISO-2022-JP": "Japanese (JIS)", "EUC-JP": "Japanese (EUC)", "Big5": "Traditional Chinese (Big5)",
+		"GB2312": "Simplified Chinese (GB2312)"}
+)
+
+// labelled sets a picklist field's labels.
+func labelled(f *Field, labels map[string]string) *Field { f.Labels = labels; return f }
+
 // newSchema returns the sObject types of one org, each with its own hooks.
 func newSchema() map[string]*ObjectType {
 	types := []*ObjectType{
@@ -176,10 +200,10 @@ func newSchema() map[string]*ObjectType {
 				fd("IsActive", "boolean", "cud", 0, "Active"),
 				ref("ProfileId", "cu", "Profile", "Profile", "Profile ID"),
 				ref("UserRoleId", "cun", "UserRole", "UserRole", "Role ID"),
-				pick("TimeZoneSidKey", "cu", "Time Zone", true, timeZones...),
-				pick("LocaleSidKey", "cu", "Locale", true, locales...),
-				pick("LanguageLocaleKey", "cu", "Language", true, languages...),
-				pick("EmailEncodingKey", "cu", "Email Encoding", true, encodings...),
+				labelled(pick("TimeZoneSidKey", "cu", "Time Zone", true, timeZones...), timeZoneLabels),
+				labelled(pick("LocaleSidKey", "cu", "Locale", true, locales...), localeLabels),
+				labelled(pick("LanguageLocaleKey", "cu", "Language", true, languages...), languageLabels),
+				labelled(pick("EmailEncodingKey", "cu", "Email Encoding", true, encodings...), encodingLabels),
 				pick("UserType", "d", "User Type", false, userTypes...),
 				fd("Title", "string", "cun", 80, "Title"),
 				fd("Department", "string", "cun", 80, "Department"),
@@ -252,8 +276,10 @@ func newSchema() map[string]*ObjectType {
 				fd("OptionsRequireMfaSaml", "boolean", "", 0, "Require MFA"),
 				fd("OptionsUseConfigRequestMethod", "boolean", "", 0, "Use Config Request Method"),
 				fd("OptionsUseSameDigestAlgoForSigning", "boolean", "", 0, "Use Same Digest Algorithm For Signing"),
-			)},
+			), hooks: samlSsoConfigHooks},
 	}
+	types = append(types, authConfigTypes()...)
+	types = append(types, loginHistoryType())
 	out := make(map[string]*ObjectType, len(types))
 	for _, t := range types {
 		out[strings.ToLower(t.Name)] = t.index()
@@ -286,7 +312,11 @@ func (t *ObjectType) describe(version string) map[string]any {
 	for _, f := range t.Fields {
 		pl := make([]map[string]any, 0, len(f.Picklist))
 		for _, v := range f.Picklist {
-			pl = append(pl, map[string]any{"active": true, "defaultValue": false, "label": v, "validFor": nil, "value": v})
+			label := v
+			if l, ok := f.Labels[v]; ok {
+				label = l
+			}
+			pl = append(pl, map[string]any{"active": true, "defaultValue": false, "label": label, "validFor": nil, "value": v})
 		}
 		refs := f.ReferenceTo
 		if refs == nil {

@@ -200,6 +200,9 @@ func (o *Org) applySeedLocked() error {
 			return err
 		}
 	}
+	if err := o.ensureLoginPage(); err != nil {
+		return fail("login page", err)
+	}
 	o.recountLicenses()
 	// Ids are deterministic per seed, so sessions of users that exist again after a reset stay valid:
 	// clients without automatic re-authentication (the Metadata SOAP path) keep working.

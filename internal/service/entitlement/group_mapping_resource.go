@@ -132,7 +132,17 @@ func (r *groupMappingResource) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	appID, groupID := plan.AppID.ValueString(), plan.GroupID.ValueString()
-	// An existing assignment is taken over rather than refused: Okta keeps one per group, so there is nothing to duplicate.
+	// Look before create: Okta keeps one assignment per group, and a PUT would silently replace one that
+	// another configuration or an admin owns.
+	if _, err := client.GetAppGroupAssignment(ctx, appID, groupID); err == nil {
+		resp.Diagnostics.AddAttributeError(path.Root("group_id"), "Group Mapping Already Exists",
+			fmt.Sprintf("Group %s is already assigned to app %s. Import it (terraform import <address> %s/%s) or remove the assignment in Okta.",
+				groupID, appID, appID, groupID))
+		return
+	} else if !errors.Is(err, okta.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Create Group Mapping", fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
+		return
+	}
 	r.write(ctx, client, &plan, "Create", &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

@@ -84,6 +84,18 @@ func TestAccGroupMapping_basic(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
+				// A second mapping of the same group would replace the first one's assignment.
+				Config: cfg + `
+resource "oktasf_group_mapping" "duplicate" {
+  app_id         = oktasf_saml_app.test.id
+  group_id       = data.oktasf_okta_group.sales.id
+  salesforce_org = "qa"
+  profile        = "Read Only"
+}
+`,
+				ExpectError: regexp.MustCompile(`(?s)Group Mapping Already Exists.*terraform\s+import`),
+			},
+			{
 				ResourceName:      mappingAddr,
 				ImportState:       true,
 				ImportStateVerify: true,

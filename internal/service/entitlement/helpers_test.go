@@ -8,73 +8,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
-	"github.com/oktasf/terraform-provider-oktasf/internal/provider"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu"
-	"github.com/oktasf/terraform-provider-oktasf/internal/service/entitlement"
 	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
-// withEntitlements serves the provider with this package's resources and data sources added when the
-// provider does not register them yet, so that the tests run before and after registration alike.
-type withEntitlements struct{ fwprovider.Provider }
-
-func (p withEntitlements) Resources(ctx context.Context) []func() fwresource.Resource {
-	out := p.Provider.Resources(ctx)
-	have := map[string]bool{}
-	for _, f := range out {
-		var resp fwresource.MetadataResponse
-		f().Metadata(ctx, fwresource.MetadataRequest{ProviderTypeName: "oktasf"}, &resp)
-		have[resp.TypeName] = true
-	}
-	for _, f := range []func() fwresource.Resource{entitlement.NewGroupMappingResource, entitlement.NewPermissionSetBindingResource} {
-		var resp fwresource.MetadataResponse
-		f().Metadata(ctx, fwresource.MetadataRequest{ProviderTypeName: "oktasf"}, &resp)
-		if !have[resp.TypeName] {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func (p withEntitlements) DataSources(ctx context.Context) []func() datasource.DataSource {
-	out := p.Provider.DataSources(ctx)
-	have := map[string]bool{}
-	for _, f := range out {
-		var resp datasource.MetadataResponse
-		f().Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "oktasf"}, &resp)
-		have[resp.TypeName] = true
-	}
-	for _, f := range []func() datasource.DataSource{entitlement.NewSalesforceProfileDataSource, entitlement.NewSalesforceRoleDataSource,
-		entitlement.NewSalesforcePermissionSetDataSource} {
-		var resp datasource.MetadataResponse
-		f().Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "oktasf"}, &resp)
-		if !have[resp.TypeName] {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-var factories = map[string]func() (tfprotov6.ProviderServer, error){
-	acctest.ProviderName: providerserver.NewProtocol6WithError(withEntitlements{provider.New("test")()}),
-}
-
-// test runs an acceptance test with the entitlement resources registered.
+// test runs an acceptance test.
 func test(t *testing.T, tc resource.TestCase) {
 	t.Helper()
-	tc.ProtoV6ProviderFactories = factories
 	acctest.Test(t, tc)
 }
 
@@ -215,4 +162,28 @@ func (e expectSetChange) CheckPlan(_ context.Context, req plancheck.CheckPlanReq
 		return
 	}
 	resp.Error = fmt.Errorf("%s is not in the plan", e.addr)
+}
+
+func salesforceUserID(t *testing.T, sf *salesforce.Client, fid string) string {
+	t.Helper()
+	users, err := sf.UsersByFederationID(context.Background(), []string{fid})
+	if err != nil || users[fid].ID == "" {
+		t.Fatalf("find the Salesforce user of %s: %v", fid, err)
+	}
+	return users[fid].ID
+}
+
+func permissionSetTarget(t *testing.T, sf *salesforce.Client, name string) salesforce.AssignmentTarget {
+	t.Helper()
+	sets, err := sf.ListPermissionSets(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sets {
+		if s.Name == name {
+			return salesforce.AssignmentTarget{PermissionSetID: s.ID}
+		}
+	}
+	t.Fatalf("no permission set %s", name)
+	return salesforce.AssignmentTarget{}
 }

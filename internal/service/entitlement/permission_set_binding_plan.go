@@ -48,9 +48,10 @@ func targetDiag(diags *diag.Diagnostics, m *bindingModel, err error) {
 	}
 }
 
-// desiredFederationIDs is the set the groups ask for: the Federation IDs of their members that have an
-// active Salesforce user.
-func desiredFederationIDs(ctx context.Context, oc *okta.Client, sf *salesforce.Client, m *bindingModel, diags *diag.Diagnostics) ([]string, bool) {
+// desiredFederationIDs is the set the groups ask for: the Federation IDs of their entitled members. It
+// depends on Okta alone, so the plan made before other resources run (provisioning may create users in the
+// same apply) is the plan that apply carries out.
+func desiredFederationIDs(ctx context.Context, oc *okta.Client, m *bindingModel, diags *diag.Diagnostics) ([]string, bool) {
 	groupIDs, _ := setStrings(m.GroupIDs)
 	groups := make([][]okta.GroupMember, 0, len(groupIDs))
 	for _, gid := range groupIDs {
@@ -65,13 +66,20 @@ func desiredFederationIDs(ctx context.Context, oc *okta.Client, sf *salesforce.C
 		}
 		groups = append(groups, members)
 	}
-	fids := memberFederationIDs(groups, m.FederationIDAttribute.ValueString())
-	users, err := usersByFederationID(ctx, sf, fids)
+	return memberFederationIDs(groups, m.FederationIDAttribute.ValueString()), true
+}
+
+// assignable splits desired into the Federation IDs an active Salesforce user holds (they can be assigned
+// now) and the others, which wait for their user (created by provisioning or at first sign-in).
+func assignable(ctx context.Context, sf *salesforce.Client, m *bindingModel, desired []string, diags *diag.Diagnostics) (ready, waiting []string, ok bool) {
+	users, err := usersByFederationID(ctx, sf, desired)
 	if err != nil {
-		diags.AddError("Unable to Read Salesforce Users", fmt.Sprintf("Looking up %d Federation IDs in org %q: %s", len(fids), m.SalesforceOrg.ValueString(), err))
-		return nil, false
+		diags.AddError("Unable to Read Salesforce Users", fmt.Sprintf("Looking up %d Federation IDs in org %q: %s", len(desired), m.SalesforceOrg.ValueString(), err))
+		return nil, nil, false
 	}
-	return withActiveUser(fids, users), true
+	ready = withActiveUser(desired, users)
+	_, waiting = diffSets(desired, ready)
+	return ready, waiting, true
 }
 
 // converge makes Salesforce hold the planned assignments and leaves in m what it holds afterwards: a
@@ -94,16 +102,21 @@ func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingM
 		if oc == nil {
 			return
 		}
-		if desired, known = desiredFederationIDs(ctx, oc, sf, m, diags); !known {
+		if desired, known = desiredFederationIDs(ctx, oc, m, diags); !known {
 			return
 		}
+	}
+	ready, waiting, ok := assignable(ctx, sf, m, desired, diags)
+	if !ok {
+		return
 	}
 	current, err := sf.ListFederatedAssignments(ctx, target)
 	if err != nil {
 		diags.AddError("Unable to "+op+" Permission Set Binding", fmt.Sprintf("Reading the assignments of %s: %s", m.ID.ValueString(), err))
 		return
 	}
-	add, remove := diffSets(desired, assignedIDs(current))
+	add, _ := diffSets(ready, assignedIDs(current))
+	_, remove := diffSets(desired, assignedIDs(current))
 	held := map[string]bool{}
 	for _, a := range current {
 		held[a.FederationID] = true
@@ -122,6 +135,9 @@ func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingM
 		delete(held, fid)
 	}
 	for _, fid := range addAssignments(ctx, sf, target, add, diags) {
+		held[fid] = true
+	}
+	for _, fid := range waiting { // members without a user yet count as bound: nothing to do until they have one
 		held[fid] = true
 	}
 	m.AssignedFederationIDs = stringSet(keys(held))

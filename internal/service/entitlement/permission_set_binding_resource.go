@@ -123,7 +123,7 @@ func (r *permissionSetBindingResource) ModifyPlan(ctx context.Context, req resou
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	desired, ok := desiredFederationIDs(ctx, oc, sf, &plan, &resp.Diagnostics)
+	desired, ok := desiredFederationIDs(ctx, oc, &plan, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -193,10 +193,29 @@ func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.Re
 		resp.Diagnostics.AddError("Unable to Read Permission Set Binding", fmt.Sprintf("Reading the assignments of %s: %s", bindingID(&state), err))
 		return
 	}
-	state.AssignedFederationIDs = stringSet(assignedIDs(current))
 	if state.FederationIDAttribute.IsNull() {
 		state.FederationIDAttribute = types.StringValue("login")
 	}
+	// Members without an active Salesforce user are bound as far as anything can be done now; counting them
+	// keeps plan quiet until their user exists, and then plan shows them as assignments to make.
+	held := map[string]bool{}
+	for _, fid := range assignedIDs(current) {
+		held[fid] = true
+	}
+	if oc := r.clients.OktaClient(&resp.Diagnostics); oc != nil && !state.GroupIDs.IsUnknown() {
+		desired, ok := desiredFederationIDs(ctx, oc, &state, &resp.Diagnostics)
+		if !ok {
+			return
+		}
+		_, waiting, ok := assignable(ctx, sf, &state, desired, &resp.Diagnostics)
+		if !ok {
+			return
+		}
+		for _, fid := range waiting {
+			held[fid] = true
+		}
+	}
+	state.AssignedFederationIDs = stringSet(keys(held))
 	state.ID = types.StringValue(bindingID(&state))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -2,6 +2,7 @@ package entitlement
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -75,6 +76,10 @@ func (d *lookupDataSource[M]) Read(ctx context.Context, req datasource.ReadReque
 }
 
 func lookupDiag(diags *diag.Diagnostics, err error) {
+	if errors.Is(err, errNotAssignable) {
+		diags.AddAttributeError(path.Root("name"), "Permission Set Cannot Be Assigned", err.Error())
+		return
+	}
 	if isNameError(err) {
 		diags.AddAttributeError(path.Root("name"), "Not Found in Salesforce", err.Error())
 		return

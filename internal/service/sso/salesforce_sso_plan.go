@@ -110,6 +110,28 @@ func expandSSO(m *salesforceSSOModel, cfg *salesforce.SamlSsoConfig, diags *diag
 	return true
 }
 
+// applyLoginPage shows or hides the login page button when m asks for other than shown. On failure m keeps
+// shown, so the state tells the truth and the next plan retries.
+func applyLoginPage(ctx context.Context, sf *salesforce.Client, m *salesforceSSOModel, shown types.Bool, diags *diag.Diagnostics) {
+	want := m.ShowOnLoginPage.ValueBool()
+	if !shown.IsNull() && !shown.IsUnknown() && shown.ValueBool() == want {
+		return
+	}
+	id := m.ID.ValueString()
+	var err error
+	if want {
+		err = sf.ShowOnLoginPage(ctx, id)
+	} else {
+		err = sf.HideFromLoginPage(ctx, id)
+	}
+	if err != nil {
+		m.ShowOnLoginPage = types.BoolValue(shown.ValueBool())
+		verb := map[bool]string{true: "Adding", false: "Removing"}[want]
+		diags.AddAttributeError(path.Root("show_on_login_page"), "Unable to Update the Salesforce Login Page",
+			fmt.Sprintf("%s the login page button of %q (SamlSsoConfig %s): %s. The settings themselves are saved; the next apply retries the button.", verb, m.Name.ValueString(), id, err))
+	}
+}
+
 // flattenSSO sets the model from what Salesforce stores.
 func flattenSSO(cfg *salesforce.SamlSsoConfig, m *salesforceSSOModel) {
 	nullIfEmpty := func(s string) types.String {

@@ -56,6 +56,7 @@ type salesforceSSOModel struct {
 	SingleLogoutURL        types.String `tfsdk:"single_logout_url"`
 	SingleLogoutBinding    types.String `tfsdk:"single_logout_binding"`
 	SalesforceLoginURL     types.String `tfsdk:"salesforce_login_url"`
+	ShowOnLoginPage        types.Bool   `tfsdk:"show_on_login_page"`
 }
 
 // developerName is what Salesforce accepts as an API name.
@@ -113,6 +114,10 @@ func (r *salesforceSSOResource) Schema(_ context.Context, _ resource.SchemaReque
 			"single_logout_binding": schema.StringAttribute{Optional: true,
 				MarkdownDescription: "`RedirectBinding` or `PostBinding`, with `single_logout_url`.",
 				Validators:          []validator.String{stringvalidator.OneOf("RedirectBinding", "PostBinding")}},
+			"show_on_login_page": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Show a button for this IdP on the org's My Domain login page (an `AuthConfigProviders` row of the login page's " +
+					"`AuthConfig`). Default false. Refresh checks the button only while this is true, so that a refresh stays at two Salesforce " +
+					"requests: a button removed in Salesforce shows as drift, a button added there while this is false is left alone."},
 			"salesforce_login_url": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "The Salesforce login URL of this configuration (the ACS URL Salesforce shows in Setup).",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -176,7 +181,7 @@ func (r *salesforceSSOResource) Create(ctx context.Context, req resource.CreateR
 		resp.Diagnostics.AddError("Unable to Create Salesforce SSO Settings", fmt.Sprintf("Writing %q to org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
 		return
 	}
-	r.readBack(ctx, sf, &plan, &resp.State, &resp.Diagnostics)
+	r.readBack(ctx, sf, &plan, types.BoolValue(false), &resp.State, &resp.Diagnostics)
 }
 
 func (r *salesforceSSOResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -208,6 +213,15 @@ func (r *salesforceSSOResource) Read(ctx context.Context, req resource.ReadReque
 		state.ID = types.StringValue(id)
 	}
 	flattenSSO(cfg, &state)
+	// One Tooling query, only when the button is ours to keep (or unknown after import).
+	if state.ShowOnLoginPage.IsNull() || state.ShowOnLoginPage.IsUnknown() || state.ShowOnLoginPage.ValueBool() {
+		rows, err := sf.LoginPageProviders(ctx, state.ID.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to Read Salesforce SSO Settings", fmt.Sprintf("Reading the login page button of %q: %s", state.Name.ValueString(), err))
+			return
+		}
+		state.ShowOnLoginPage = types.BoolValue(len(rows) > 0)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -219,6 +233,11 @@ func (r *salesforceSSOResource) Update(ctx context.Context, req resource.UpdateR
 	}
 	_, sf := r.clients.ResolveOrg(plan.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
 	if sf == nil {
+		return
+	}
+	var shown types.Bool
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("show_on_login_page"), &shown)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	name := plan.Name.ValueString()
@@ -240,7 +259,7 @@ func (r *salesforceSSOResource) Update(ctx context.Context, req resource.UpdateR
 			fmt.Sprintf("Writing %q to org %q: %s. Salesforce keeps its previous settings; the next plan shows the difference and the next apply retries.", name, plan.SalesforceOrg.ValueString(), err))
 		return
 	}
-	r.readBack(ctx, sf, &plan, &resp.State, &resp.Diagnostics)
+	r.readBack(ctx, sf, &plan, shown, &resp.State, &resp.Diagnostics)
 }
 
 func (r *salesforceSSOResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -252,6 +271,13 @@ func (r *salesforceSSOResource) Delete(ctx context.Context, req resource.DeleteR
 	_, sf := r.clients.ResolveOrg(state.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
 	if sf == nil {
 		return
+	}
+	// The button goes first: the settings it points at must not be removed from under it.
+	if state.ShowOnLoginPage.ValueBool() && state.ID.ValueString() != "" {
+		if err := sf.HideFromLoginPage(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, salesforce.ErrNotFound) {
+			resp.Diagnostics.AddError("Unable to Delete Salesforce SSO Settings", fmt.Sprintf("Removing the login page button of %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
+			return
+		}
 	}
 	if err := sf.DeleteSamlSsoConfig(ctx, state.Name.ValueString()); err != nil && !errors.Is(err, salesforce.ErrNotFound) {
 		resp.Diagnostics.AddError("Unable to Delete Salesforce SSO Settings", fmt.Sprintf("Deleting %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
@@ -276,8 +302,9 @@ func (r *salesforceSSOResource) ImportState(ctx context.Context, req resource.Im
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 }
 
-// readBack reads what Salesforce stored (its computed login URL among it) into the state.
-func (r *salesforceSSOResource) readBack(ctx context.Context, sf *salesforce.Client, m *salesforceSSOModel, st *tfsdk.State, diags *diag.Diagnostics) {
+// readBack reads what Salesforce stored (its computed login URL among it) into the state, after bringing
+// the login page button from shown (what the prior state holds) to what m asks for.
+func (r *salesforceSSOResource) readBack(ctx context.Context, sf *salesforce.Client, m *salesforceSSOModel, shown types.Bool, st *tfsdk.State, diags *diag.Diagnostics) {
 	cfg, err := sf.ReadSamlSsoConfig(ctx, m.Name.ValueString())
 	if err == nil && (m.ID.IsUnknown() || m.ID.ValueString() == "") {
 		var id string
@@ -290,6 +317,7 @@ func (r *salesforceSSOResource) readBack(ctx context.Context, sf *salesforce.Cli
 		return
 	}
 	flattenSSO(cfg, m)
+	applyLoginPage(ctx, sf, m, shown, diags)
 	diags.Append(st.Set(ctx, m)...)
 }
 

@@ -263,3 +263,125 @@ func (compareEqual) CompareValues(values ...any) error {
 	}
 	return nil
 }
+
+// checkLoginPageButtons checks, in Salesforce, how many login page buttons the settings in the state have.
+func checkLoginPageButtons(t *testing.T, sf *salesforce.Client, want int, id *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		if s != nil {
+			got, err := stateAttr(s, ssoAddr, "id")
+			if err != nil {
+				return err
+			}
+			*id = got
+		}
+		rows, err := sf.LoginPageProviders(context.Background(), *id)
+		if err != nil {
+			return err
+		}
+		if len(rows) != want {
+			return fmt.Errorf("SamlSsoConfig %s has %d login page buttons (%v), want %d", *id, len(rows), rows, want)
+		}
+		return nil
+	}
+}
+
+// The login page button follows show_on_login_page; one removed in Salesforce shows in the plan and is put back.
+func TestAccSalesforceSSO_loginPage(t *testing.T) {
+	sb := sandboxOrNil(t)
+	label, name := acctest.RandomName("sso"), ssoName("login")
+	sf := salesforceClient(t, sb)
+	var id string
+	shown := func(b bool) []statecheck.StateCheck {
+		return []statecheck.StateCheck{statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("show_on_login_page"), knownvalue.Bool(b))}
+	}
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: resource.ComposeTestCheckFunc(checkSSOGone(t, sb, name), func(*terraform.State) error {
+			return checkLoginPageButtons(t, sf, 0, &id)(nil)
+		}),
+		Steps: []resource.TestStep{
+			{
+				Config:            federationConfig(sb, label, name, "", "  show_on_login_page = true\n"),
+				ConfigStateChecks: shown(true),
+				Check:             checkLoginPageButtons(t, sf, 1, &id),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				ResourceName:      ssoAddr,
+				ImportState:       true,
+				ImportStateId:     acctest.PrimaryOrg() + "/" + name,
+				ImportStateVerify: true,
+			},
+			{
+				Config:            federationConfig(sb, label, name, "", "  show_on_login_page = false\n"),
+				ConfigStateChecks: shown(false),
+				Check:             checkLoginPageButtons(t, sf, 0, &id),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(ssoAddr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				Config:            federationConfig(sb, label, name, "", "  show_on_login_page = true\n"),
+				ConfigStateChecks: shown(true),
+				Check:             checkLoginPageButtons(t, sf, 1, &id),
+			},
+			{
+				// An admin unticks the button in Setup: the plan puts it back.
+				PreConfig: func() {
+					if err := sf.HideFromLoginPage(context.Background(), id); err != nil {
+						t.Fatalf("remove the button out of band: %v", err)
+					}
+				},
+				Config:            federationConfig(sb, label, name, "", "  show_on_login_page = true\n"),
+				ConfigStateChecks: shown(true),
+				Check:             checkLoginPageButtons(t, sf, 1, &id),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(ssoAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("show_on_login_page"), knownvalue.Bool(true)),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// With show_on_login_page = true a refresh reads the button too: the token and the settings (2 requests, as
+// without the button) plus one Tooling query, the org facts query of the plan apart.
+func TestAccSalesforceSSO_loginPageRefreshCost(t *testing.T) {
+	if acctest.Live() {
+		t.Skip("counts requests in the sandbox")
+	}
+	sb := acctest.NewSandbox(t, sandbox.Options{})
+	label, name := acctest.RandomName("cost"), ssoName("lpcost")
+	cfg := federationConfig(sb, label, name, "", "  show_on_login_page = true\n")
+	acctest.Test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				PreConfig:    func() { sb.Control().ResetStats() },
+				RefreshState: true,
+				Check: func(*terraform.State) error {
+					other, tooling, query := 0, 0, 0
+					for route, n := range sb.Control().Stats().Routes {
+						switch {
+						case !strings.HasPrefix(route, "salesforce:"):
+						case strings.HasSuffix(route, "/tooling/query"):
+							tooling += n
+						case strings.HasSuffix(route, "/query"):
+							query += n
+						default:
+							other += n
+						}
+					}
+					t.Logf("refresh requests: %v", sb.Control().Stats().Routes)
+					if other > 2 || tooling != 1 || query > 1 {
+						return fmt.Errorf("a refresh cost %d Salesforce requests, %d Tooling queries and %d org queries; want at most 2, exactly 1 and at most 1", other, tooling, query)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

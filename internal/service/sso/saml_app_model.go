@@ -49,6 +49,7 @@ type samlAppModel struct {
 	OIN                 types.Object `tfsdk:"oin"`
 	NameID              types.Object `tfsdk:"name_id"`
 	AttributeStatements types.Map    `tfsdk:"attribute_statements"`
+	JITAttributes       types.Map    `tfsdk:"jit_attributes"`
 	SignatureAlgorithm  types.String `tfsdk:"signature_algorithm"`
 	DigestAlgorithm     types.String `tfsdk:"digest_algorithm"`
 	ResponseSigned      types.Bool   `tfsdk:"response_signed"`
@@ -254,7 +255,9 @@ func flattenApp(app *okta.SAMLApp, m *samlAppModel) {
 		m.Recipient, m.Destination = types.StringValue(so.Recipient), types.StringValue(so.Destination)
 		m.OIN = types.ObjectNull(oinAttrTypes)
 	}
-	m.AttributeStatements = flattenStatements(so.AttributeStatements, m.AttributeStatements)
+	jit, rest := splitJITStatements(so.AttributeStatements, m.JITAttributes)
+	m.JITAttributes = jit
+	m.AttributeStatements = flattenStatements(rest, m.AttributeStatements)
 	m.KeyID = types.StringValue(app.SigningKID)
 }
 

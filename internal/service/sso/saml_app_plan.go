@@ -3,6 +3,7 @@ package sso
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -39,6 +40,7 @@ func (r *samlAppResource) ValidateConfig(ctx context.Context, req resource.Valid
 		}
 	}
 	validateStatements(ctx, m.AttributeStatements, &resp.Diagnostics)
+	validateJITConfig(m.JITAttributes, m.AttributeStatements, &resp.Diagnostics)
 }
 
 // validateStatements checks that each attribute statement has values or a group filter, not both, and no
@@ -128,6 +130,7 @@ func (r *samlAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	} else {
 		plan.OIN = types.ObjectNull(oinAttrTypes)
 	}
+	checkJITMapping(ctx, sf, alias, config, plan, &resp.Diagnostics)
 
 	if !req.State.Raw.IsNull() {
 		var state samlAppModel
@@ -195,7 +198,8 @@ func expandApp(ctx context.Context, m *samlAppModel, app *okta.SAMLApp, diags *d
 	so.SubjectNameIDFormat, so.SubjectNameIDTemplate = format, expression(template)
 	so.SignatureAlgorithm, so.DigestAlgorithm = m.SignatureAlgorithm.ValueString(), m.DigestAlgorithm.ValueString()
 	so.ResponseSigned, so.AssertionSigned = m.ResponseSigned.ValueBool(), m.AssertionSigned.ValueBool()
-	so.AttributeStatements = expandStatements(ctx, m.AttributeStatements, diags)
+	so.AttributeStatements = append(expandStatements(ctx, m.AttributeStatements, diags), expandJITStatements(ctx, m.JITAttributes, diags)...)
+	sort.SliceStable(so.AttributeStatements, func(i, j int) bool { return so.AttributeStatements[i].Name < so.AttributeStatements[j].Name })
 }
 
 // orgOfAudience finds the configured org an imported app belongs to, by its audience.

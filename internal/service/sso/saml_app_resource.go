@@ -107,6 +107,7 @@ func (r *samlAppResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 						}},
 				}},
 			},
+			"jit_attributes": jitAttributesSchema(),
 			"signature_algorithm": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("RSA_SHA256"),
 				MarkdownDescription: "`RSA_SHA256` (default) or `RSA_SHA1`.", Validators: []validator.String{stringvalidator.OneOf("RSA_SHA256", "RSA_SHA1")}},
 			"digest_algorithm": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("SHA256"),

@@ -1,0 +1,23 @@
+# Debug what Okta posts to Salesforce: paste the SAMLResponse form value captured in the browser
+# (developer tools, network tab, the POST to https://<my-domain>.my.salesforce.com?so=<org id>).
+variable "saml_response" {
+  type      = string
+  sensitive = true
+}
+
+locals {
+  idp = provider::oktasf::parse_saml_metadata(file("${path.module}/idp-metadata.xml"))
+  sso = provider::oktasf::decode_saml_response(var.saml_response, local.idp.certificate)
+}
+
+output "assertion" {
+  sensitive = true
+  value = {
+    signature_valid = local.sso.signature_valid
+    issuer          = local.sso.issuer
+    subject         = local.sso.subject
+    audience        = local.sso.audience
+    jit_email       = try(local.sso.attributes["User.Email"][0], null)
+    expires         = local.sso.not_on_or_after
+  }
+}

@@ -1,0 +1,211 @@
+package saml
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"math/big"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type testSigner struct {
+	key  *rsa.PrivateKey
+	cert *x509.Certificate
+}
+
+var (
+	signersOnce sync.Once
+	signers     [2]testSigner
+)
+
+// testSigners returns two distinct self-signed RSA key pairs, generated once per test binary.
+func testSigners(t testing.TB) [2]testSigner {
+	t.Helper()
+	signersOnce.Do(func() {
+		for i := range signers {
+			key, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				panic(err)
+			}
+			tmpl := &x509.Certificate{SerialNumber: big.NewInt(int64(i + 1)), Subject: pkix.Name{CommonName: "idp"},
+				NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0)}
+			der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+			if err != nil {
+				panic(err)
+			}
+			cert, _ := x509.ParseCertificate(der)
+			signers[i] = testSigner{key: key, cert: cert}
+		}
+	})
+	return signers
+}
+
+func baseOptions(s testSigner) ResponseOptions {
+	return ResponseOptions{
+		Issuer: "http://www.okta.com/exk1", Destination: "https://acme.my.salesforce.com?so=00D000000000001",
+		Audience: "https://acme.my.salesforce.com", NameID: "jane@example.com", NameIDFormat: NameIDFormatEmail,
+		Attributes: []Attribute{{Name: "User.Email", Values: []string{"jane@example.com"}}, {Name: "groups", NameFormat: AttrNameFormatBasic, Values: []string{"a", "b"}}},
+		Key:        s.key, Certificate: s.cert,
+	}
+}
+
+func TestBuildParseResponse_roundTrip(t *testing.T) {
+	t.Parallel()
+	s := testSigners(t)
+	cases := []struct {
+		name                     string
+		signResponse, signAssert bool
+		wantRespSig, wantAssert  bool
+	}{
+		{"default signs the assertion", false, false, false, true},
+		{"response only", true, false, true, false},
+		{"assertion only", false, true, false, true},
+		{"both", true, true, true, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			opts := baseOptions(s[0])
+			opts.SignResponse, opts.SignAssertion, opts.InResponseTo = tc.signResponse, tc.signAssert, "req1"
+			b, err := BuildResponse(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := ParseResponse(b, []*x509.Certificate{s[1].cert, s[0].cert}, time.Now())
+			if err != nil {
+				t.Fatalf("ParseResponse: %v\n%s", err, b)
+			}
+			if !r.SignatureVerified || r.ResponseSigned != tc.wantRespSig || r.AssertionSigned != tc.wantAssert {
+				t.Errorf("verified=%v responseSigned=%v assertionSigned=%v", r.SignatureVerified, r.ResponseSigned, r.AssertionSigned)
+			}
+			if r.Issuer != opts.Issuer || r.Subject != opts.NameID || r.NameIDFormat != NameIDFormatEmail ||
+				r.Audience() != opts.Audience || r.Destination != opts.Destination || r.Recipient != opts.Destination ||
+				r.InResponseTo != "req1" || r.StatusCode != StatusSuccess {
+				t.Errorf("read back %+v", r)
+			}
+			if got := r.AttributeValues("groups"); len(got) != 2 || got[1] != "b" {
+				t.Errorf("groups = %v", got)
+			}
+			if err := r.ValidAt(time.Now(), 0); err != nil {
+				t.Errorf("ValidAt(now) = %v", err)
+			}
+			if err := r.ValidAt(time.Now().Add(10*time.Minute), time.Minute); !errors.Is(err, ErrTimeWindow) {
+				t.Errorf("ValidAt(+10m) = %v, want ErrTimeWindow", err)
+			}
+			if err := r.ValidAt(time.Now().Add(-10*time.Minute), time.Minute); !errors.Is(err, ErrTimeWindow) {
+				t.Errorf("ValidAt(-10m) = %v, want ErrTimeWindow", err)
+			}
+		})
+	}
+}
+
+func TestParseResponse_refusals(t *testing.T) {
+	t.Parallel()
+	s := testSigners(t)
+	signed, err := BuildResponse(baseOptions(s[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := baseOptions(s[0])
+	opts.SignResponse = true
+	respSigned, err := BuildResponse(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted := []*x509.Certificate{s[0].cert}
+	// wrapped keeps the genuine signed assertion but adds a forged unsigned one first.
+	forged := strings.Replace(string(signed), "jane@example.com</saml2:NameID>", "mallory@example.com</saml2:NameID>", 1)
+	i := strings.Index(forged, "<saml2:Assertion")
+	j := strings.Index(string(signed), "<saml2:Assertion")
+	wrapped := string(signed)[:j] + forged[i:strings.Index(forged, "</saml2:Assertion>")+len("</saml2:Assertion>")] + string(signed)[j:]
+	// nested hides the genuine signed assertion inside a forged, unsigned one (XSW variant).
+	unsignedForged := stripSignatures(t, []byte(forged))
+	fi, fe := strings.Index(unsignedForged, "<saml2:Assertion"), strings.Index(unsignedForged, "</saml2:Assertion>")
+	gi, ge := strings.Index(string(signed), "<saml2:Assertion"), strings.Index(string(signed), "</saml2:Assertion>")+len("</saml2:Assertion>")
+	nested := string(signed)[:gi] + unsignedForged[fi:fe] + string(signed)[gi:ge] + "</saml2:Assertion>" + string(signed)[ge:]
+	cases := []struct {
+		name  string
+		doc   string
+		certs []*x509.Certificate
+		want  error
+	}{
+		{"tampered assertion", strings.Replace(string(signed), "jane@example.com</saml2:AttributeValue>", "evil@example.com</saml2:AttributeValue>", 1), trusted, ErrSignature},
+		{"tampered signed response", strings.Replace(string(respSigned), "exk1</saml2:Issuer>", "exk2</saml2:Issuer>", 1), trusted, ErrSignature},
+		{"untrusted certificate", string(signed), []*x509.Certificate{s[1].cert}, ErrSignature},
+		{"unsigned with certificates", stripSignatures(t, signed), trusted, ErrUnsigned},
+		{"signature wrapping: two assertions", wrapped, trusted, ErrInvalidResponse},
+		{"signature wrapping: signed assertion nested in a forged one", nested, trusted, ErrUnsigned},
+		{"signature wrapping: forged assertion keeps the genuine signature", forged, trusted, ErrSignature},
+		{"doctype", `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><r/>`, nil, ErrDTD},
+		{"not a response", `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>`, nil, ErrInvalidResponse},
+		{"garbage", `<<`, nil, ErrInvalidResponse},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := ParseResponse([]byte(tc.doc), tc.certs, time.Now())
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v (response %+v)", err, tc.want, r)
+			}
+		})
+	}
+}
+
+func TestParseResponse_unverifiedWithoutCerts(t *testing.T) {
+	t.Parallel()
+	s := testSigners(t)
+	b, err := BuildResponse(baseOptions(s[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ParseResponse(b, nil, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SignatureVerified || !r.AssertionSigned || r.Subject != "jane@example.com" {
+		t.Errorf("got %+v", r)
+	}
+}
+
+func stripSignatures(t *testing.T, b []byte) string {
+	t.Helper()
+	s := string(b)
+	for {
+		i := strings.Index(s, "<ds:Signature")
+		if i < 0 {
+			return s
+		}
+		j := strings.Index(s, "</ds:Signature>")
+		s = s[:i] + s[j+len("</ds:Signature>"):]
+	}
+}
+
+func FuzzParseResponse(f *testing.F) {
+	s := testSigners(f)
+	b, err := BuildResponse(baseOptions(s[0]))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&e;</samlp:Response>`))
+	f.Add([]byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>`))
+	certs := []*x509.Certificate{s[0].cert}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		for _, c := range [][]*x509.Certificate{nil, certs} {
+			r, err := ParseResponse(doc, c, time.Now())
+			upper := bytes.ToUpper(doc)
+			if (bytes.Contains(upper, []byte("<!DOCTYPE")) || bytes.Contains(upper, []byte("<!ENTITY"))) && !errors.Is(err, ErrDTD) {
+				t.Fatalf("a DTD was not refused: %v", err)
+			}
+			if err == nil && c != nil && !r.SignatureVerified {
+				t.Fatal("accepted without a verified signature")
+			}
+		}
+	})
+}

@@ -1,0 +1,299 @@
+package oktaemu
+
+// This file is the org's SAML identity provider: IdP-initiated sign-in to a SAML_2_0 app for an assigned user.
+// Real Okta needs a browser session; the sandbox takes the user's login as a query parameter instead
+// (GET /app/{appName}/{exk}/sso/saml?login=<login>), or SignIn for in-process tests.
+
+import (
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
+)
+
+// Errors SignIn returns, wrapped with details; test them with errors.Is.
+var (
+	ErrSignInAppNotFound  = errors.New("oktaemu: app not found")
+	ErrSignInNotSAML      = errors.New("oktaemu: app is not an active SAML 2.0 app")
+	ErrSignInUserNotFound = errors.New("oktaemu: user not found")
+	ErrSignInUserInactive = errors.New("oktaemu: user is not active")
+	ErrSignInNotAssigned  = errors.New("oktaemu: user is not assigned to the app")
+)
+
+// ssoParams is everything signing needs, captured under the lock so the RSA work happens outside it.
+type ssoParams struct {
+	opts saml.ResponseOptions
+	acs  string
+}
+
+// SignIn mints the signed SAMLResponse Okta would post to the app's ACS for the user with this login (or id),
+// and returns it (raw XML) with the ACS URL. The user must be ACTIVE and assigned, directly or through a group.
+func (s *Server) SignIn(appID, login string) (samlResponse []byte, acsURL string, err error) {
+	s.mu.Lock()
+	p, err := s.ssoParamsLocked(s.st.Apps[appID], appID, login)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, "", err
+	}
+	s.ctrl.Changed()
+	b, err := saml.BuildResponse(p.opts)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, p.acs, nil
+}
+
+// ssoParamsLocked resolves app, user and assignment and evaluates the assertion's content. s.mu must be held.
+func (s *Server) ssoParamsLocked(rec *appRec, appRef, login string) (*ssoParams, error) {
+	if rec == nil {
+		return nil, fmt.Errorf("%w: %s", ErrSignInAppNotFound, appRef)
+	}
+	if rec.Body["signOnMode"] != "SAML_2_0" || rec.Body["status"] != "ACTIVE" {
+		return nil, fmt.Errorf("%w: %s", ErrSignInNotSAML, appRef)
+	}
+	u := s.st.userLookup(login)
+	if u == nil {
+		return nil, fmt.Errorf("%w: %s", ErrSignInUserNotFound, login)
+	}
+	if u.Status != "ACTIVE" {
+		return nil, fmt.Errorf("%w: %s is %s", ErrSignInUserInactive, login, u.Status)
+	}
+	c := s.appContext(rec)
+	au, ok := s.resolve(c, u)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s is not assigned to %s", ErrSignInNotAssigned, login, appRef)
+	}
+	k := s.activeKey(rec)
+	if k == nil {
+		return nil, ErrNoSigningKey
+	}
+	cert, err := k.certificate()
+	if err != nil {
+		return nil, err
+	}
+	priv, err := x509.ParsePKCS1PrivateKey(k.PrivateKeyDER)
+	if err != nil {
+		return nil, fmt.Errorf("oktaemu: signing key %s: %w", k.Kid, err)
+	}
+	p, err := s.assertionContent(rec, au, cert, priv)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	u.LastLogin = &now
+	return p, nil
+}
+
+// assertionContent evaluates issuer, endpoints, NameID and attribute statements for one app user.
+func (s *Server) assertionContent(rec *appRec, au *appUser, cert *x509.Certificate, key *rsa.PrivateKey) (*ssoParams, error) {
+	signOn := obj(obj(rec.Body["settings"])["signOn"])
+	get := func(k string) string { v, _ := signOn[k].(string); return v }
+	pick := func(override, base string) string {
+		if v := get(override); v != "" {
+			return v
+		}
+		return get(base)
+	}
+	acs := pick("ssoAcsUrlOverride", "ssoAcsUrl")
+	if acs == "" {
+		acs, _ = obj(obj(rec.Body["settings"])["app"])["loginUrl"].(string)
+	}
+	audience := pick("audienceOverride", "audience")
+	if audience == "" && !rec.Custom {
+		// The Salesforce OIN app's default audience.
+		audience = "https://saml.salesforce.com"
+	}
+	if acs == "" || audience == "" {
+		return nil, fmt.Errorf("%w: the app has no ACS URL or audience", ErrSignInNotSAML)
+	}
+	recipient, destination := pick("recipientOverride", "recipient"), pick("destinationOverride", "destination")
+	if recipient == "" {
+		recipient = acs
+	}
+	if destination == "" {
+		destination = acs
+	}
+	issuer := "http://www.okta.com/" + rec.ExternalKey
+	if v := get("idpIssuer"); v != "" {
+		issuer = strings.ReplaceAll(v, "${org.externalKey}", rec.ExternalKey)
+	}
+	sc := exprScope{user: au.u.Profile, appUser: au.profile, userName: au.userName}
+	tmpl := get("subjectNameIdTemplate")
+	if tmpl == "" {
+		tmpl = "${user.userName}"
+	}
+	nameID, err := evalTemplate(tmpl, sc)
+	if err != nil {
+		return nil, fmt.Errorf("oktaemu: subjectNameIdTemplate: %w", err)
+	}
+	format := get("subjectNameIdFormat")
+	if format == "" {
+		format = nameIDUnspecified
+	}
+	attrs, err := s.evalStatements(signOn["attributeStatements"], sc, au.u.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	lifetime := 5 * time.Minute
+	if secs, ok := signOn["samlAssertionLifetimeSeconds"].(int64); ok && secs > 0 {
+		lifetime = time.Duration(secs) * time.Second
+	}
+	return &ssoParams{acs: acs, opts: saml.ResponseOptions{
+		Issuer: issuer, Destination: destination, Recipient: recipient, Audience: audience,
+		NameID: nameID, NameIDFormat: format, Attributes: attrs,
+		IssueInstant: now, NotBefore: now.Add(-5 * time.Minute), NotOnOrAfter: now.Add(lifetime),
+		SignResponse: signOn["responseSigned"] == true, SignAssertion: signOn["assertionSigned"] == true,
+		Key: key, Certificate: cert,
+	}}, nil
+}
+
+// evalStatements renders EXPRESSION statements (each value an expression) and GROUP statements (the names of
+// the user's groups passing the filter, in name order).
+func (s *Server) evalStatements(raw any, sc exprScope, userID string) ([]saml.Attribute, error) {
+	list, _ := raw.([]any)
+	var out []saml.Attribute
+	for _, item := range list {
+		st := obj(item)
+		name, _ := st["name"].(string)
+		ns, _ := st["namespace"].(string)
+		attr := saml.Attribute{Name: name, NameFormat: ns}
+		switch st["type"] {
+		case "GROUP":
+			ft, _ := st["filterType"].(string)
+			fv, _ := st["filterValue"].(string)
+			names, err := s.matchingGroups(userID, ft, fv)
+			if err != nil {
+				return nil, fmt.Errorf("oktaemu: attribute statement %s: %w", name, err)
+			}
+			if len(names) == 0 {
+				// Okta omits a group statement that matches nothing.
+				continue
+			}
+			attr.Values = names
+		default:
+			vals, _ := st["values"].([]any)
+			for _, v := range vals {
+				src, _ := v.(string)
+				val, err := evalExpr(src, sc)
+				if err != nil {
+					return nil, fmt.Errorf("oktaemu: attribute statement %s: %w", name, err)
+				}
+				attr.Values = append(attr.Values, val)
+			}
+		}
+		out = append(out, attr)
+	}
+	return out, nil
+}
+
+func (s *Server) matchingGroups(userID, filterType, filterValue string) ([]string, error) {
+	var re *regexp.Regexp
+	if filterType == "REGEX" {
+		var err error
+		if re, err = regexp.Compile("^(?:" + filterValue + ")$"); err != nil {
+			return nil, err
+		}
+	}
+	var names []string
+	for _, g := range s.st.Groups {
+		if !s.isMember(g, userID) {
+			continue
+		}
+		name, _ := g.Profile["name"].(string)
+		var ok bool
+		switch filterType {
+		case "STARTS_WITH":
+			ok = strings.HasPrefix(name, filterValue)
+		case "EQUALS":
+			ok = name == filterValue
+		case "CONTAINS":
+			ok = strings.Contains(name, filterValue)
+		case "REGEX":
+			ok = re.MatchString(name)
+		default:
+			return nil, fmt.Errorf("unsupported filterType %q", filterType)
+		}
+		if ok {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+var postForm = template.Must(template.New("post").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Signing in…</title></head>
+<body onload="document.forms[0].submit()"><noscript><p>JavaScript is disabled. Click Continue.</p></noscript>
+<form id="appForm" action="{{.ACS}}" method="POST">
+<input name="SAMLResponse" type="hidden" value="{{.SAMLResponse}}"/>
+<input name="RelayState" type="hidden" value="{{.RelayState}}"/>
+<noscript><button type="submit">Continue</button></noscript>
+</form></body></html>
+`))
+
+var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
+<body><h1>{{.Title}}</h1><p>{{.Message}}</p></body></html>
+`))
+
+// handleSSO serves GET /app/{appName}/{exk}/sso/saml?login=…[&RelayState=…]: the HTML form that posts the
+// SAMLResponse to the app's ACS, or Okta's HTML error page.
+func (s *Server) handleSSO(w http.ResponseWriter, r *http.Request) {
+	login := r.URL.Query().Get("login")
+	s.mu.Lock()
+	var rec *appRec
+	for _, a := range s.st.Apps {
+		if a.ExternalKey == r.PathValue("exk") && a.Body["name"] == r.PathValue("appName") {
+			rec = a
+		}
+	}
+	label := ""
+	if rec != nil {
+		label, _ = rec.Body["label"].(string)
+	}
+	p, err := s.ssoParamsLocked(rec, r.PathValue("exk"), login)
+	s.mu.Unlock()
+	var b []byte
+	if err == nil {
+		s.ctrl.Changed()
+		b, err = saml.BuildResponse(p.opts)
+	}
+	if err != nil {
+		writeSSOError(w, label, login, err)
+		return
+	}
+	relay := r.URL.Query().Get("RelayState")
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache, no-store")
+	w.WriteHeader(http.StatusOK)
+	_ = postForm.Execute(w, map[string]string{"ACS": p.acs, "SAMLResponse": base64.StdEncoding.EncodeToString(b), "RelayState": relay})
+}
+
+func writeSSOError(w http.ResponseWriter, label, login string, err error) {
+	status, title, msg := http.StatusInternalServerError, "Error", err.Error()
+	switch {
+	case errors.Is(err, ErrSignInAppNotFound), errors.Is(err, ErrSignInNotSAML):
+		status, title, msg = http.StatusNotFound, "404", "The page you are looking for can’t be found."
+	case login == "":
+		// Real Okta redirects to its sign-in page; the sandbox needs the login instead of a session.
+		status, title, msg = http.StatusUnauthorized, "Sign in required", "The sandbox signs in the user named by the login query parameter."
+	case errors.Is(err, ErrSignInUserNotFound), errors.Is(err, ErrSignInUserInactive):
+		status, title, msg = http.StatusForbidden, "User not found", "Unable to sign in: the user does not exist or is not active."
+	case errors.Is(err, ErrSignInNotAssigned):
+		status, title, msg = http.StatusForbidden, "App not assigned",
+			fmt.Sprintf("Sorry, you can't access %s because you are not assigned this app in Okta.", label)
+	}
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.WriteHeader(status)
+	_ = errorPage.Execute(w, map[string]string{"Title": title, "Message": msg})
+}

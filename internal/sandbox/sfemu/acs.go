@@ -1,0 +1,255 @@
+package sfemu
+
+// This file is the org's SAML assertion consumer service at the My Domain root (POST /?so=<orgId15>, and
+// POST /login?so=…): it verifies the Response against a SamlSsoConfig, maps the subject to a user, runs
+// standard JIT when the config enables it, records LoginHistory and answers as Salesforce's browser flow does.
+
+import (
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu/soql"
+)
+
+// clockSkew is the tolerance Salesforce applies to assertion timestamps.
+const clockSkew = 3 * time.Minute
+
+// LoginHistory Status values of SAML failures, as Salesforce's SAML Assertion Validator names them.
+const (
+	statusSuccess           = "Success"
+	statusIssuerMismatched  = "Failed: Issuer Mismatched"
+	statusSignatureInvalid  = "Failed: Signature Invalid"
+	statusAssertionExpired  = "Failed: Assertion Expired"
+	statusAssertionInvalid  = "Failed: Assertion Invalid"
+	statusAudienceInvalid   = "Failed: Audience Invalid"
+	statusRecipientMismatch = "Failed: Recipient Mismatched"
+	statusStatusInvalid     = "Failed: Status Invalid"
+	statusUnableToMap       = "Failed: Unable to Map Subject"
+	statusUserInactive      = "User is Inactive"
+	statusJITError          = "Failed: Just-in-time Provisioning Error"
+)
+
+// ssoFailure is a rejected sign-in: the LoginHistory status, a detail for the page, the user when known.
+type ssoFailure struct {
+	status, detail string
+	user           soql.Record
+	config         soql.Record
+}
+
+var ssoErrorPage = template.Must(template.New("sso").Parse(`<!DOCTYPE html>
+<html><head><meta charset="UTF-8"><title>SAML Single Sign-On failed</title></head>
+<body><div id="content"><h1>SAML Single Sign-On failed</h1>
+<p>Single Sign-On Error: We can't log you in because of an issue with single sign-on. Contact your Salesforce admin for help.</p>
+<p id="reason">{{.}}</p></div></body></html>
+`))
+
+// handleACS consumes an HTTP-POST SAMLResponse.
+func (o *Org) handleACS(w http.ResponseWriter, r *http.Request) {
+	body, aerr := readBody(r)
+	var form map[string][]string
+	if aerr == nil {
+		form, _ = parseForm(body)
+	}
+	get := func(k string) string {
+		if v := form[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	sourceIP, _, _ := net.SplitHostPort(r.RemoteAddr)
+	o.mu.Lock()
+	sid, location, fail := o.consumeAssertion(r.URL.Query().Get("so"), get("SAMLResponse"), get("RelayState"), sourceIP)
+	o.mu.Unlock()
+	o.cfg.Control.Changed()
+	if fail != nil {
+		w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+		w.WriteHeader(http.StatusOK)
+		_ = ssoErrorPage.Execute(w, fail.status+": "+fail.detail)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: "sid", Value: sid, Path: "/", HttpOnly: true, Secure: strings.HasPrefix(o.cfg.BaseURL, "https:")})
+	http.Redirect(w, r, location, http.StatusFound)
+}
+
+// consumeAssertion runs the whole validation and provisioning; on success it returns a new session id and
+// the redirect target. It records LoginHistory for every attempt whose user is known. o.mu must be held.
+func (o *Org) consumeAssertion(so, encoded, relayState, sourceIP string) (string, string, *ssoFailure) {
+	now := o.now()
+	resp, cfg, fail := o.verifySAMLResponse(so, encoded, now)
+	loginType := loginTypeSAMLIdP
+	if resp != nil && resp.InResponseTo != "" {
+		loginType = loginTypeSAMLSP
+	}
+	var user soql.Record
+	if fail == nil {
+		user, fail = o.mapAndProvision(resp, cfg)
+	}
+	if fail != nil {
+		fail.config = cfg
+		if fail.user != nil {
+			o.recordLogin(loginEvent{userID: str(fail.user, "Id"), loginType: loginType, status: fail.status, sourceIP: sourceIP,
+				loginURL: o.loginHost(), serviceID: str(cfg, "Id"), at: now})
+		}
+		return "", "", fail
+	}
+	// update replaces the row, so the map mapAndProvision returned may be stale.
+	user = o.lookup("User", str(user, "Id"))
+	user["LastLoginDate"] = timestamp(now)
+	o.dirty = true
+	o.recordLogin(loginEvent{userID: str(user, "Id"), loginType: loginType, status: statusSuccess, sourceIP: sourceIP,
+		loginURL: o.loginHost(), serviceID: str(cfg, "Id"), at: now})
+	token := o.keys.OrgID[:15] + "!" + randomToken(96)
+	o.sessions[token] = session{UserID: str(user, "Id"), IssuedAt: now}
+	location := "/home/home.jsp"
+	if relayState != "" {
+		location = relayState
+	}
+	return token, location, nil
+}
+
+func (o *Org) loginHost() string {
+	return strings.TrimPrefix(strings.TrimPrefix(o.cfg.BaseURL, "https://"), "http://")
+}
+
+// verifySAMLResponse decodes the Response, picks the SamlSsoConfig whose Issuer it names and checks signature,
+// status, audience, recipient and time window.
+func (o *Org) verifySAMLResponse(so, encoded string, now time.Time) (*saml.Response, soql.Record, *ssoFailure) {
+	if so != "" && key15(so) != o.keys.OrgID[:15] {
+		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: "the so parameter names another organization"}
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
+	if err != nil || len(raw) == 0 {
+		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: "SAMLResponse is missing or not base64"}
+	}
+	unverified, err := saml.ParseResponse(raw, nil, now)
+	if err != nil {
+		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: err.Error()}
+	}
+	var cfg soql.Record
+	o.each("SamlSsoConfig", func(r soql.Record) bool {
+		if str(r, "Issuer") == unverified.Issuer {
+			cfg = r
+		}
+		return cfg == nil
+	})
+	if cfg == nil {
+		return unverified, nil, &ssoFailure{status: statusIssuerMismatched, detail: "no SAML configuration trusts issuer " + unverified.Issuer}
+	}
+	der, err := base64.StdEncoding.DecodeString(str(cfg, "ValidationCert"))
+	if err != nil {
+		return unverified, cfg, &ssoFailure{status: statusSignatureInvalid, detail: "the configuration's certificate is unreadable"}
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return unverified, cfg, &ssoFailure{status: statusSignatureInvalid, detail: "the configuration's certificate is unreadable"}
+	}
+	resp, err := saml.ParseResponse(raw, []*x509.Certificate{cert}, now)
+	if err != nil {
+		return unverified, cfg, &ssoFailure{status: statusSignatureInvalid, detail: err.Error(), user: o.mappedUser(unverified, cfg)}
+	}
+	if resp.StatusCode != saml.StatusSuccess {
+		return resp, cfg, &ssoFailure{status: statusStatusInvalid, detail: "status " + resp.StatusCode}
+	}
+	// The signed assertion's Issuer is the one that counts; the first pass read it unverified.
+	if resp.Issuer != str(cfg, "Issuer") {
+		return resp, cfg, &ssoFailure{status: statusIssuerMismatched, detail: "issuer " + resp.Issuer}
+	}
+	known := o.mappedUser(resp, cfg)
+	if err := resp.ValidAt(now, clockSkew); err != nil {
+		return resp, cfg, &ssoFailure{status: statusAssertionExpired, detail: err.Error(), user: known}
+	}
+	if aud := str(cfg, "Audience"); aud != "" && !containsString(resp.Audiences, aud) {
+		return resp, cfg, &ssoFailure{status: statusAudienceInvalid, detail: fmt.Sprintf("audience %v, want %s", resp.Audiences, aud), user: known}
+	}
+	if !o.isACS(resp.Recipient) {
+		return resp, cfg, &ssoFailure{status: statusRecipientMismatch, detail: "recipient " + resp.Recipient, user: known}
+	}
+	return resp, cfg, nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// isACS accepts the org's login URLs: the My Domain root or /login, with or without ?so=<orgId15|18>.
+func (o *Org) isACS(recipient string) bool {
+	base, _, _ := strings.Cut(recipient, "?")
+	base = strings.TrimSuffix(strings.TrimSuffix(base, "/login"), "/")
+	return strings.EqualFold(base, o.cfg.BaseURL)
+}
+
+// identity is the value the config maps to a user: the NameID or the named attribute's first value.
+func identity(resp *saml.Response, cfg soql.Record) string {
+	if str(cfg, "IdentityLocation") == "Attribute" {
+		if v := resp.AttributeValues(str(cfg, "AttributeName")); len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	return resp.Subject
+}
+
+// mappedUser finds the user the assertion names, by FederationIdentifier (case-insensitive), Username or Id.
+func (o *Org) mappedUser(resp *saml.Response, cfg soql.Record) soql.Record {
+	id := identity(resp, cfg)
+	if id == "" {
+		return nil
+	}
+	switch str(cfg, "IdentityMapping") {
+	case "FederationId":
+		if uid, ok := o.federationIDs()[strings.ToLower(id)]; ok {
+			return o.lookup("User", uid)
+		}
+	case "Username":
+		var found soql.Record
+		o.each("User", func(u soql.Record) bool {
+			if strings.EqualFold(str(u, "Username"), id) {
+				found = u
+			}
+			return found == nil
+		})
+		return found
+	case "UserId":
+		if validID(id) && hasPrefix(id, prefixUser) {
+			return o.lookup("User", id)
+		}
+	}
+	return nil
+}
+
+// mapAndProvision finds or JIT-creates the user, refuses inactive ones and applies JIT updates.
+func (o *Org) mapAndProvision(resp *saml.Response, cfg soql.Record) (soql.Record, *ssoFailure) {
+	user := o.mappedUser(resp, cfg)
+	jit := cfg["OptionsUserProvisioning"] == true
+	if user == nil {
+		if !jit {
+			return nil, &ssoFailure{status: statusUnableToMap, detail: "no user matches " + identity(resp, cfg)}
+		}
+		rec, jerr := o.jitCreate(resp, str(cfg, "IdentityMapping"), identity(resp, cfg))
+		if jerr != nil {
+			return nil, &ssoFailure{status: statusJITError, detail: jerr.Error()}
+		}
+		return rec, nil
+	}
+	if user["IsActive"] != true {
+		return nil, &ssoFailure{status: statusUserInactive, detail: "the user is inactive", user: user}
+	}
+	if jit {
+		if jerr := o.jitUpdate(user, resp); jerr != nil {
+			return nil, &ssoFailure{status: statusJITError, detail: jerr.Error(), user: user}
+		}
+	}
+	return user, nil
+}

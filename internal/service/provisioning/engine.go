@@ -1,0 +1,286 @@
+package provisioning
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+)
+
+// engine runs reconciliations of one app and org.
+type engine struct {
+	okta *okta.Client
+	sf   *salesforce.Client
+	// writer is the transport writes go through: sObject Collections, or SCIM.
+	writer userWriter
+}
+
+// userWriter creates and updates users; results are in input order.
+type userWriter interface {
+	create(ctx context.Context, records []map[string]any) ([]salesforce.RecordResult, error)
+	update(ctx context.Context, records []map[string]any) ([]salesforce.RecordResult, error)
+}
+
+// restWriter writes through sObject Collections, 200 records per call.
+type restWriter struct{ sf *salesforce.Client }
+
+func (w restWriter) create(ctx context.Context, records []map[string]any) ([]salesforce.RecordResult, error) {
+	return w.sf.CreateUsers(ctx, records)
+}
+
+func (w restWriter) update(ctx context.Context, records []map[string]any) ([]salesforce.RecordResult, error) {
+	return w.sf.UpdateUsers(ctx, records)
+}
+
+// userFailure is one user's write that Salesforce refused or that could not be attempted.
+type userFailure struct {
+	FederationID string
+	Kind         string // create, update, deactivate, reactivate
+	Message      string
+}
+
+// read gathers the inputs of a reconciliation; shared reads come from the per-run cache unless fresh.
+func (e *engine) read(ctx context.Context, s settings, managed map[string]bool, fresh bool) (inputs, error) {
+	in := inputs{Managed: managed}
+	var err error
+	if in.AppUsers, err = appUsers(ctx, e.okta, s.AppID, fresh); err != nil {
+		return in, fmt.Errorf("listing the users of Okta app %s: %w", s.AppID, err)
+	}
+	if in.Federated, err = federatedUsers(ctx, e.sf, s.fields(), fresh); err != nil {
+		return in, fmt.Errorf("listing the federated Salesforce users: %w", err)
+	}
+	if in.Profiles, err = profiles(ctx, e.sf); err != nil {
+		return in, fmt.Errorf("listing Salesforce profiles: %w", err)
+	}
+	if in.Roles, err = roles(ctx, e.sf); err != nil {
+		return in, fmt.Errorf("listing Salesforce roles: %w", err)
+	}
+	if s.Adopt {
+		in.Unfederated, err = e.adoptionCandidates(ctx, s, in)
+		if err != nil {
+			return in, fmt.Errorf("looking up Salesforce users to adopt: %w", err)
+		}
+	}
+	return in, nil
+}
+
+// adoptionCandidates queries unfederated users only for the app users no Federation ID matches.
+func (e *engine) adoptionCandidates(ctx context.Context, s settings, in inputs) ([]salesforce.UserRecord, error) {
+	known := map[string]bool{}
+	for _, u := range in.Federated {
+		known[strings.ToLower(u.FederationID)] = true
+	}
+	desired, _, _ := desiredUsers(s, inputs{AppUsers: in.AppUsers, Profiles: in.Profiles, Roles: in.Roles})
+	var usernames, emails []string
+	for key, d := range desired {
+		if known[key] || !d.Active {
+			continue
+		}
+		usernames = append(usernames, d.Username)
+		if email := valueString(d.Fields["Email"]); email != "" {
+			emails = append(emails, email)
+		}
+	}
+	if len(usernames)+len(emails) == 0 {
+		return nil, nil
+	}
+	return e.sf.FindUnfederatedUsers(ctx, usernames, emails, s.fields())
+}
+
+// plan reads and reconciles without writing.
+func (e *engine) plan(ctx context.Context, s settings, managed map[string]bool) (outcome, error) {
+	in, err := e.read(ctx, s, managed, false)
+	if err != nil {
+		return outcome{}, err
+	}
+	return reconcile(s, in), nil
+}
+
+// apply reads afresh (so that a create whose answer was lost is found by its Federation ID), writes the
+// changes, and reads the users again to record what Salesforce now holds. Per-user failures do not stop
+// the other users; err is a failure of the whole run.
+func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool) (after outcome, failures []userFailure, err error) {
+	in, err := e.read(ctx, s, managed, true)
+	if err != nil {
+		return outcome{}, nil, err
+	}
+	todo := reconcile(s, in)
+	if len(todo.Conflicts) > 0 {
+		return todo, nil, fmt.Errorf("%s", strings.Join(todo.Conflicts, "; "))
+	}
+	failures = append(failures, e.write(ctx, "create", todo.Creates, e.writer.create)...)
+	var updates []change
+	kinds := map[string]string{}
+	for kind, cs := range map[string][]change{"update": todo.Updates, "reactivate": todo.Reactivates, "deactivate": todo.Deactivates} {
+		for _, c := range cs {
+			kinds[c.FederationID] = kind
+		}
+		updates = append(updates, cs...)
+	}
+	sort.Slice(updates, func(i, j int) bool { return updates[i].FederationID < updates[j].FederationID })
+	failures = append(failures, e.writeKinds(ctx, updates, kinds)...)
+	forgetReads(e.okta, e.sf)
+
+	// Everything now managed: users found before plus users just created.
+	now := map[string]bool{}
+	for k := range todo.Managed {
+		now[k] = true
+	}
+	for _, c := range todo.Creates {
+		now[strings.ToLower(c.FederationID)] = true
+	}
+	federated, rerr := federatedUsers(ctx, e.sf, s.fields(), true)
+	if rerr != nil {
+		return todo, failures, fmt.Errorf("reading the users back after writing: %w", rerr)
+	}
+	in.Federated, in.Managed, in.Unfederated = federated, now, nil
+	after = reconcile(s, in)
+	return after, failures, nil
+}
+
+// write sends one kind of change; users whose mapping has a problem are reported, not sent.
+func (e *engine) write(ctx context.Context, kind string, cs []change, send func(context.Context, []map[string]any) ([]salesforce.RecordResult, error)) []userFailure {
+	kinds := map[string]string{}
+	for _, c := range cs {
+		kinds[c.FederationID] = kind
+	}
+	return e.send(ctx, cs, kinds, send)
+}
+
+func (e *engine) writeKinds(ctx context.Context, cs []change, kinds map[string]string) []userFailure {
+	return e.send(ctx, cs, kinds, e.writer.update)
+}
+
+func (e *engine) send(ctx context.Context, cs []change, kinds map[string]string, send func(context.Context, []map[string]any) ([]salesforce.RecordResult, error)) []userFailure {
+	var failures []userFailure
+	var ok []change
+	for _, c := range cs {
+		if c.Problem != "" && kinds[c.FederationID] != "deactivate" {
+			failures = append(failures, userFailure{FederationID: c.FederationID, Kind: kinds[c.FederationID], Message: c.Problem})
+			continue
+		}
+		ok = append(ok, c)
+	}
+	if len(ok) == 0 {
+		return failures
+	}
+	records := make([]map[string]any, len(ok))
+	for i, c := range ok {
+		records[i] = c.Record
+	}
+	results, err := send(ctx, records)
+	for i, c := range ok {
+		switch {
+		case i < len(results) && results[i].Success:
+		case i < len(results):
+			failures = append(failures, userFailure{FederationID: c.FederationID, Kind: kinds[c.FederationID], Message: results[i].Err().Error()})
+		default:
+			msg := "no result from Salesforce"
+			if err != nil {
+				msg = err.Error()
+			}
+			failures = append(failures, userFailure{FederationID: c.FederationID, Kind: kinds[c.FederationID], Message: msg})
+		}
+	}
+	return failures
+}
+
+// Per-run caches, keyed by client: every provider configuration builds new clients, so a terraform
+// command shares these reads between Read and ModifyPlan and never sees another command's.
+var (
+	appUserCache   sync.Map // cacheKey → *cached[[]okta.AppUserWithUser]
+	sfUserCache    sync.Map // cacheKey → *cached[[]salesforce.UserRecord]
+	profileCache   sync.Map // *salesforce.Client → *cached[[]salesforce.Profile]
+	roleCache      sync.Map // *salesforce.Client → *cached[[]salesforce.Role]
+	cacheKeyFields = func(fields []string) string { return strings.Join(fields, ",") }
+)
+
+type cacheKey struct {
+	client any
+	key    string
+}
+
+// cached is one read shared by concurrent callers; a failed read is not kept.
+type cached[V any] struct {
+	mu  sync.Mutex
+	ok  bool
+	val V
+}
+
+func (c *cached[V]) get(read func() (V, error)) (V, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ok {
+		return c.val, nil
+	}
+	v, err := read()
+	if err != nil {
+		return v, err
+	}
+	c.val, c.ok = v, true
+	return v, nil
+}
+
+func entry[V any](m *sync.Map, key any) *cached[V] {
+	v, _ := m.LoadOrStore(key, &cached[V]{})
+	return v.(*cached[V])
+}
+
+func appUsers(ctx context.Context, c *okta.Client, appID string, fresh bool) ([]okta.AppUserWithUser, error) {
+	key := cacheKey{c, appID}
+	if fresh {
+		appUserCache.Delete(key)
+	}
+	return entry[[]okta.AppUserWithUser](&appUserCache, key).get(func() ([]okta.AppUserWithUser, error) {
+		return c.ListAppUsersExpanded(ctx, appID)
+	})
+}
+
+func federatedUsers(ctx context.Context, c *salesforce.Client, fields []string, fresh bool) ([]salesforce.UserRecord, error) {
+	key := cacheKey{c, cacheKeyFields(fields)}
+	if fresh {
+		sfUserCache.Delete(key)
+	}
+	users, err := entry[[]salesforce.UserRecord](&sfUserCache, key).get(func() ([]salesforce.UserRecord, error) {
+		return c.ListFederatedUsers(ctx, fields)
+	})
+	// Callers keep pointers into the slice; a copy keeps the cached rows from being shared by two runs.
+	return append([]salesforce.UserRecord(nil), users...), err
+}
+
+func profiles(ctx context.Context, c *salesforce.Client) ([]salesforce.Profile, error) {
+	return entry[[]salesforce.Profile](&profileCache, c).get(func() ([]salesforce.Profile, error) { return c.ListProfiles(ctx) })
+}
+
+func roles(ctx context.Context, c *salesforce.Client) ([]salesforce.Role, error) {
+	return entry[[]salesforce.Role](&roleCache, c).get(func() ([]salesforce.Role, error) { return c.ListRoles(ctx) })
+}
+
+// forgetReads drops the user reads of both clients after a write.
+func forgetReads(o *okta.Client, sf *salesforce.Client) {
+	for _, m := range []*sync.Map{&appUserCache, &sfUserCache} {
+		m.Range(func(k, _ any) bool {
+			if ck, ok := k.(cacheKey); ok && (ck.client == any(o) || ck.client == any(sf)) {
+				m.Delete(k)
+			}
+			return true
+		})
+	}
+}
+
+// scimWriter writes through /services/scim/v2/Users, one request per user.
+type scimWriter struct{ sf *salesforce.Client }
+
+func newSCIMWriter(sf *salesforce.Client) userWriter { return scimWriter{sf} }
+
+func (w scimWriter) create(ctx context.Context, records []map[string]any) ([]salesforce.RecordResult, error) {
+	return w.sf.SCIMCreateUsers(ctx, records)
+}
+
+func (w scimWriter) update(ctx context.Context, records []map[string]any) ([]salesforce.RecordResult, error) {
+	return w.sf.SCIMUpdateUsers(ctx, records)
+}

@@ -1,0 +1,220 @@
+package provisioning
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/emu"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/seedgen"
+)
+
+// Request budgets of the scale test.
+const (
+	scaleUsers         = 5000
+	provisionSFBudget  = 60  // Salesforce requests to provision every user
+	noChangeReadBudget = 100 // Okta and Salesforce requests of a plan that finds nothing to do
+	faultConvergeLimit = 12  // applies the fault test allows before it calls the run stuck
+	faultUsers         = 1000
+)
+
+// benchSandbox starts a sandbox seeded by seedgen with users Okta users in groups groups and no Salesforce users.
+func benchSandbox(t *testing.T, users, groups int) *sandbox.Sandbox {
+	t.Helper()
+	raw, err := seedgen.Generate(seedgen.Options{Users: users, Groups: groups, Orgs: []string{"qa"}, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := sandbox.ParseSeed(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := sandbox.Start(sandbox.Options{Listen: "127.0.0.1:0", Seed: &seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	return sb
+}
+
+// Provisioning 5,000 users costs fewer than 60 Salesforce requests (Collections of 200), and a plan that
+// finds nothing to do fewer than 100 requests in all (list and query calls, never one per user).
+func TestEngine_scale(t *testing.T) {
+	if testing.Short() || os.Getenv("TF_ACC_LIVE") == "1" {
+		t.Skip("scale test against the sandbox")
+	}
+	sb := benchSandbox(t, scaleUsers, 10)
+	oc, sf := clients(t, sb)
+	groups := make([]string, 10)
+	for i := range groups {
+		groups[i] = seedgen.GroupName(i + 1)
+	}
+	appID := appWithGroups(t, oc, groups...)
+	s := benchSettings(appID)
+	ctx := context.Background()
+
+	sb.Control().ResetStats()
+	after, failures, err := (&engine{okta: oc, sf: sf, writer: restWriter{sf}}).apply(ctx, s, nil)
+	if err != nil || len(failures) > 0 {
+		t.Fatalf("apply: %v, %d failures (first: %+v)", err, len(failures), first(failures))
+	}
+	sfRequests, _ := salesforceCount(sb)
+	if sfRequests >= provisionSFBudget {
+		t.Errorf("provisioning %d users cost %d Salesforce requests, want < %d: %s", scaleUsers, sfRequests, provisionSFBudget, describeRoutes(sb))
+	}
+	t.Logf("provisioning %d users: %d Salesforce requests", scaleUsers, sfRequests)
+	if len(after.Managed) != scaleUsers || !after.empty() {
+		t.Errorf("after apply: %d managed users, pending %d/%d/%d/%d; want %d and nothing pending", len(after.Managed),
+			len(after.Creates), len(after.Updates), len(after.Deactivates), len(after.Reactivates), scaleUsers)
+	}
+	if got := len(usersByFID(t, sf)); got != scaleUsers {
+		t.Errorf("Salesforce has %d federated users, want %d", got, scaleUsers)
+	}
+
+	oc2, sf2 := clients(t, sb) // a new terraform run: nothing cached
+	sb.Control().ResetStats()
+	out, err := (&engine{okta: oc2, sf: sf2, writer: restWriter{sf2}}).plan(ctx, s, keySet(after.Managed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.empty() {
+		t.Errorf("a second plan still has changes: %d/%d/%d/%d", len(out.Creates), len(out.Updates), len(out.Deactivates), len(out.Reactivates))
+	}
+	_, total := salesforceCount(sb)
+	t.Logf("no-change plan: %d requests: %s", total, describeRoutes(sb))
+	if total >= noChangeReadBudget {
+		t.Errorf("a no-change plan over %d users cost %d requests, want < %d: %s", scaleUsers, total, noChangeReadBudget, describeRoutes(sb))
+	}
+}
+
+// With 10% of requests to both APIs failing (5xx and connection resets), repeated applies converge: every
+// app user has exactly one active Salesforce user, and the users of an unassigned group are all inactive.
+func TestEngine_faultsConverge(t *testing.T) {
+	if testing.Short() || os.Getenv("TF_ACC_LIVE") == "1" {
+		t.Skip("fault test against the sandbox")
+	}
+	sb := benchSandbox(t, faultUsers, 3)
+	oc, sf := clients(t, sb)
+	appID := appWithGroups(t, oc, seedgen.GroupName(1), seedgen.GroupName(2), seedgen.GroupName(3))
+	s := benchSettings(appID)
+	ctx := context.Background()
+	converge := func(phase string, managed map[string]bool) map[string]bool {
+		t.Helper()
+		sb.Control().AddFault(emu.Fault{Kind: emu.FaultServerError, Rate: 0.1})
+		sb.Control().AddFault(emu.Fault{Kind: emu.FaultConnReset, Rate: 0.1})
+		for i := 0; i < faultConvergeLimit; i++ {
+			oc, sf := clients(t, sb)
+			after, failures, err := (&engine{okta: oc, sf: sf, writer: restWriter{sf}}).apply(ctx, s, managed)
+			if after.Managed != nil {
+				for k := range after.Managed {
+					managed[k] = true
+				}
+			}
+			if err == nil && len(failures) == 0 && after.empty() {
+				t.Logf("%s: converged after %d applies, %d requests: %s", phase, i+1, sb.Control().Stats().Total, faultsInjected(sb))
+				sb.Control().ClearFaults()
+				return managed
+			}
+		}
+		sb.Control().ClearFaults()
+		t.Fatalf("%s: no convergence after %d applies", phase, faultConvergeLimit)
+		return nil
+	}
+	managed := converge("provision", map[string]bool{})
+
+	// Unassign one group; its members who are in no other assigned group must end up inactive.
+	g, err := oc.FindGroupByName(ctx, seedgen.GroupName(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := oc.DeleteAppGroupAssignment(ctx, appID, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	managed = converge("deactivate", managed)
+	checkActive(t, oc, sf, appID)
+
+	// Assign it again: its members come back as the same, reactivated users.
+	before := usersByFID(t, sf)
+	p := 2
+	if _, err := oc.SetAppGroupAssignment(ctx, appID, g.ID, &p, map[string]any{"profile": "Sales User"}); err != nil {
+		t.Fatal(err)
+	}
+	converge("reactivate", managed)
+	checkActive(t, oc, sf, appID)
+	for fid, users := range usersByFID(t, sf) {
+		if was := before[fid]; len(was) != 1 || was[0].ID != users[0].ID {
+			t.Errorf("user %s: Salesforce ID changed from %v to %s", fid, was, users[0].ID)
+		}
+	}
+}
+
+// checkActive fails unless every app user has exactly one active Salesforce user and every other federated
+// user is inactive.
+func checkActive(t *testing.T, oc *okta.Client, sf *salesforce.Client, appID string) {
+	t.Helper()
+	ctx := context.Background()
+
+	appUsers, err := oc.ListAppUsersExpanded(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	defer func() { t.Logf("%d app users, all active in Salesforce", len(appUsers)) }()
+	for _, au := range appUsers {
+		want[strings.ToLower(au.UserProfile["login"].(string))] = true
+	}
+	if len(want) == 0 {
+		t.Fatal("the app has no users")
+	}
+	for fid, users := range usersByFID(t, sf) {
+		if len(users) != 1 {
+			t.Errorf("Federation ID %s has %d Salesforce users, want 1", fid, len(users))
+		}
+		if users[0].IsActive != want[fid] {
+			t.Errorf("user %s: active = %v, want %v", fid, users[0].IsActive, want[fid])
+		}
+		delete(want, fid)
+	}
+	for fid := range want {
+		t.Errorf("app user %s has no Salesforce user", fid)
+	}
+}
+
+func keySet(m map[string]string) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+func first(fs []userFailure) userFailure {
+	if len(fs) == 0 {
+		return userFailure{}
+	}
+	return fs[0]
+}
+
+func faultsInjected(sb *sandbox.Sandbox) string {
+	resp, err := http.Get(strings.TrimRight(sb.Info().ControlURL, "/") + "/faults")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	var faults []emu.Fault
+	if err := json.NewDecoder(resp.Body).Decode(&faults); err != nil {
+		return err.Error()
+	}
+	var parts []string
+	for _, f := range faults {
+		parts = append(parts, fmt.Sprintf("%s injected %d times", f.Kind, f.Injected))
+	}
+	return strings.Join(parts, ", ")
+}

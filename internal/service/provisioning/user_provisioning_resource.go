@@ -1,0 +1,266 @@
+package provisioning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+)
+
+var (
+	_ resource.Resource                = (*userProvisioningResource)(nil)
+	_ resource.ResourceWithConfigure   = (*userProvisioningResource)(nil)
+	_ resource.ResourceWithImportState = (*userProvisioningResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*userProvisioningResource)(nil)
+)
+
+// Transports users are written through.
+const (
+	transportREST = "rest"
+	transportSCIM = "scim"
+)
+
+// NewUserProvisioningResource returns the oktasf_user_provisioning resource.
+func NewUserProvisioningResource() resource.Resource { return &userProvisioningResource{} }
+
+type userProvisioningResource struct{ clients *conns.Clients }
+
+type userProvisioningModel struct {
+	ID                 types.String `tfsdk:"id"`
+	SalesforceOrg      types.String `tfsdk:"salesforce_org"`
+	AppID              types.String `tfsdk:"app_id"`
+	CreateUsers        types.Bool   `tfsdk:"create_users"`
+	UpdateUsers        types.Bool   `tfsdk:"update_users"`
+	DeactivateUsers    types.Bool   `tfsdk:"deactivate_users"`
+	ReactivateUsers    types.Bool   `tfsdk:"reactivate_users"`
+	AdoptExisting      types.Bool   `tfsdk:"adopt_existing"`
+	Attributes         types.Map    `tfsdk:"attributes"`
+	Username           types.Object `tfsdk:"username"`
+	FederationIDSource types.String `tfsdk:"federation_id_source"`
+	DefaultProfile     types.String `tfsdk:"default_profile"`
+	Transport          types.String `tfsdk:"transport"`
+	PendingCreate      types.Set    `tfsdk:"pending_create"`
+	PendingUpdate      types.Set    `tfsdk:"pending_update"`
+	PendingDeactivate  types.Set    `tfsdk:"pending_deactivate"`
+	PendingReactivate  types.Set    `tfsdk:"pending_reactivate"`
+	Synced             types.Map    `tfsdk:"synced"`
+}
+
+var usernameAttrTypes = map[string]attr.Type{"source": types.StringType, "suffix": types.StringType}
+
+func (r *userProvisioningResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_user_provisioning"
+}
+
+func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	flag := func(desc string, def bool) schema.BoolAttribute {
+		return schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(def), MarkdownDescription: desc}
+	}
+	pending := func(what string) schema.SetAttribute {
+		return schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Federation IDs of the users the next apply " +
+			what + ". Refresh fills it from both sides; the plan shows it going to empty, and it is empty after a successful apply."}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Provisions the Salesforce users of an Okta app with Okta as the system of record: every user assigned to the app " +
+			"(directly or through an `oktasf_group_mapping`) has an active Salesforce user with the mapped attributes, the profile and role " +
+			"of the app user's highest-priority group, and a Federation ID; users who leave the app or are deactivated in Okta are deactivated " +
+			"in Salesforce, and a returning user gets the same Salesforce user back. Users are matched by Federation ID (case-insensitively). " +
+			"Every apply reconciles; the plan lists the pending changes in `pending_*` and warns with their counts. Salesforce users are never " +
+			"deleted, and destroying this resource leaves every user as it is (no user is deactivated on destroy).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`<salesforce_org>/<app_id>`.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
+			"salesforce_org": schema.StringAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "The alias of the Salesforce org. Optional when exactly one org is configured.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()}},
+			"app_id": schema.StringAttribute{Required: true, MarkdownDescription: "The Okta app ID (`0oa…`), for example `oktasf_saml_app.x.id`.",
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
+			"create_users":     flag("Create Salesforce users for app users who have none. Default `true`.", true),
+			"update_users":     flag("Update mapped attributes, profile and role when they differ from Okta. Default `true`.", true),
+			"deactivate_users": flag("Deactivate the Salesforce users of people who left the app or were deactivated in Okta. Default `true`.", true),
+			"reactivate_users": flag("Reactivate the Salesforce user of a returning app user. Default `true`.", true),
+			"adopt_existing": flag("Match app users without a Salesforce user of their Federation ID to an existing user without a Federation ID, "+
+				"by username and then by email, and set its Federation ID instead of creating a user. Default `false`.", false),
+			"attributes": schema.MapAttribute{Required: true, ElementType: types.StringType,
+				MarkdownDescription: "Salesforce User field → Okta expression: `user.<attribute>` (the Okta user profile), `appuser.<attribute>` " +
+					"(the app-user profile) or a quoted string such as `\"'Sales'\"`. `LastName`, `Email` and `Alias` must be mapped; " +
+					"`TimeZoneSidKey`, `LocaleSidKey`, `LanguageLocaleKey` and `EmailEncodingKey` default to `America/Los_Angeles`, `en_US`, " +
+					"`en_US` and `UTF-8`. Fields, picklist values and required fields are checked against the org at plan. `Alias` is cut to 8 characters."},
+			"username": schema.SingleNestedAttribute{Optional: true, Computed: true,
+				MarkdownDescription: "How the Salesforce username of a new user is made: the Okta user attribute `source` (default `login`) " +
+					"followed by `suffix` (for example `.qa`, as usernames are unique across all Salesforce orgs). Set on create only.",
+				Default: objectdefault.StaticValue(types.ObjectValueMust(usernameAttrTypes, map[string]attr.Value{
+					"source": types.StringValue("login"), "suffix": types.StringValue("")})),
+				Attributes: map[string]schema.Attribute{
+					"source": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("login"),
+						MarkdownDescription: "The Okta user attribute. Default `login`.", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+					"suffix": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(""),
+						MarkdownDescription: "Appended to the attribute's value. Default none."},
+				}},
+			"federation_id_source": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("login"),
+				MarkdownDescription: "The Okta user attribute the Federation ID comes from. Default `login`, which matches the app's default NameID `user.login`.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
+			"default_profile": schema.StringAttribute{Optional: true,
+				MarkdownDescription: "The Salesforce profile name for app users whose app-user profile names none.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
+			"transport": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(transportREST),
+				MarkdownDescription: "`rest` (sObject Collections, 200 users a call; default) or `scim` (`/services/scim/v2/Users`).",
+				Validators:          []validator.String{stringvalidator.OneOf(transportREST, transportSCIM)}},
+			"pending_create":     pending("creates"),
+			"pending_update":     pending("updates (attributes, profile, role, or adoption of an existing user)"),
+			"pending_deactivate": pending("deactivates"),
+			"pending_reactivate": pending("reactivates"),
+			"synced": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Lower-cased Federation ID → short hash of the user's provisioned fields in Salesforce, for every user this " +
+					"resource manages (including deactivated ones). Only managed users are ever deactivated."},
+		},
+	}
+}
+
+func (r *userProvisioningResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *userProvisioningResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan userProvisioningModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.applyModel(ctx, &plan, map[string]bool{}, "Create", &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *userProvisioningResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state userProvisioningModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.applyModel(ctx, &plan, managedKeys(state.Synced), "Update", &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// Read recomputes what the next apply would change and what Salesforce holds for the managed users.
+func (r *userProvisioningResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state userProvisioningModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	fillDefaults(&state)
+	e := r.engine(state, &resp.Diagnostics)
+	if e == nil {
+		return
+	}
+	s, d := settingsOf(ctx, state)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	out, err := e.plan(ctx, s, managedKeys(state.Synced))
+	if errors.Is(err, okta.ErrNotFound) {
+		tflog.Debug(ctx, "the Okta app is gone; removing user provisioning from state", map[string]any{"app_id": s.AppID})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read User Provisioning", err.Error())
+		return
+	}
+	setOutcome(&state, out)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Delete only forgets the resource: Salesforce users are never deleted, and destroy deactivates nobody.
+func (r *userProvisioningResource) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
+	tflog.Info(ctx, "user provisioning removed from state; Salesforce users are left as they are")
+}
+
+// ImportState takes "<salesforce_org>/<app_id>".
+func (r *userProvisioningResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	org, appID, ok := strings.Cut(req.ID, "/")
+	if !ok || org == "" || appID == "" || strings.Contains(appID, "/") {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not <salesforce_org>/<app_id>, for example qa/0oa1b2c3.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("salesforce_org"), org)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("app_id"), appID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("attributes"), map[string]string{})...)
+}
+
+// applyModel runs one reconciliation for m and records the outcome in it.
+func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvisioningModel, managed map[string]bool, op string, diags *diag.Diagnostics) {
+	summary := "Unable to " + op + " User Provisioning"
+	e := r.engine(*m, diags)
+	if e == nil {
+		return
+	}
+	s, d := settingsOf(ctx, *m)
+	diags.Append(d...)
+	if diags.HasError() {
+		return
+	}
+	m.ID = types.StringValue(m.SalesforceOrg.ValueString() + "/" + s.AppID)
+	after, failures, err := e.apply(ctx, s, managed)
+	setOutcome(m, after)
+	if after.Managed == nil { // nothing was read: keep what was managed so no user is forgotten
+		m.Synced = keysToMap(managed)
+	}
+	if err != nil {
+		diags.AddError(summary, err.Error())
+	}
+	for _, f := range failures {
+		diags.AddError("Unable to "+titleKind(f.Kind)+" Salesforce User",
+			fmt.Sprintf("Federation ID %s: %s. The other users were provisioned; the next plan shows this user again.", f.FederationID, f.Message))
+	}
+	if len(failures) == 0 && err == nil {
+		// A successful apply leaves nothing pending, as planned.
+		setOutcome(m, outcome{Managed: after.Managed})
+	}
+}
+
+// engine resolves the clients for m.
+func (r *userProvisioningResource) engine(m userProvisioningModel, diags *diag.Diagnostics) *engine {
+	oc := r.clients.OktaClient(diags)
+	if oc == nil {
+		return nil
+	}
+	_, sf := r.clients.ResolveOrg(m.SalesforceOrg.ValueString(), path.Root("salesforce_org"), diags)
+	if sf == nil {
+		return nil
+	}
+	e := &engine{okta: oc, sf: sf, writer: restWriter{sf}}
+	if m.Transport.ValueString() == transportSCIM {
+		e.writer = newSCIMWriter(sf)
+	}
+	return e
+}
+
+func titleKind(kind string) string {
+	if kind == "" {
+		return "Provision"
+	}
+	return strings.ToUpper(kind[:1]) + kind[1:]
+}
