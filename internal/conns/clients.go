@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
@@ -88,4 +89,9 @@ func (c *Clients) ResolveOrg(alias string, attr path.Path, diags *diag.Diagnosti
 		return "", nil
 	}
 	return alias, client
+}
+
+// OrgOf resolves the org named by a resource's `salesforce_org` attribute (see ResolveOrg).
+func (c *Clients) OrgOf(alias types.String, diags *diag.Diagnostics) (string, *salesforce.Client) {
+	return c.ResolveOrg(alias.ValueString(), path.Root("salesforce_org"), diags)
 }

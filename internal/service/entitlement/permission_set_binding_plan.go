@@ -87,7 +87,7 @@ func assignable(ctx context.Context, sf *salesforce.Client, m *bindingModel, des
 func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingModel, op string, diags *diag.Diagnostics) {
 	desired, known := setStrings(m.AssignedFederationIDs)
 	m.AssignedFederationIDs = types.SetUnknown(types.StringType)
-	_, sf := r.clients.ResolveOrg(m.SalesforceOrg.ValueString(), path.Root("salesforce_org"), diags)
+	_, sf := r.clients.OrgOf(m.SalesforceOrg, diags)
 	if sf == nil {
 		return
 	}

@@ -100,7 +100,7 @@ func (r *permissionSetBindingResource) ModifyPlan(ctx context.Context, req resou
 	if resp.Diagnostics.HasError() || config.SalesforceOrg.IsUnknown() {
 		return
 	}
-	alias, sf := r.clients.ResolveOrg(config.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	alias, sf := r.clients.OrgOf(config.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}
@@ -173,7 +173,7 @@ func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.Re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, sf := r.clients.ResolveOrg(state.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	_, sf := r.clients.OrgOf(state.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}
@@ -227,7 +227,7 @@ func (r *permissionSetBindingResource) Delete(ctx context.Context, req resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, sf := r.clients.ResolveOrg(state.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	_, sf := r.clients.OrgOf(state.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}

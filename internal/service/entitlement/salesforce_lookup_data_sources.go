@@ -63,7 +63,7 @@ func (d *lookupDataSource[M]) Read(ctx context.Context, req datasource.ReadReque
 		return
 	}
 	name, org := d.common(&m)
-	alias, sf := d.clients.ResolveOrg(org.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	alias, sf := d.clients.OrgOf(*org, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}

@@ -39,7 +39,7 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	if resp.Diagnostics.HasError() || config.SalesforceOrg.IsUnknown() {
 		return
 	}
-	alias, sf := r.clients.ResolveOrg(config.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	alias, sf := r.clients.OrgOf(config.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}

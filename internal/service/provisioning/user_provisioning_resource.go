@@ -247,7 +247,7 @@ func (r *userProvisioningResource) engine(m userProvisioningModel, diags *diag.D
 	if oc == nil {
 		return nil
 	}
-	_, sf := r.clients.ResolveOrg(m.SalesforceOrg.ValueString(), path.Root("salesforce_org"), diags)
+	_, sf := r.clients.OrgOf(m.SalesforceOrg, diags)
 	if sf == nil {
 		return nil
 	}

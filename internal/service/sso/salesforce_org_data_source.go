@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
@@ -73,7 +72,7 @@ func (d *salesforceOrgDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	alias, client := d.clients.ResolveOrg(m.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	alias, client := d.clients.OrgOf(m.SalesforceOrg, &resp.Diagnostics)
 	if client == nil {
 		return
 	}

@@ -30,7 +30,7 @@ func (r *salesforceSSOResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if resp.Diagnostics.HasError() || config.SalesforceOrg.IsUnknown() {
 		return
 	}
-	alias, sf := r.clients.ResolveOrg(config.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	alias, sf := r.clients.OrgOf(config.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}

@@ -159,7 +159,7 @@ func (r *salesforceSSOResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, sf := r.clients.ResolveOrg(plan.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	_, sf := r.clients.OrgOf(plan.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}
@@ -190,7 +190,7 @@ func (r *salesforceSSOResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, sf := r.clients.ResolveOrg(state.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	_, sf := r.clients.OrgOf(state.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}
@@ -231,7 +231,7 @@ func (r *salesforceSSOResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, sf := r.clients.ResolveOrg(plan.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	_, sf := r.clients.OrgOf(plan.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}
@@ -268,7 +268,7 @@ func (r *salesforceSSOResource) Delete(ctx context.Context, req resource.DeleteR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, sf := r.clients.ResolveOrg(state.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	_, sf := r.clients.OrgOf(state.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}

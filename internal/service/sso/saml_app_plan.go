@@ -93,7 +93,7 @@ func (r *samlAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() || plan.SalesforceOrg.IsUnknown() && !config.SalesforceOrg.IsNull() {
 		return
 	}
-	alias, sf := r.clients.ResolveOrg(config.SalesforceOrg.ValueString(), path.Root("salesforce_org"), &resp.Diagnostics)
+	alias, sf := r.clients.OrgOf(config.SalesforceOrg, &resp.Diagnostics)
 	if sf == nil {
 		return
 	}
