@@ -149,7 +149,7 @@ func TestAccGroupMapping_driftAndDisappears(t *testing.T) {
 		t.Skip("relies on the sandbox's seeded groups")
 	}
 	sb := acctest.SharedSandbox(t)
-	client := oktaClient(t, sb)
+	client := acctest.OktaClient(t, sb)
 	ctx := context.Background()
 	cfg := mappingConfig(sb, acctest.RandomName("mapping"), salesMapping(`
   profile = "Sales User"
@@ -201,7 +201,7 @@ func TestAccGroupMapping_priorities(t *testing.T) {
 		t.Skip("relies on the sandbox's seeded groups")
 	}
 	sb := acctest.SharedSandbox(t)
-	client := oktaClient(t, sb)
+	client := acctest.OktaClient(t, sb)
 	label := acctest.RandomName("priorities")
 	two := salesMapping(`
   priority = 0

@@ -3,7 +3,6 @@ package entitlement_test
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -12,11 +11,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
-	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu"
-	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
 // test runs an acceptance test.
@@ -62,48 +59,6 @@ func entitlementSandbox(t *testing.T) *sandbox.Sandbox {
 	qa.Users = users
 	seed.Salesforce = map[string]sfemu.OrgSeed{"qa": qa}
 	return acctest.NewSandbox(t, sandbox.Options{Seed: &seed})
-}
-
-func oktaClient(t *testing.T, sb *sandbox.Sandbox) *okta.Client {
-	t.Helper()
-	c, err := okta.New(context.Background(), okta.Config{OrgURL: sb.Info().Okta.OrgURL, APIToken: sb.Info().Okta.APIToken,
-		HTTPClient: transport.NewHTTPClient(transport.Config{Service: "okta"})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func salesforceClient(t *testing.T, sb *sandbox.Sandbox) *salesforce.Client {
-	t.Helper()
-	o := sb.Info().Salesforce["qa"]
-	c, err := salesforce.New(salesforce.Config{Alias: "qa", LoginURL: o.LoginURL, ClientID: o.ClientID, Username: o.Username,
-		PrivateKey: o.PrivateKey, HTTPClient: transport.NewHTTPClient(transport.Config{Service: "salesforce"})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// userID finds an Okta user's ID by login.
-func userID(t *testing.T, c *okta.Client, login string) string {
-	t.Helper()
-	var u struct {
-		ID string `json:"id"`
-	}
-	if _, err := c.Raw(context.Background(), "GET", "/api/v1/users/"+url.PathEscape(login), nil, &u); err != nil {
-		t.Fatalf("find Okta user %s: %v", login, err)
-	}
-	return u.ID
-}
-
-func groupID(t *testing.T, c *okta.Client, name string) string {
-	t.Helper()
-	g, err := c.FindGroupByName(context.Background(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g.ID
 }
 
 // holders lists the Federation IDs (or, without one, usernames) of the users holding a permission set.

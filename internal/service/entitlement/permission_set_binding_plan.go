@@ -78,7 +78,7 @@ func assignable(ctx context.Context, sf *salesforce.Client, m *bindingModel, des
 		return nil, nil, false
 	}
 	ready = withActiveUser(desired, users)
-	_, waiting = diffSets(desired, ready)
+	waiting, _ = diffSets(desired, ready)
 	return ready, waiting, true
 }
 

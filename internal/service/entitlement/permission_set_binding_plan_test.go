@@ -186,3 +186,18 @@ func TestFindPermissionSetErrors(t *testing.T) {
 		t.Errorf("error = %q", nf.Error())
 	}
 }
+
+// Members without an active Salesforce user wait: they are neither assignable nor dropped from the set.
+func TestAssignableSplit(t *testing.T) {
+	t.Parallel()
+	users := map[string]salesforce.FederatedUser{
+		"a@x": {ID: "005a", FederationID: "a@x", IsActive: true},
+		"b@x": {ID: "005b", FederationID: "b@x", IsActive: false},
+	}
+	desired := []string{"a@x", "b@x", "c@x"}
+	ready := withActiveUser(desired, users)
+	waiting, _ := diffSets(desired, ready)
+	if strings.Join(ready, ",") != "a@x" || strings.Join(waiting, ",") != "b@x,c@x" {
+		t.Fatalf("ready %v, waiting %v; want [a@x] and [b@x c@x]", ready, waiting)
+	}
+}

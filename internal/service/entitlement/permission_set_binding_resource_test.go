@@ -58,10 +58,10 @@ func setOf(values []string) knownvalue.Check {
 // Salesforce by hand, and never touches the integration user's.
 func TestAccPermissionSetBinding_basic(t *testing.T) {
 	sb := entitlementSandbox(t)
-	oc, sf := oktaClient(t, sb), salesforceClient(t, sb)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, "qa")
 	ctx := context.Background()
 	cfg := bindingConfig(sb, `permission_set = "Sales_Cloud_User"`, "Salesforce Sales")
-	sales := groupID(t, oc, "Salesforce Sales")
+	sales := acctest.OktaGroupID(t, oc, "Salesforce Sales")
 	checkHolders := func(want []string) func() {
 		return func() {
 			if got := holders(t, sf, "Sales_Cloud_User"); !slices.Equal(got, want) {
@@ -88,10 +88,10 @@ func TestAccPermissionSetBinding_basic(t *testing.T) {
 			{
 				PreConfig: func() {
 					checkHolders(withBot("alice.anders", "bob.baker", "carol.chen"))()
-					if _, err := oc.Raw(ctx, "DELETE", "/api/v1/groups/"+sales+"/users/"+userID(t, oc, "bob.baker@acme.example"), nil, nil); err != nil {
+					if _, err := oc.Raw(ctx, "DELETE", "/api/v1/groups/"+sales+"/users/"+acctest.OktaUserID(t, oc, "bob.baker@acme.example"), nil, nil); err != nil {
 						t.Fatalf("remove bob from the group: %v", err)
 					}
-					if _, err := oc.Raw(ctx, "PUT", "/api/v1/groups/"+sales+"/users/"+userID(t, oc, "erin.evans@acme.example"), nil, nil); err != nil {
+					if _, err := oc.Raw(ctx, "PUT", "/api/v1/groups/"+sales+"/users/"+acctest.OktaUserID(t, oc, "erin.evans@acme.example"), nil, nil); err != nil {
 						t.Fatalf("add erin to the group: %v", err)
 					}
 				},
@@ -141,7 +141,7 @@ func TestAccPermissionSetBinding_basic(t *testing.T) {
 // A permission set group binds like a set; the Federation ID can come from the e-mail attribute.
 func TestAccPermissionSetBinding_group(t *testing.T) {
 	sb := entitlementSandbox(t)
-	sf := salesforceClient(t, sb)
+	sf := acctest.SalesforceClient(t, sb, "qa")
 	cfg := bindingConfig(sb, "permission_set_group = \"Sales_Bundle\"\n  federation_id_attribute = \"email\"", "Salesforce Support", "Salesforce Admins")
 	test(t, resource.TestCase{
 		Steps: []resource.TestStep{
@@ -178,7 +178,7 @@ func TestAccPermissionSetBinding_group(t *testing.T) {
 // succeeds and is saved, and the next plan adds only grace.
 func TestAccPermissionSetBinding_partialFailure(t *testing.T) {
 	sb := entitlementSandbox(t)
-	sf := salesforceClient(t, sb)
+	sf := acctest.SalesforceClient(t, sb, "qa")
 	target := `permission_set = "Full_CRM"`
 	test(t, resource.TestCase{
 		Steps: []resource.TestStep{
@@ -206,7 +206,7 @@ func TestAccPermissionSetBinding_partialFailure(t *testing.T) {
 
 func TestAccPermissionSetBinding_badNames(t *testing.T) {
 	sb := entitlementSandbox(t)
-	sf := salesforceClient(t, sb)
+	sf := acctest.SalesforceClient(t, sb, "qa")
 	var owned, aggregate []struct{ Name string }
 	ctx := context.Background()
 	if err := sf.Query(ctx, "SELECT Name FROM PermissionSet WHERE IsOwnedByProfile = true LIMIT 1", &owned); err != nil || len(owned) != 1 {

@@ -20,7 +20,7 @@ func TestAccSalesforceLookupDataSources_basic(t *testing.T) {
 		t.Skip("relies on the sandbox's seeded profiles, roles and permission sets")
 	}
 	sb := acctest.SharedSandbox(t)
-	sf := salesforceClient(t, sb)
+	sf := acctest.SalesforceClient(t, sb, "qa")
 	var ceo []struct {
 		ID string `json:"Id"`
 	}

@@ -28,11 +28,11 @@ const (
 // returning reactivates the same Salesforce user.
 func TestAccUserProvisioning_lifecycle(t *testing.T) {
 	sb := ownSandbox(t)
-	oc, sf := oktaClient(t, sb), salesforceClient(t, sb)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, "qa")
 	cfg := provConfig(sb, acctest.RandomName("prov"), salesAttributes, "")
 	var carolID string
 	ctx := context.Background()
-	salesGroup := func() string { return groupID(t, oc, "Salesforce Sales") }
+	salesGroup := func() string { return acctest.OktaGroupID(t, oc, "Salesforce Sales") }
 	test(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{
@@ -61,7 +61,7 @@ func TestAccUserProvisioning_lifecycle(t *testing.T) {
 			{
 				PreConfig: func() {
 					body := map[string]any{"profile": map[string]any{"email": "bob.new@acme.example"}}
-					if _, err := oc.Raw(ctx, "POST", "/api/v1/users/"+oktaUserID(t, oc, bob), body, nil); err != nil {
+					if _, err := oc.Raw(ctx, "POST", "/api/v1/users/"+acctest.OktaUserID(t, oc, bob), body, nil); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -82,7 +82,7 @@ func TestAccUserProvisioning_lifecycle(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if _, err := oc.Raw(ctx, "DELETE", "/api/v1/groups/"+salesGroup()+"/users/"+oktaUserID(t, oc, carol), nil, nil); err != nil {
+					if _, err := oc.Raw(ctx, "DELETE", "/api/v1/groups/"+salesGroup()+"/users/"+acctest.OktaUserID(t, oc, carol), nil, nil); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -103,7 +103,7 @@ func TestAccUserProvisioning_lifecycle(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if _, err := oc.Raw(ctx, "PUT", "/api/v1/groups/"+salesGroup()+"/users/"+oktaUserID(t, oc, carol), nil, nil); err != nil {
+					if _, err := oc.Raw(ctx, "PUT", "/api/v1/groups/"+salesGroup()+"/users/"+acctest.OktaUserID(t, oc, carol), nil, nil); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -137,7 +137,7 @@ func TestAccUserProvisioning_lifecycle(t *testing.T) {
 // creating a second user; two Okta users with one Federation ID stop the plan.
 func TestAccUserProvisioning_adoptAndDuplicates(t *testing.T) {
 	sb := ownSandbox(t)
-	oc, sf := oktaClient(t, sb), salesforceClient(t, sb)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, "qa")
 	label := acctest.RandomName("prov")
 	cfg := provConfig(sb, label, salesAttributes, "  adopt_existing = true\n")
 	test(t, resource.TestCase{
@@ -194,7 +194,7 @@ func TestAccUserProvisioning_badMapping(t *testing.T) {
 // The SCIM transport provisions, updates and deactivates through /services/scim/v2/Users and nothing else.
 func TestAccUserProvisioning_scim(t *testing.T) {
 	sb := ownSandbox(t)
-	oc, sf := oktaClient(t, sb), salesforceClient(t, sb)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, "qa")
 	cfg := provConfig(sb, acctest.RandomName("prov"), salesAttributes, "  transport = \"scim\"\n")
 	ctx := context.Background()
 	collections := func() int {
@@ -230,7 +230,7 @@ func TestAccUserProvisioning_scim(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if _, err := oc.Raw(ctx, "DELETE", "/api/v1/groups/"+groupID(t, oc, "Salesforce Sales")+"/users/"+oktaUserID(t, oc, carol), nil, nil); err != nil {
+					if _, err := oc.Raw(ctx, "DELETE", "/api/v1/groups/"+acctest.OktaGroupID(t, oc, "Salesforce Sales")+"/users/"+acctest.OktaUserID(t, oc, carol), nil, nil); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -257,7 +257,7 @@ func TestAccUserProvisioning_scim(t *testing.T) {
 // Salesforce's message; the others are provisioned, and the next plan shows only the refused user.
 func TestAccUserProvisioning_perUserFailure(t *testing.T) {
 	sb := ownSandbox(t)
-	sf, uat := salesforceClient(t, sb), orgClient(t, sb, "uat")
+	sf, uat := acctest.SalesforceClient(t, sb, "qa"), acctest.SalesforceClient(t, sb, "uat")
 	cfg := provConfig(sb, acctest.RandomName("prov"), salesAttributes, "")
 	ctx := context.Background()
 	var blockerID string

@@ -3,7 +3,6 @@ package provisioning_test
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -17,7 +16,6 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
-	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
 const provAddr = "oktasf_user_provisioning.test"
@@ -75,32 +73,6 @@ func ownSandbox(t *testing.T) *sandbox.Sandbox {
 	return acctest.NewSandbox(t, sandbox.Options{})
 }
 
-func oktaClient(t *testing.T, sb *sandbox.Sandbox) *okta.Client {
-	t.Helper()
-	c, err := okta.New(context.Background(), okta.Config{OrgURL: sb.Info().Okta.OrgURL, APIToken: sb.Info().Okta.APIToken,
-		HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceOkta})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func salesforceClient(t *testing.T, sb *sandbox.Sandbox) *salesforce.Client {
-	t.Helper()
-	return orgClient(t, sb, "qa")
-}
-
-func orgClient(t *testing.T, sb *sandbox.Sandbox, alias string) *salesforce.Client {
-	t.Helper()
-	o := sb.Info().Salesforce[alias]
-	c, err := salesforce.New(salesforce.Config{Alias: alias, LoginURL: o.LoginURL, ClientID: o.ClientID, Username: o.Username,
-		PrivateKey: o.PrivateKey, HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceSalesforce})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // sfUser is a User row as the tests check it.
 type sfUser struct {
 	ID, Username, Email, Department, Profile string
@@ -147,27 +119,6 @@ func oneUser(t *testing.T, sf *salesforce.Client, fid string) sfUser {
 	return users[0]
 }
 
-// oktaUserID finds an Okta user's ID by login.
-func oktaUserID(t *testing.T, c *okta.Client, login string) string {
-	t.Helper()
-	var u struct {
-		ID string `json:"id"`
-	}
-	if _, err := c.Raw(context.Background(), "GET", "/api/v1/users/"+url.PathEscape(login), nil, &u); err != nil {
-		t.Fatalf("find Okta user %s: %v", login, err)
-	}
-	return u.ID
-}
-
-func groupID(t *testing.T, c *okta.Client, name string) string {
-	t.Helper()
-	g, err := c.FindGroupByName(context.Background(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g.ID
-}
-
 // createOktaUser creates an active Okta user and adds it to a group.
 func createOktaUser(t *testing.T, c *okta.Client, login, email, group string) {
 	t.Helper()
@@ -178,7 +129,7 @@ func createOktaUser(t *testing.T, c *okta.Client, login, email, group string) {
 	if _, err := c.Raw(context.Background(), "POST", "/api/v1/users?activate=true", body, &u); err != nil {
 		t.Fatalf("create Okta user %s: %v", login, err)
 	}
-	if _, err := c.Raw(context.Background(), "PUT", "/api/v1/groups/"+groupID(t, c, group)+"/users/"+u.ID, nil, nil); err != nil {
+	if _, err := c.Raw(context.Background(), "PUT", "/api/v1/groups/"+acctest.OktaGroupID(t, c, group)+"/users/"+u.ID, nil, nil); err != nil {
 		t.Fatalf("add %s to %s: %v", login, group, err)
 	}
 }

@@ -37,7 +37,7 @@ func stateAttr(s *terraform.State, addr, name string) (string, error) {
 
 // checkSalesforceTrustsApp checks, in Salesforce itself, that the org trusts the app's current certificate.
 func checkSalesforceTrustsApp(t *testing.T, sb *sandbox.Sandbox, name string) resource.TestCheckFunc {
-	sf := salesforceClient(t, sb)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	return func(s *terraform.State) error {
 		certPEM, err := stateAttr(s, appAddr, "certificate")
 		if err != nil {

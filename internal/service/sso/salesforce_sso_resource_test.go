@@ -24,7 +24,6 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
-	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
 const ssoAddr = "oktasf_salesforce_sso.test"
@@ -41,23 +40,6 @@ resource "oktasf_salesforce_sso" "test" {
 %s
 }
 `, acctest.PrimaryOrg(), ssoName, ssoExtra)
-}
-
-func salesforceClient(t *testing.T, sb *sandbox.Sandbox) *salesforce.Client {
-	t.Helper()
-	cfg := salesforce.Config{Alias: acctest.PrimaryOrg(), HTTPClient: transport.NewHTTPClient(transport.Config{Service: "salesforce"})}
-	if sb != nil {
-		o := sb.Info().Salesforce[acctest.PrimaryOrg()]
-		cfg.LoginURL, cfg.ClientID, cfg.Username, cfg.PrivateKey = o.LoginURL, o.ClientID, o.Username, o.PrivateKey
-	} else {
-		cfg.LoginURL, cfg.ClientID = acctest.Getenv(t, "SALESFORCE_LOGIN_URL"), acctest.Getenv(t, "SALESFORCE_CLIENT_ID")
-		cfg.Username, cfg.PrivateKey = acctest.Getenv(t, "SALESFORCE_USERNAME"), acctest.Getenv(t, "SALESFORCE_PRIVATE_KEY")
-	}
-	c, err := salesforce.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func ssoName(what string) string {
@@ -123,7 +105,7 @@ func TestAccSalesforceSSO_update(t *testing.T) {
 					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("single_logout_binding"), knownvalue.StringExact("PostBinding")),
 				},
 				Check: func(*terraform.State) error {
-					cfg, err := salesforceClient(t, sb).ReadSamlSsoConfig(context.Background(), name)
+					cfg, err := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg()).ReadSamlSsoConfig(context.Background(), name)
 					if err != nil {
 						return err
 					}
@@ -141,7 +123,7 @@ func TestAccSalesforceSSO_update(t *testing.T) {
 func TestAccSalesforceSSO_driftAndDisappears(t *testing.T) {
 	sb := sandboxOrNil(t)
 	label, name := acctest.RandomName("sso"), ssoName("drift")
-	sf := salesforceClient(t, sb)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	ctx := context.Background()
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: checkSSOGone(t, sb, name),
@@ -227,7 +209,7 @@ resource "oktasf_salesforce_sso" "test" {
 }
 
 func checkSSOGone(t *testing.T, sb *sandbox.Sandbox, name string) resource.TestCheckFunc {
-	sf := salesforceClient(t, sb)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	return func(*terraform.State) error {
 		if _, err := sf.ReadSamlSsoConfig(context.Background(), name); err == nil {
 			return fmt.Errorf("SamlSsoConfig %s still exists after destroy", name)
@@ -289,7 +271,7 @@ func checkLoginPageButtons(t *testing.T, sf *salesforce.Client, want int, id *st
 func TestAccSalesforceSSO_loginPage(t *testing.T) {
 	sb := sandboxOrNil(t)
 	label, name := acctest.RandomName("sso"), ssoName("login")
-	sf := salesforceClient(t, sb)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	var id string
 	shown := func(b bool) []statecheck.StateCheck {
 		return []statecheck.StateCheck{statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("show_on_login_page"), knownvalue.Bool(b))}

@@ -94,7 +94,7 @@ func TestAccSAMLApp_jitLogin(t *testing.T) {
 	}
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	label, name := acctest.RandomName("jitlogin"), ssoName("jitlogin")
-	okt, sf := oktaClient(t, sb), salesforceClient(t, sb)
+	okt, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	login := strings.ReplaceAll(acctest.RandomName("jit"), "-", ".") + "@example.com"
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: checkAppGone(t, sb),

@@ -39,7 +39,7 @@ const jitV1 = `
 
 // checkOktaStatements compares the app's statements in Okta with want (name → "namespace|value,value").
 func checkOktaStatements(t *testing.T, sb *sandbox.Sandbox, want map[string]string) resource.TestCheckFunc {
-	client := oktaClient(t, sb)
+	client := acctest.OktaClient(t, sb)
 	return func(s *terraform.State) error {
 		id, err := appID(s)
 		if err != nil {
@@ -79,7 +79,7 @@ const unspecified = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified|"
 func TestAccSAMLApp_jitAttributes(t *testing.T) {
 	sb := sandboxOrNil(t)
 	label := acctest.RandomName("jit")
-	client := oktaClient(t, sb)
+	client := acctest.OktaClient(t, sb)
 	var id string
 	v1 := map[string]string{
 		"User.Username": unspecified + "user.login", "User.Email": unspecified + "user.email", "User.FirstName": unspecified + "user.firstName",
@@ -155,7 +155,7 @@ func TestAccSAMLApp_jitAttributes(t *testing.T) {
 func TestAccSAMLApp_jitDriftReadBack(t *testing.T) {
 	sb := sandboxOrNil(t)
 	label := acctest.RandomName("jitdrift")
-	client := oktaClient(t, sb)
+	client := acctest.OktaClient(t, sb)
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: checkAppGone(t, sb),
 		Steps: []resource.TestStep{

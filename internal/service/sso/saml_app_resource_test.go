@@ -17,7 +17,6 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
-	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
 const appAddr = "oktasf_saml_app.test"
@@ -39,22 +38,6 @@ const statementsV1 = `
     "groups" = { group_filter = { type = "STARTS_WITH", value = "Salesforce" } }
   }
 `
-
-// oktaClient talks to the sandbox (or, live, to OKTA_*) for arranging changes out of band.
-func oktaClient(t *testing.T, sb *sandbox.Sandbox) *okta.Client {
-	t.Helper()
-	cfg := okta.Config{HTTPClient: transport.NewHTTPClient(transport.Config{Service: "okta"})}
-	if sb != nil {
-		cfg.OrgURL, cfg.APIToken = sb.Info().Okta.OrgURL, sb.Info().Okta.APIToken
-	} else {
-		cfg.OrgURL, cfg.APIToken = acctest.Getenv(t, "OKTA_ORG_URL"), acctest.Getenv(t, "OKTA_API_TOKEN")
-	}
-	c, err := okta.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func appID(s *terraform.State) (string, error) {
 	rs, ok := s.RootModule().Resources[appAddr]
@@ -145,7 +128,7 @@ func TestAccSAMLApp_update(t *testing.T) {
 func TestAccSAMLApp_drift(t *testing.T) {
 	sb := sandboxOrNil(t)
 	label := acctest.RandomName("drift")
-	client := oktaClient(t, sb)
+	client := acctest.OktaClient(t, sb)
 	var id string
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: checkAppGone(t, sb),
@@ -200,7 +183,7 @@ func TestAccSAMLApp_drift(t *testing.T) {
 func TestAccSAMLApp_disappears(t *testing.T) {
 	sb := sandboxOrNil(t)
 	label := acctest.RandomName("gone")
-	client := oktaClient(t, sb)
+	client := acctest.OktaClient(t, sb)
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: checkAppGone(t, sb),
 		Steps: []resource.TestStep{{
@@ -245,7 +228,7 @@ func TestAccSAMLApp_invalidInput(t *testing.T) {
 }
 
 func checkAppGone(t *testing.T, sb *sandbox.Sandbox) resource.TestCheckFunc {
-	client := oktaClient(t, sb)
+	client := acctest.OktaClient(t, sb)
 	return func(s *terraform.State) error {
 		for _, rs := range s.RootModule().Resources {
 			if rs.Type != "oktasf_saml_app" {
