@@ -275,7 +275,7 @@ func TestSuggest(t *testing.T) {
 	}{
 		{"Sales Usr", []string{"Sales User", "Standard User", "Support User"}}, // ties sort by name
 		{"read only", []string{"Read Only"}},
-		{"Sytem Administrator", []string{"System Administrator"}},
+		{"Sytem Administrator", []string{"System Administrator"}}, //nolint:misspell // a typo is the input under test
 		{"Zzzzzzzzzzzzzzzzzzzzzz", []string{}},
 	}
 	for _, tc := range cases {

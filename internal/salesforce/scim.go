@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -134,7 +135,7 @@ func recordResult(id string, err error) (RecordResult, error) {
 	if err == nil {
 		return RecordResult{ID: id, Success: true}, nil
 	}
-	if apiErr, ok := err.(*APIError); ok && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && apiErr.StatusCode != http.StatusUnauthorized {
+	if apiErr := (*APIError)(nil); errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && apiErr.StatusCode != http.StatusUnauthorized {
 		return RecordResult{ID: id, Errors: []*APIError{apiErr}}, nil
 	}
 	return RecordResult{}, err

@@ -171,12 +171,8 @@ func TestAppUserSchema(t *testing.T) {
 		var s map[string]any
 		decodeJSON(t, o.do(t, "GET", "/api/v1/meta/schemas/apps/"+app+"/default", ""), &s)
 		defs := s["definitions"].(map[string]any)
-		for _, k := range sortedKeys(defs["base"].(map[string]any)["properties"].(map[string]any)) {
-			base = append(base, k)
-		}
-		for _, k := range sortedKeys(defs["custom"].(map[string]any)["properties"].(map[string]any)) {
-			custom = append(custom, k)
-		}
+		base = sortedKeys(defs["base"].(map[string]any)["properties"].(map[string]any))
+		custom = sortedKeys(defs["custom"].(map[string]any)["properties"].(map[string]any))
 		return base, custom
 	}
 	if b, c := props(custom); fmt.Sprint(b) != "[userName]" || len(c) != 0 {

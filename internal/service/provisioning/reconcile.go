@@ -31,9 +31,6 @@ var localeDefaults = map[string]string{
 	"EmailEncodingKey":  "UTF-8",
 }
 
-// requiredFields must be covered by the mapping (or a default) for users to be creatable.
-var requiredFields = []string{"LastName", "Email", "Alias", "TimeZoneSidKey", "LocaleSidKey", "LanguageLocaleKey", "EmailEncodingKey"}
-
 // activeOktaStatuses are the Okta user statuses whose users should hold an active Salesforce user.
 var activeOktaStatuses = map[string]bool{"ACTIVE": true, "PROVISIONED": true, "RECOVERY": true, "PASSWORD_EXPIRED": true, "LOCKED_OUT": true, "": true}
 
