@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -29,7 +30,7 @@ type samlResponseResult struct {
 	Subject        string              `tfsdk:"subject"`
 	NameIDFormat   string              `tfsdk:"name_id_format"`
 	Audience       string              `tfsdk:"audience"`
-	Destination    string              `tfsdk:"destination"`
+	Destination    *string             `tfsdk:"destination"`
 	NotBefore      string              `tfsdk:"not_before"`
 	NotOnOrAfter   string              `tfsdk:"not_on_or_after"`
 	Attributes     map[string][]string `tfsdk:"attributes"`
@@ -57,9 +58,12 @@ func (f *decodeSAMLResponseFunction) Definition(_ context.Context, _ function.De
 		Summary: "Decode a SAML 2.0 Response and check its signature.",
 		MarkdownDescription: "Decodes a SAML 2.0 `SAMLResponse` (as posted to a service provider's ACS: base64, or the raw XML) and returns " +
 			"the assertion's issuer, subject (NameID) and its format, audience, destination, validity window and attributes. With a " +
-			"certificate, `signature_valid` tells whether a signature covering the assertion verifies against it (as of the response's " +
-			"issue time); the values returned are then read from the signed element only. Useful to debug what Okta sends to Salesforce " +
-			"for JIT provisioning. Documents with a DTD are refused; encrypted assertions are not supported.",
+			"certificate, `signature_valid` tells whether a signature covering the assertion verifies against it, with the certificate " +
+			"valid at the time given as the optional third argument (RFC 3339, e.g. `plantimestamp()`), or else now — never at a time " +
+			"the document states. The values returned are then read from the signed element only: when only the assertion is signed " +
+			"(Okta's default), `destination`, an attribute of the unsigned Response element, is `null`. If the signature does not verify, " +
+			"`signature_valid` is false and every value is as the document states it, unverified. Useful to debug what Okta sends to " +
+			"Salesforce for JIT provisioning. Documents with a DTD are refused; encrypted assertions are not supported.",
 		Parameters: []function.Parameter{
 			function.StringParameter{
 				Name:                "saml_response",
@@ -72,6 +76,11 @@ func (f *decodeSAMLResponseFunction) Definition(_ context.Context, _ function.De
 					"`provider::oktasf::parse_saml_metadata(...).certificate`; `null` or `\"\"` skips verification and `signature_valid` is false.",
 			},
 		},
+		VariadicParameter: function.StringParameter{
+			Name: "verify_at",
+			MarkdownDescription: "Optional, at most one: the time (RFC 3339) at which the certificate must be valid, e.g. `plantimestamp()` " +
+				"for the same answer at plan and apply, or the time the response was captured to check an old one. Default: now.",
+		},
 		Return: function.ObjectReturn{AttributeTypes: samlResponseResultTypes},
 	}
 }
@@ -79,8 +88,14 @@ func (f *decodeSAMLResponseFunction) Definition(_ context.Context, _ function.De
 func (f *decodeSAMLResponseFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
 	var doc string
 	var certArg types.String
-	resp.Error = function.ConcatFuncErrors(resp.Error, req.Arguments.Get(ctx, &doc, &certArg))
+	var verifyAt []string
+	resp.Error = function.ConcatFuncErrors(resp.Error, req.Arguments.Get(ctx, &doc, &certArg, &verifyAt))
 	if resp.Error != nil {
+		return
+	}
+	clock, funcErr := verificationClock(verifyAt)
+	if funcErr != nil {
+		resp.Error = funcErr
 		return
 	}
 	xmlDoc, err := decodeSAMLResponseInput(doc)
@@ -104,8 +119,7 @@ func (f *decodeSAMLResponseFunction) Run(ctx context.Context, req function.RunRe
 	}
 	out := unverified
 	if len(certs) > 0 {
-		// Verify as of the issue time, so that an old response from a since-expired certificate still decodes.
-		verified, err := saml.ParseResponse(xmlDoc, certs, unverified.IssueInstant)
+		verified, err := saml.ParseResponse(xmlDoc, certs, clock)
 		switch {
 		case err == nil:
 			out = verified
@@ -116,6 +130,24 @@ func (f *decodeSAMLResponseFunction) Run(ctx context.Context, req function.RunRe
 		}
 	}
 	resp.Error = function.ConcatFuncErrors(resp.Error, resp.Result.Set(ctx, newSAMLResponseResult(out)))
+}
+
+// verificationClock is the caller's verify_at, or now. The document's own IssueInstant is never the clock: when
+// only the assertion is signed it is unsigned, and a forger would set it to when a stolen certificate was valid.
+func verificationClock(args []string) (time.Time, *function.FuncError) {
+	switch len(args) {
+	case 0:
+		return time.Now(), nil
+	case 1:
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(args[0]))
+		if err != nil {
+			return time.Time{}, function.NewArgumentFuncError(2, "verify_at must be an RFC 3339 time such as \"2026-03-04T05:06:07Z\" "+
+				"(plantimestamp() gives one): "+err.Error())
+		}
+		return t, nil
+	default:
+		return time.Time{}, function.NewArgumentFuncError(3, fmt.Sprintf("decode_saml_response takes at most one verify_at argument, got %d: remove the extra ones.", len(args)))
+	}
 }
 
 // decodeSAMLResponseInput accepts raw XML, base64, or base64 still URL-encoded from a form body.
@@ -179,8 +211,12 @@ func newSAMLResponseResult(r *saml.Response) samlResponseResult {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
+	var destination *string
+	if !r.SignatureVerified || r.ResponseVerified {
+		destination = &r.Destination
+	}
 	return samlResponseResult{
-		Issuer: r.Issuer, Subject: r.Subject, NameIDFormat: r.NameIDFormat, Audience: r.Audience(), Destination: r.Destination,
+		Issuer: r.Issuer, Subject: r.Subject, NameIDFormat: r.NameIDFormat, Audience: r.Audience(), Destination: destination,
 		NotBefore: rfc(r.NotBefore), NotOnOrAfter: rfc(r.NotOnOrAfter), Attributes: attrs, SignatureValid: r.SignatureVerified,
 	}
 }

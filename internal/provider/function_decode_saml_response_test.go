@@ -28,14 +28,21 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 )
 
-// signedResponse builds a Response signed by a fresh key and returns it with the signing certificate.
+// signedResponse builds a Response (only its assertion signed, as Okta does) signed by a fresh key and returns
+// it with the signing certificate.
 func signedResponse(t *testing.T) ([]byte, *x509.Certificate) {
+	t.Helper()
+	return signedResponseValidBetween(t, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Now().AddDate(1, 0, 0))
+}
+
+// signedResponseValidBetween is signedResponse with a certificate valid from notBefore to notAfter.
+func signedResponseValidBetween(t *testing.T, notBefore, notAfter time.Time) ([]byte, *x509.Certificate) {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "okta"}, NotBefore: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Now().AddDate(1, 0, 0)}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "okta"}, NotBefore: notBefore, NotAfter: notAfter}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -55,14 +62,19 @@ func signedResponse(t *testing.T) ([]byte, *x509.Certificate) {
 	return b, cert
 }
 
-func runDecode(t *testing.T, doc, cert attr.Value) function.RunResponse {
+func runDecode(t *testing.T, doc, cert attr.Value, verifyAt ...string) function.RunResponse {
 	t.Helper()
+	var at []attr.Value
+	var atTypes []attr.Type
+	for _, v := range verifyAt {
+		at, atTypes = append(at, types.StringValue(v)), append(atTypes, types.StringType)
+	}
 	f := provider.NewDecodeSAMLResponseFunction()
 	var def function.DefinitionResponse
 	f.Definition(context.Background(), function.DefinitionRequest{}, &def)
 	ret := def.Definition.Return.(function.ObjectReturn)
 	resp := function.RunResponse{Result: function.NewResultData(types.ObjectUnknown(ret.AttributeTypes))}
-	f.Run(context.Background(), function.RunRequest{Arguments: function.NewArgumentsData([]attr.Value{doc, cert})}, &resp)
+	f.Run(context.Background(), function.RunRequest{Arguments: function.NewArgumentsData([]attr.Value{doc, cert, types.TupleValueMust(atTypes, at)})}, &resp)
 	return resp
 }
 
@@ -73,20 +85,42 @@ func TestDecodeSAMLResponseFunction_run(t *testing.T) {
 	b64 := base64.StdEncoding.EncodeToString(doc)
 	pemCert := types.StringValue(saml.CertificatePEM(cert))
 	tampered := strings.Replace(string(doc), "SF Admins", "Domain Admins", 1)
+	const destination = "https://acme.my.salesforce.com?so=00D000000000001"
+	evilDestination := strings.Replace(string(doc), `Destination="`+destination+`"`, `Destination="https://evil.example/acs"`, 1)
+	if evilDestination == string(doc) {
+		t.Fatal("the response has no Destination to tamper with")
+	}
+	// A certificate that expired before today, and a response whose unsigned IssueInstant a forger set back into
+	// the certificate's validity: the caller's clock must decide, never the document's.
+	issued := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	expiredDoc, expiredCert := signedResponseValidBetween(t, issued.Add(-time.Hour), issued.Add(time.Hour))
+	expiredPEM := types.StringValue(saml.CertificatePEM(expiredCert))
+	backdated := regexp.MustCompile(`IssueInstant="[^"]*"`).ReplaceAllString(string(expiredDoc), `IssueInstant="`+issued.Format(time.RFC3339)+`"`)
 	tests := []struct {
-		name          string
-		doc, cert     attr.Value
-		wantErr       string // regexp on an argument error; empty means success
-		wantArg       int64
-		wantSignature bool
-		wantGroups    string
+		name            string
+		doc, cert       attr.Value
+		verifyAt        []string
+		wantErr         string // regexp on an argument error; empty means success
+		wantArg         int64
+		wantSignature   bool
+		wantDestination attr.Value // default: the genuine destination
+		wantGroups      string
 	}{
-		{name: "base64 with PEM", doc: types.StringValue(b64), cert: pemCert, wantSignature: true, wantGroups: "SF Users,SF Admins"},
-		{name: "URL-encoded form value", doc: types.StringValue(url.QueryEscape(b64)), cert: types.StringValue(base64.StdEncoding.EncodeToString(cert.Raw)), wantSignature: true, wantGroups: "SF Users,SF Admins"},
+		// Only the assertion is signed: a verified read leaves the Response element's Destination out.
+		{name: "base64 with PEM", doc: types.StringValue(b64), cert: pemCert, wantSignature: true, wantDestination: types.StringNull(), wantGroups: "SF Users,SF Admins"},
+		{name: "URL-encoded form value", doc: types.StringValue(url.QueryEscape(b64)), cert: types.StringValue(base64.StdEncoding.EncodeToString(cert.Raw)), wantSignature: true, wantDestination: types.StringNull(), wantGroups: "SF Users,SF Admins"},
 		{name: "raw XML without certificate", doc: types.StringValue(string(doc)), cert: types.StringNull(), wantGroups: "SF Users,SF Admins"},
 		{name: "empty certificate", doc: types.StringValue(b64), cert: types.StringValue(""), wantGroups: "SF Users,SF Admins"},
 		{name: "other certificate", doc: types.StringValue(b64), cert: types.StringValue(saml.CertificatePEM(otherCert)), wantGroups: "SF Users,SF Admins"},
 		{name: "tampered", doc: types.StringValue(tampered), cert: pemCert, wantGroups: "SF Users,Domain Admins"},
+		{name: "tampered unsigned destination", doc: types.StringValue(evilDestination), cert: pemCert, wantSignature: true, wantDestination: types.StringNull(), wantGroups: "SF Users,SF Admins"},
+		{name: "tampered unsigned destination without certificate", doc: types.StringValue(evilDestination), cert: types.StringNull(), wantDestination: types.StringValue("https://evil.example/acs"), wantGroups: "SF Users,SF Admins"},
+		{name: "expired certificate, checked now", doc: types.StringValue(string(expiredDoc)), cert: expiredPEM, wantGroups: "SF Users,SF Admins"},
+		{name: "expired certificate, backdated IssueInstant", doc: types.StringValue(backdated), cert: expiredPEM, wantGroups: "SF Users,SF Admins"},
+		{name: "expired certificate, checked when it was valid", doc: types.StringValue(string(expiredDoc)), cert: expiredPEM, verifyAt: []string{"2026-03-04T05:30:00Z"}, wantSignature: true, wantDestination: types.StringNull(), wantGroups: "SF Users,SF Admins"},
+		{name: "verify_at before the certificate", doc: types.StringValue(string(expiredDoc)), cert: expiredPEM, verifyAt: []string{"2026-03-04T03:00:00Z"}, wantGroups: "SF Users,SF Admins"},
+		{name: "verify_at not a time", doc: types.StringValue(b64), cert: pemCert, verifyAt: []string{"yesterday"}, wantErr: `verify_at must be an RFC 3339 time`, wantArg: 2},
+		{name: "two verify_at", doc: types.StringValue(b64), cert: pemCert, verifyAt: []string{"2026-03-04T05:30:00Z", "2026-03-04T05:30:00Z"}, wantErr: `at most one verify_at`, wantArg: 3},
 		{name: "DTD", doc: types.StringValue(`<!DOCTYPE x [<!ENTITY e "v">]>` + string(doc)), cert: pemCert, wantErr: `DTD or entity declaration`},
 		{name: "not base64", doc: types.StringValue("not a response!"), cert: pemCert, wantErr: `neither XML nor base64`},
 		{name: "bad certificate", doc: types.StringValue(b64), cert: types.StringValue("-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n"), wantErr: `certificate cannot be read`, wantArg: 1},
@@ -94,7 +128,7 @@ func TestDecodeSAMLResponseFunction_run(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			resp := runDecode(t, tt.doc, tt.cert)
+			resp := runDecode(t, tt.doc, tt.cert, tt.verifyAt...)
 			if tt.wantErr != "" {
 				if resp.Error == nil || resp.Error.FunctionArgument == nil || *resp.Error.FunctionArgument != tt.wantArg {
 					t.Fatalf("error = %v, want an error on argument %d", resp.Error, tt.wantArg)
@@ -113,10 +147,13 @@ func TestDecodeSAMLResponseFunction_run(t *testing.T) {
 				"subject":         types.StringValue("jane@acme.example"),
 				"name_id_format":  types.StringValue(saml.NameIDFormatEmail),
 				"audience":        types.StringValue("https://acme.my.salesforce.com"),
-				"destination":     types.StringValue("https://acme.my.salesforce.com?so=00D000000000001"),
+				"destination":     types.StringValue(destination),
 				"not_before":      types.StringValue("2026-03-04T05:01:07Z"),
 				"not_on_or_after": types.StringValue("2026-03-04T05:11:07Z"),
 				"signature_valid": types.BoolValue(tt.wantSignature),
+			}
+			if tt.wantDestination != nil {
+				want["destination"] = tt.wantDestination
 			}
 			for k, w := range want {
 				if !got[k].Equal(w) {
@@ -149,6 +186,9 @@ func TestAccDecodeSAMLResponseFunction_basic(t *testing.T) {
 output "unverified" {
   value = provider::oktasf::decode_saml_response(` + acctest.Quote(b64) + `, null)
 }
+output "at_plan_time" {
+  value = provider::oktasf::decode_saml_response(` + acctest.Quote(b64) + `, ` + acctest.Quote(saml.CertificatePEM(cert)) + `, plantimestamp())
+}
 `,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValueAtPath("sso", tfjsonpath.New("issuer"), knownvalue.StringExact("http://www.okta.com/exkDecode")),
@@ -156,7 +196,11 @@ output "unverified" {
 					statecheck.ExpectKnownOutputValueAtPath("sso", tfjsonpath.New("signature_valid"), knownvalue.Bool(true)),
 					statecheck.ExpectKnownOutputValueAtPath("sso", tfjsonpath.New("attributes").AtMapKey("User.Email"),
 						knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("jane@acme.example")})),
+					// Only the assertion is signed, so the Response element's Destination is left out of a verified read.
+					statecheck.ExpectKnownOutputValueAtPath("sso", tfjsonpath.New("destination"), knownvalue.Null()),
 					statecheck.ExpectKnownOutputValueAtPath("unverified", tfjsonpath.New("signature_valid"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownOutputValueAtPath("unverified", tfjsonpath.New("destination"), knownvalue.StringExact("https://acme.my.salesforce.com?so=00D000000000001")),
+					statecheck.ExpectKnownOutputValueAtPath("at_plan_time", tfjsonpath.New("signature_valid"), knownvalue.Bool(true)),
 				},
 			},
 		},

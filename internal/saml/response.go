@@ -72,24 +72,32 @@ type ResponseOptions struct {
 
 // Response is what a service provider reads from a SAML Response.
 type Response struct {
+	// The Response element's own values. When ParseResponse verifies (certificates given) they are filled only
+	// if the Response element itself is signed (ResponseVerified): Okta signs just the assertion by default,
+	// and then these lie outside every signature and anyone could have changed them.
 	ID           string
 	InResponseTo string
 	Destination  string
-	Issuer       string // the assertion's issuer
 	StatusCode   string
 	IssueInstant time.Time
+	Issuer       string // the assertion's issuer
 	Subject      string
 	NameIDFormat string
 	Recipient    string
-	NotBefore    time.Time
-	NotOnOrAfter time.Time
-	Audiences    []string
-	Attributes   []Attribute
+	// ConfirmationInResponseTo is the bearer SubjectConfirmationData's InResponseTo: inside the assertion, so
+	// signed whenever the assertion is; it names the AuthnRequest of an SP-initiated sign-in.
+	ConfirmationInResponseTo string
+	NotBefore                time.Time
+	NotOnOrAfter             time.Time
+	Audiences                []string
+	Attributes               []Attribute
 	// ResponseSigned and AssertionSigned report where a signature element was found.
 	ResponseSigned  bool
 	AssertionSigned bool
 	// SignatureVerified is true when a signature covering the assertion verified against a trusted certificate.
 	SignatureVerified bool
+	// ResponseVerified is true when the Response element's own signature verified, so that its values are covered.
+	ResponseVerified bool
 }
 
 // Audience is the first audience of the assertion, or "".
@@ -279,9 +287,11 @@ func refuseResponseDTD(b []byte) error {
 }
 
 // ParseResponse reads a Response. With certs, a signature on the Response or on its assertion must verify
-// against one of them (at now), and only the element the verified signature covers is read, which defeats
-// signature wrapping; without certs nothing is verified and SignatureVerified is false. The validity window is
-// not checked here: call ValidAt.
+// against one of them (at now, the caller's clock, never a time the document states), and only what a verified
+// signature covers is read, which defeats signature wrapping: with only the assertion signed, the Response
+// element's own values (Destination, IssueInstant, Status, ID, InResponseTo) stay empty. Without certs nothing
+// is verified, SignatureVerified is false and everything is read. The validity window is not checked here:
+// call ValidAt.
 func ParseResponse(b []byte, certs []*x509.Certificate, now time.Time) (*Response, error) {
 	if err := refuseResponseDTD(b); err != nil {
 		return nil, err
@@ -313,7 +323,7 @@ func ParseResponse(b []byte, certs []*x509.Certificate, now time.Time) (*Respons
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w: response: %v", ErrInvalidResponse, ErrSignature, err)
 		}
-		resp, out.SignatureVerified = verified, true
+		resp, out.SignatureVerified, out.ResponseVerified = verified, true, true
 	}
 	assertions := childElements(resp, AssertionNamespace, "Assertion")
 	if len(childElements(resp, AssertionNamespace, "EncryptedAssertion")) > 0 {
@@ -342,7 +352,9 @@ func ParseResponse(b []byte, certs []*x509.Certificate, now time.Time) (*Respons
 	if len(certs) > 0 && !out.SignatureVerified {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidResponse, ErrUnsigned)
 	}
-	readResponse(resp, out)
+	if len(certs) == 0 || out.ResponseVerified {
+		readResponse(resp, out)
+	}
 	if err := readAssertion(assertion, out); err != nil {
 		return nil, err
 	}
@@ -410,6 +422,7 @@ func readAssertion(a *etree.Element, out *Response) error {
 			}
 			if d := firstChild(sc, AssertionNamespace, "SubjectConfirmationData"); d != nil {
 				out.Recipient = d.SelectAttrValue("Recipient", "")
+				out.ConfirmationInResponseTo = d.SelectAttrValue("InResponseTo", "")
 				if t := parseSAMLTime(d.SelectAttrValue("NotOnOrAfter", "")); !t.IsZero() {
 					out.NotOnOrAfter = t
 				}

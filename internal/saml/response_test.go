@@ -85,9 +85,18 @@ func TestBuildParseResponse_roundTrip(t *testing.T) {
 				t.Errorf("verified=%v responseSigned=%v assertionSigned=%v", r.SignatureVerified, r.ResponseSigned, r.AssertionSigned)
 			}
 			if r.Issuer != opts.Issuer || r.Subject != opts.NameID || r.NameIDFormat != NameIDFormatEmail ||
-				r.Audience() != opts.Audience || r.Destination != opts.Destination || r.Recipient != opts.Destination ||
-				r.InResponseTo != "req1" || r.StatusCode != StatusSuccess {
+				r.Audience() != opts.Audience || r.Recipient != opts.Destination || r.ConfirmationInResponseTo != "req1" {
 				t.Errorf("read back %+v", r)
+			}
+			// The Response element's own values are read only when its own signature covers them.
+			wantDestination, wantInResponseTo, wantStatus := "", "", ""
+			if tc.wantRespSig {
+				wantDestination, wantInResponseTo, wantStatus = opts.Destination, "req1", StatusSuccess
+			}
+			if r.ResponseVerified != tc.wantRespSig || r.Destination != wantDestination || r.InResponseTo != wantInResponseTo ||
+				r.StatusCode != wantStatus || r.IssueInstant.IsZero() == tc.wantRespSig {
+				t.Errorf("response element: verified=%v destination=%q inResponseTo=%q status=%q issueInstant=%v",
+					r.ResponseVerified, r.Destination, r.InResponseTo, r.StatusCode, r.IssueInstant)
 			}
 			if got := r.AttributeValues("groups"); len(got) != 2 || got[1] != "b" {
 				t.Errorf("groups = %v", got)
@@ -154,6 +163,59 @@ func TestParseResponse_refusals(t *testing.T) {
 				t.Fatalf("err = %v, want %v (response %+v)", err, tc.want, r)
 			}
 		})
+	}
+}
+
+// TestParseResponse_unsignedResponseElement tampers with the Response element's own Destination, IssueInstant and
+// Status. With only the assertion signed they are outside the signature: the verified read must leave them out
+// (the assertion still verifies); with the Response signed the tampering must break the signature.
+func TestParseResponse_unsignedResponseElement(t *testing.T) {
+	t.Parallel()
+	s := testSigners(t)
+	tamper := func(t *testing.T, doc []byte) []byte {
+		t.Helper()
+		out := string(doc)
+		for _, r := range [][2]string{
+			{`Destination="https://acme.my.salesforce.com?so=00D000000000001"`, `Destination="https://evil.example/acs"`},
+			{`IssueInstant="`, `IssueInstant="2001-01-01T00:00:00.000Z" X="`}, // the first is the Response element's
+			{StatusSuccess, "urn:oasis:names:tc:SAML:2.0:status:Requester"},
+		} {
+			if !strings.Contains(out, r[0]) {
+				t.Fatalf("%q not in the response", r[0])
+			}
+			out = strings.Replace(out, r[0], r[1], 1)
+		}
+		return []byte(out)
+	}
+	trusted := []*x509.Certificate{s[0].cert}
+
+	assertionOnly, err := BuildResponse(baseOptions(s[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ParseResponse(tamper(t, assertionOnly), trusted, time.Now())
+	if err != nil {
+		t.Fatalf("the signed assertion is intact, want it verified: %v", err)
+	}
+	if !r.SignatureVerified || r.ResponseVerified {
+		t.Errorf("verified=%v responseVerified=%v, want true/false", r.SignatureVerified, r.ResponseVerified)
+	}
+	if r.Destination != "" || !r.IssueInstant.IsZero() || r.StatusCode != "" || r.ID != "" {
+		t.Errorf("unsigned values read as verified: destination=%q issueInstant=%v status=%q id=%q", r.Destination, r.IssueInstant, r.StatusCode, r.ID)
+	}
+	unverified, err := ParseResponse(tamper(t, assertionOnly), nil, time.Time{})
+	if err != nil || unverified.SignatureVerified || unverified.Destination != "https://evil.example/acs" {
+		t.Errorf("without certificates everything is read, unverified: %+v, %v", unverified, err)
+	}
+
+	opts := baseOptions(s[0])
+	opts.SignResponse = true
+	responseSigned, err := BuildResponse(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := ParseResponse(tamper(t, responseSigned), trusted, time.Now()); !errors.Is(err, ErrSignature) {
+		t.Errorf("tampered signed Response element: err = %v, response %+v; want ErrSignature", err, r)
 	}
 }
 

@@ -7,7 +7,9 @@ variable "saml_response" {
 
 locals {
   idp = provider::oktasf::parse_saml_metadata(file("${path.module}/idp-metadata.xml"))
-  sso = provider::oktasf::decode_saml_response(var.saml_response, local.idp.certificate)
+  # The optional third argument is the time the certificate must be valid at; plantimestamp() gives plan and
+  # apply the same answer. Without it the certificate is checked as of now.
+  sso = provider::oktasf::decode_saml_response(var.saml_response, local.idp.certificate, plantimestamp())
 }
 
 output "assertion" {

@@ -84,7 +84,7 @@ func (o *Org) consumeAssertion(so, encoded, relayState, sourceIP string) (string
 	now := o.now()
 	resp, cfg, fail := o.verifySAMLResponse(so, encoded, now)
 	loginType := loginTypeSAMLIdP
-	if resp != nil && resp.InResponseTo != "" {
+	if resp != nil && resp.ConfirmationInResponseTo != "" {
 		loginType = loginTypeSAMLSP
 	}
 	var user soql.Record
@@ -154,8 +154,10 @@ func (o *Org) verifySAMLResponse(so, encoded string, now time.Time) (*saml.Respo
 	if err != nil {
 		return unverified, cfg, &ssoFailure{status: statusSignatureInvalid, detail: err.Error(), user: o.mappedUser(unverified, cfg)}
 	}
-	if resp.StatusCode != saml.StatusSuccess {
-		return resp, cfg, &ssoFailure{status: statusStatusInvalid, detail: "status " + resp.StatusCode}
+	// Status sits on the Response element, outside the signature when only the assertion is signed (Okta's
+	// default); refusing anything but Success on the unverified read is what an SP can do, and is safe.
+	if unverified.StatusCode != saml.StatusSuccess {
+		return resp, cfg, &ssoFailure{status: statusStatusInvalid, detail: "status " + unverified.StatusCode}
 	}
 	// The signed assertion's Issuer is the one that counts; the first pass read it unverified.
 	if resp.Issuer != str(cfg, "Issuer") {

@@ -246,6 +246,33 @@ func TestSAMLSignIn_jitCreateThenUpdate(t *testing.T) {
 	}
 }
 
+// TestSAMLSignIn_assertionOnlySigned signs in with Okta's default (only the assertion signed): the ACS accepts it,
+// and still refuses a Status other than Success although that Status lies outside the signature.
+func TestSAMLSignIn_assertionOnlySigned(t *testing.T) {
+	t.Parallel()
+	f := newFederation(t, true)
+	if _, err := f.okta.UpdateSAMLApp(context.Background(), f.app.ID, func(a *okta.SAMLApp) error {
+		a.SignOn.ResponseSigned = false
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	resp, acs, err := f.sb.Okta().SignIn(f.app.ID, "jane.doe@acme.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Count(resp, []byte("<ds:SignatureValue")) != 1 {
+		t.Fatalf("want exactly one signature (the assertion's):\n%s", resp)
+	}
+	failed := bytes.Replace(resp, []byte("status:Success"), []byte("status:Responder"), 1)
+	if r, body := post(t, acs, failed); r.StatusCode != http.StatusOK || !strings.Contains(body, "Failed: Status Invalid") {
+		t.Errorf("unsigned Status not Success: %d %q", r.StatusCode, body)
+	}
+	if r, body := post(t, acs, resp); r.StatusCode != http.StatusFound {
+		t.Errorf("assertion-only signed sign-in: %d\n%s", r.StatusCode, body)
+	}
+}
+
 func TestSAMLSignIn_failures(t *testing.T) {
 	t.Parallel()
 	f := newFederation(t, true)
