@@ -2,19 +2,13 @@ package provider_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"math/big"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/function"
@@ -28,23 +22,29 @@ import (
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/provider"
-	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 )
 
-// idpMetadata returns generated IdP metadata, wrapped and indented like pretty-printed exports, and its certificate.
-func idpMetadata(t *testing.T, entityID string) (string, *x509.Certificate) {
+// The IdP certificate of the metadata tests was made by openssl; the expectations below are what openssl itself
+// printed for it (openssl x509 -noout -fingerprint -sha256 -enddate), not what the code under test computes.
+const (
+	fixtureCertificatePath     = "testdata/idp-certificate.pem"
+	fixtureCertificateSHA256   = "B3:C0:BE:45:A3:DE:AA:BA:5C:C6:C1:AA:AA:EA:BC:F1:76:C3:03:DD:7D:5E:71:56:F2:E6:79:E2:44:71:3A:4B"
+	fixtureCertificateNotAfter = "2036-12-03T15:35:32Z" // notAfter=Dec  3 15:35:32 2036 GMT
+)
+
+// idpMetadata returns IdP metadata for the fixture certificate, wrapped and indented like pretty-printed exports,
+// and the certificate's PEM as openssl wrote it.
+func idpMetadata(t *testing.T, entityID string) (string, string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pemBytes, err := os.ReadFile(fixtureCertificatePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	notAfter := time.Date(2036, 1, 2, 3, 4, 5, 0, time.UTC)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: "idp"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		t.Fatalf("%s holds no PEM block", fixtureCertificatePath)
 	}
-	cert, _ := x509.ParseCertificate(der)
+	der := block.Bytes
 	b64 := base64.StdEncoding.EncodeToString(der)
 	var wrapped strings.Builder
 	for len(b64) > 64 {
@@ -65,7 +65,7 @@ func idpMetadata(t *testing.T, entityID string) (string, *x509.Certificate) {
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.com/sso/post"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso/redirect"/>
   </md:IDPSSODescriptor>
-</md:EntityDescriptor>`, cert
+</md:EntityDescriptor>`, string(pemBytes)
 }
 
 func runParse(t *testing.T, arg attr.Value) function.RunResponse {
@@ -81,7 +81,7 @@ func runParse(t *testing.T, arg attr.Value) function.RunResponse {
 
 func TestParseSAMLMetadataFunction_run(t *testing.T) {
 	t.Parallel()
-	doc, cert := idpMetadata(t, "http://www.okta.com/exk1")
+	doc, certPEM := idpMetadata(t, "http://www.okta.com/exk1")
 	tests := []struct {
 		name     string
 		xml      string
@@ -92,9 +92,9 @@ func TestParseSAMLMetadataFunction_run(t *testing.T) {
 			"entity_id":                  types.StringValue("http://www.okta.com/exk1"),
 			"sso_url":                    types.StringValue("https://idp.example.com/sso/post"),
 			"sso_url_redirect":           types.StringValue("https://idp.example.com/sso/redirect"),
-			"certificate":                types.StringValue(saml.CertificatePEM(cert)),
-			"certificate_sha256":         types.StringValue(saml.Fingerprint(cert)),
-			"certificate_not_after":      types.StringValue("2036-01-02T03:04:05Z"),
+			"certificate":                types.StringValue(certPEM),
+			"certificate_sha256":         types.StringValue(fixtureCertificateSHA256),
+			"certificate_not_after":      types.StringValue(fixtureCertificateNotAfter),
 			"want_authn_requests_signed": types.BoolValue(true),
 			"name_id_formats": types.ListValueMust(types.StringType, []attr.Value{
 				types.StringValue("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"),
@@ -197,7 +197,7 @@ func recordedMetadata(t *testing.T) string {
 // TestAccParseSAMLMetadataFunction_basic calls the function through terraform: no provider configuration
 // or org is needed.
 func TestAccParseSAMLMetadataFunction_basic(t *testing.T) {
-	doc, cert := idpMetadata(t, "http://www.okta.com/exkFunction")
+	doc, certPEM := idpMetadata(t, "http://www.okta.com/exkFunction")
 	acctest.Test(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_8_0)},
 		Steps: []resource.TestStep{
@@ -209,9 +209,9 @@ func TestAccParseSAMLMetadataFunction_basic(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownOutputValueAtPath("idp", tfjsonpath.New("entity_id"), knownvalue.StringExact("http://www.okta.com/exkFunction")),
 					statecheck.ExpectKnownOutputValueAtPath("idp", tfjsonpath.New("sso_url"), knownvalue.StringExact("https://idp.example.com/sso/post")),
-					statecheck.ExpectKnownOutputValueAtPath("idp", tfjsonpath.New("certificate"), knownvalue.StringExact(saml.CertificatePEM(cert))),
-					statecheck.ExpectKnownOutputValueAtPath("idp", tfjsonpath.New("certificate_sha256"), knownvalue.StringExact(saml.Fingerprint(cert))),
-					statecheck.ExpectKnownOutputValueAtPath("idp", tfjsonpath.New("certificate_not_after"), knownvalue.StringExact("2036-01-02T03:04:05Z")),
+					statecheck.ExpectKnownOutputValueAtPath("idp", tfjsonpath.New("certificate"), knownvalue.StringExact(certPEM)),
+					statecheck.ExpectKnownOutputValueAtPath("idp", tfjsonpath.New("certificate_sha256"), knownvalue.StringExact(fixtureCertificateSHA256)),
+					statecheck.ExpectKnownOutputValueAtPath("idp", tfjsonpath.New("certificate_not_after"), knownvalue.StringExact(fixtureCertificateNotAfter)),
 					statecheck.ExpectKnownOutputValueAtPath("idp", tfjsonpath.New("name_id_formats"), knownvalue.ListExact([]knownvalue.Check{
 						knownvalue.StringExact("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"),
 						knownvalue.StringExact("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),

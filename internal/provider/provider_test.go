@@ -1,9 +1,11 @@
 package provider_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,18 +61,53 @@ func TestAccProvider_traceLogHasNoSecrets(t *testing.T) {
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	info := sb.Info()
 	acctest.SetVariables(t, sb)
+	// qa signs in with the JWT bearer flow (private key), uat with client credentials (client secret), so that
+	// both kinds of secret really travel through the logged requests.
+	uat := info.Salesforce["uat"]
+	uatClient, err := json.Marshal(map[string]string{"login_url": uat.LoginURL, "client_id": uat.ClientID, "client_secret": uat.ClientSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TF_VAR_uat_client", string(uatClient))
+	tokenRoute := "salesforce:uat POST /services/oauth2/token"
+	tokensBefore := sb.Control().Stats().Routes[tokenRoute]
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config: acctest.VariablesProviderConfig + `
+			Config: `
+variable "okta" {
+  type      = object({ org_url = string, api_token = string })
+  sensitive = true
+}
+variable "salesforce_orgs" {
+  type      = map(object({ login_url = string, client_id = string, username = string, private_key = string }))
+  sensitive = true
+}
+variable "uat_client" {
+  type      = object({ login_url = string, client_id = string, client_secret = string })
+  sensitive = true
+}
+provider "oktasf" {
+  okta = var.okta
+  salesforce = {
+    qa  = var.salesforce_orgs["qa"]
+    uat = var.uat_client
+  }
+}
 data "oktasf_okta_group" "sales" {
   name = "Salesforce Sales"
 }
 data "oktasf_salesforce_org" "qa" {
   salesforce_org = "qa"
 }
+data "oktasf_salesforce_org" "uat" {
+  salesforce_org = "uat"
+}
 `,
 		}},
 	})
+	if sb.Control().Stats().Routes[tokenRoute] == tokensBefore {
+		t.Fatalf("uat never asked for a token with its client secret (%s): the client-secret check below would prove nothing", tokenRoute)
+	}
 
 	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
 	if err != nil || len(logs) == 0 {
@@ -90,14 +127,16 @@ data "oktasf_salesforce_org" "qa" {
 			t.Errorf("the trace log does not mention %s: the provider's request logging is missing, so the secret check proves nothing", want)
 		}
 	}
-	secrets := map[string]string{"Okta API token": info.Okta.APIToken}
-	for alias, o := range info.Salesforce {
-		secrets[alias+" client secret"] = o.ClientSecret
-		for i, line := range strings.Split(o.PrivateKey, "\n") {
-			if len(line) > 20 && !strings.HasPrefix(line, "-----") {
-				secrets[alias+" private key line "+string(rune('0'+i%10))] = line
-			}
+	secrets := map[string]string{"Okta API token": info.Okta.APIToken, "uat client secret": uat.ClientSecret}
+	qaKeyLines := 0
+	for i, line := range strings.Split(info.Salesforce["qa"].PrivateKey, "\n") {
+		if len(line) > 20 && !strings.HasPrefix(line, "-----") {
+			secrets["qa private key line "+strconv.Itoa(i)] = line
+			qaKeyLines++
 		}
+	}
+	if qaKeyLines < 10 || secrets["uat client secret"] == "" || secrets["Okta API token"] == "" {
+		t.Fatalf("the sandbox's credentials look wrong (%d key lines): the check would prove nothing", qaKeyLines)
 	}
 	for what, secret := range secrets {
 		if secret != "" && strings.Contains(log, secret) {

@@ -311,6 +311,24 @@ func TestParseMetadata_prefersSAML2Descriptor(t *testing.T) {
 
 func TestFingerprint(t *testing.T) {
 	t.Parallel()
+	// openssl x509 -in testdata/openssl-certificate.pem -noout -fingerprint -sha256 printed this.
+	const opensslSHA256 = "B3:C0:BE:45:A3:DE:AA:BA:5C:C6:C1:AA:AA:EA:BC:F1:76:C3:03:DD:7D:5E:71:56:F2:E6:79:E2:44:71:3A:4B"
+	pemBytes, err := os.ReadFile("testdata/openssl-certificate.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pemBytes)
+	fixture, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Fingerprint(fixture); got != opensslSHA256 {
+		t.Errorf("Fingerprint = %s, want openssl's %s", got, opensslSHA256)
+	}
+	if got := CertificatePEM(fixture); got != string(pemBytes) {
+		t.Errorf("CertificatePEM differs from the PEM openssl wrote:\n%s\nwant\n%s", got, pemBytes)
+	}
+
 	c, _ := testCert(t, "fp")
 	got := Fingerprint(c)
 	sum := sha256.Sum256(c.Raw)

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -211,8 +212,12 @@ resource "oktasf_salesforce_sso" "test" {
 func checkSSOGone(t *testing.T, sb *sandbox.Sandbox, name string) resource.TestCheckFunc {
 	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	return func(*terraform.State) error {
-		if _, err := sf.ReadSamlSsoConfig(context.Background(), name); err == nil {
+		// Only a definite NotFound counts as gone: any other error (auth, transport) proves nothing.
+		switch _, err := sf.ReadSamlSsoConfig(context.Background(), name); {
+		case err == nil:
 			return fmt.Errorf("SamlSsoConfig %s still exists after destroy", name)
+		case !errors.Is(err, salesforce.ErrNotFound):
+			return fmt.Errorf("SamlSsoConfig %s: cannot tell whether destroy removed it: %w", name, err)
 		}
 		return nil
 	}

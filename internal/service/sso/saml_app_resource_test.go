@@ -2,6 +2,7 @@ package sso_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -234,8 +235,12 @@ func checkAppGone(t *testing.T, sb *sandbox.Sandbox) resource.TestCheckFunc {
 			if rs.Type != "oktasf_saml_app" {
 				continue
 			}
-			if _, err := client.GetSAMLApp(context.Background(), rs.Primary.ID); err == nil {
+			// Only a definite NotFound counts as gone: any other error (auth, transport) proves nothing.
+			switch _, err := client.GetSAMLApp(context.Background(), rs.Primary.ID); {
+			case err == nil:
 				return fmt.Errorf("app %s still exists after destroy", rs.Primary.ID)
+			case !errors.Is(err, okta.ErrNotFound):
+				return fmt.Errorf("app %s: cannot tell whether destroy removed it: %w", rs.Primary.ID, err)
 			}
 		}
 		return nil
