@@ -19,12 +19,13 @@ variable "okta" {
 }
 
 variable "salesforce_orgs" {
-  description = "The Salesforce orgs by alias: login_url, client_id, username and private_key (JWT bearer flow)."
+  description = "The Salesforce orgs by alias: login_url, client_id, username and private_key (JWT bearer flow), and jwt_audience where the login URL does not show whether the org is a sandbox."
   type = map(object({
-    login_url   = string
-    client_id   = string
-    username    = string
-    private_key = string
+    login_url    = string
+    client_id    = string
+    username     = string
+    private_key  = string
+    jwt_audience = optional(string)
   }))
   sensitive = true
 }

@@ -104,8 +104,9 @@ func ProviderConfig(sb *sandbox.Sandbox) string {
 	sort.Strings(aliases)
 	for _, a := range aliases {
 		o := info.Salesforce[a]
-		fmt.Fprintf(&b, "    %s = {\n      login_url   = %s\n      client_id   = %s\n      username    = %s\n      private_key = %s\n    }\n",
-			a, Quote(o.LoginURL), Quote(o.ClientID), Quote(o.Username), Quote(o.PrivateKey))
+		// The sandbox's loopback login URLs do not show which orgs are sandboxes; a real user sets jwt_audience so.
+		fmt.Fprintf(&b, "    %s = {\n      login_url    = %s\n      client_id    = %s\n      username     = %s\n      private_key  = %s\n      jwt_audience = %s\n    }\n",
+			a, Quote(o.LoginURL), Quote(o.ClientID), Quote(o.Username), Quote(o.PrivateKey), Quote(o.JWTAudience))
 	}
 	b.WriteString("  }\n}\n")
 	return b.String()
@@ -126,7 +127,7 @@ variable "okta" {
   sensitive = true
 }
 variable "salesforce_orgs" {
-  type      = map(object({ login_url = string, client_id = string, username = string, private_key = string }))
+  type      = map(object({ login_url = string, client_id = string, username = string, private_key = string, jwt_audience = optional(string) }))
   sensitive = true
 }
 provider "oktasf" {

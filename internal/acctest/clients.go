@@ -37,7 +37,7 @@ func SalesforceClient(t *testing.T, sb *sandbox.Sandbox, alias string) *salesfor
 		if !ok {
 			t.Fatalf("the sandbox has no org %q", alias)
 		}
-		cfg.LoginURL, cfg.ClientID, cfg.Username, cfg.PrivateKey = o.LoginURL, o.ClientID, o.Username, o.PrivateKey
+		cfg.LoginURL, cfg.ClientID, cfg.Username, cfg.PrivateKey, cfg.JWTAudience = o.LoginURL, o.ClientID, o.Username, o.PrivateKey, o.JWTAudience
 	} else {
 		cfg.LoginURL, cfg.ClientID = Getenv(t, "SALESFORCE_LOGIN_URL"), Getenv(t, "SALESFORCE_CLIENT_ID")
 		cfg.Username, cfg.PrivateKey = Getenv(t, "SALESFORCE_USERNAME"), Getenv(t, "SALESFORCE_PRIVATE_KEY")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
@@ -88,6 +89,24 @@ func (e *APIError) Unwrap() error {
 	return nil
 }
 
+// wwwAuthScope reads the scope parameter of a WWW-Authenticate challenge (not error_description's text).
+var wwwAuthScope = regexp.MustCompile(`(?:^|[\s,])scope="([^"]*)"`)
+
+// insufficientScope returns the scope an Okta 403 insufficient_scope challenge names, or "".
+func insufficientScope(resp *oktasdk.Response) string {
+	if resp == nil || resp.Response == nil || resp.StatusCode != http.StatusForbidden {
+		return ""
+	}
+	challenge := resp.Header.Get("WWW-Authenticate")
+	if !strings.Contains(challenge, `error="insufficient_scope"`) {
+		return ""
+	}
+	if m := wwwAuthScope.FindStringSubmatch(challenge); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // ConvertError turns what the SDK returns into an *APIError (or a wrapped category) and leaves other
 // errors, such as a cancelled context, as they are.
 func ConvertError(resp *oktasdk.Response, err error) error {
@@ -116,6 +135,11 @@ func ConvertError(resp *oktasdk.Response, err error) error {
 		}
 		if apiErr.StatusCode == 0 && apiErr.Code == "" && apiErr.Summary == "" {
 			apiErr.Summary = "the API returned an unknown error"
+		}
+		if scope := insufficientScope(resp); scope != "" {
+			// The SDK keeps only error_description; the scope Okta names in WWW-Authenticate is the fix.
+			apiErr.Summary = strings.TrimSuffix(apiErr.Summary, ".") + ": the route needs " + scope +
+				"; grant it to the service app in Okta and add it to okta.scopes"
 		}
 		return apiErr
 	}

@@ -18,6 +18,13 @@ func sdkResp(status int) *oktasdk.Response {
 	return &oktasdk.Response{Response: &http.Response{StatusCode: status}}
 }
 
+// challengeResp is a 403 carrying an OAuth WWW-Authenticate challenge.
+func challengeResp(challenge string) *oktasdk.Response {
+	r := sdkResp(http.StatusForbidden)
+	r.Header = http.Header{"Www-Authenticate": []string{challenge}}
+	return r
+}
+
 func TestConvertError(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -48,6 +55,12 @@ func TestConvertError(t *testing.T) {
 			want: ErrAuth, wantCode: "invalid_client", wantText: "okta invalid_client: The client_assertion signature is invalid."},
 		{name: "oauth insufficient scope via WWW-Authenticate", resp: sdkResp(403),
 			err: &oktasdk.Error{ErrorSummary: "The access token provided does not contain the required scopes."}, want: ErrForbidden, wantStatus: 403},
+		{name: "oauth insufficient scope names the scope", resp: challengeResp(`Bearer authorization_uri="https://acme.okta.com/oauth2/v1/authorize", realm="IdpError", scope="okta.schemas.manage", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="/api/v1/meta/schemas/apps/0oa1/default"`),
+			err: &oktasdk.Error{ErrorSummary: "The access token provided does not contain the required scopes."}, want: ErrForbidden, wantStatus: 403,
+			wantText: "okta 403: The access token provided does not contain the required scopes: the route needs okta.schemas.manage; grant it to the service app in Okta and add it to okta.scopes"},
+		{name: "403 challenge of another kind names no scope", resp: challengeResp(`Bearer realm="IdpError", scope="okta.users.read", error="invalid_token"`),
+			err: &oktasdk.Error{ErrorCode: "E0000006", ErrorSummary: "You do not have permission to perform the requested action"}, want: ErrForbidden, wantStatus: 403,
+			wantText: "okta 403 E0000006: You do not have permission to perform the requested action"},
 		{name: "sdk too many requests", resp: nil, err: errors.New("too many requests"), want: ErrRateLimited, wantStatus: 429},
 		{name: "transport rate limit", resp: nil,
 			err:  &url.Error{Op: "Get", URL: "https://x/api/v1/groups", Err: &transport.RateLimitError{Service: "okta", Method: "GET", URL: "https://x/api/v1/groups"}},

@@ -8,8 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
 	"gopkg.in/yaml.v3"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/reftest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 )
 
@@ -216,27 +215,10 @@ func mustJSON(t testing.TB, v any) string {
 }
 
 // recordedBodies maps "METHOD path" to the first recorded response body of a cassette in
-// ../shared/reference/okta/recorded, skipping the test when the reference data is absent.
+// ../shared/reference/okta/recorded, skipping the test when the reference data is absent (failing under CI).
 func recordedBodies(t testing.TB, file string) map[string]string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if parent := filepath.Dir(dir); parent != dir {
-			dir = parent
-			continue
-		}
-		t.Skip("go.mod not found above the package directory; cannot locate ../shared/reference")
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "..", "shared", "reference", "okta", "recorded", file))
-	if err != nil {
-		t.Skipf("recorded Okta traffic not available (../shared/reference is not part of the repository): %v", err)
-	}
+	raw := reftest.Read(t, "okta/recorded/"+file)
 	var c struct {
 		Interactions []struct {
 			Request  struct{ Method, URL string }

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/provider"
+	"github.com/oktasf/terraform-provider-oktasf/internal/reftest"
 )
 
 // The IdP certificate of the metadata tests was made by openssl; the expectations below are what openssl itself
@@ -158,24 +158,10 @@ func TestParseSAMLMetadataFunction_recordedOkta(t *testing.T) {
 	}
 }
 
-// recordedMetadata reads Okta's real metadata from ../shared/reference, or skips.
+// recordedMetadata reads Okta's real metadata from ../shared/reference, or skips (fails under CI).
 func recordedMetadata(t *testing.T) string {
 	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found; cannot locate ../shared/reference")
-		}
-		dir = parent
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "..", "shared", "reference", "okta", "recorded", "TestAccDataSourceOktaAppMetadataSaml_read.yaml"))
-	if err != nil {
-		t.Skipf("recorded Okta traffic not available (../shared/reference is not part of the repository): %v", err)
-	}
+	raw := reftest.Read(t, "okta/recorded/TestAccDataSourceOktaAppMetadataSaml_read.yaml")
 	var c struct {
 		Interactions []struct {
 			Request  struct{ URL string }

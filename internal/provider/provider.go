@@ -118,8 +118,8 @@ func (p *oktasfProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 						"api_version": schema.StringAttribute{Optional: true,
 							MarkdownDescription: "The Salesforce API version, default `" + DefaultAPIVersion + "`."},
 						"jwt_audience": schema.StringAttribute{Optional: true,
-							MarkdownDescription: "The `aud` of the JWT bearer assertion. Default: `https://test.salesforce.com` for sandbox login hosts, " +
-								"`https://login.salesforce.com` for other Salesforce hosts, and the login URL itself for any other host."},
+							MarkdownDescription: "The `aud` of the JWT bearer assertion. Default: `https://test.salesforce.com` for sandbox and scratch org login hosts, " +
+								"the site URL for an Experience Cloud site, and `https://login.salesforce.com` for any other host; set it for a sandbox reached through another host."},
 					},
 				},
 			},

@@ -79,7 +79,7 @@ variable "okta" {
   sensitive = true
 }
 variable "salesforce_orgs" {
-  type      = map(object({ login_url = string, client_id = string, username = string, private_key = string }))
+  type      = map(object({ login_url = string, client_id = string, username = string, private_key = string, jwt_audience = optional(string) }))
   sensitive = true
 }
 variable "uat_client" {

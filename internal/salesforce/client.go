@@ -40,7 +40,7 @@ type Config struct {
 	Username     string
 	PrivateKey   string // PEM, PKCS#1 or PKCS#8 RSA
 	APIVersion   string // "63.0" by default
-	JWTAudience  string // default derived from LoginURL
+	JWTAudience  string // default: jwtAudience(LoginURL)
 	HTTPClient   *http.Client
 }
 
@@ -119,7 +119,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.audience = cfg.JWTAudience
 		if c.audience == "" {
-			c.audience = jwtAudience(u, loginURL)
+			c.audience = jwtAudience(u)
 		}
 	case cfg.ClientSecret != "":
 	default:
@@ -128,17 +128,28 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// jwtAudience is test.salesforce.com for sandboxes, login.salesforce.com for other Salesforce
-// hosts, and the login URL itself for anything else (a proxy or the local sandbox).
-func jwtAudience(u *url.URL, loginURL string) string {
+// jwtAudience is the JWT bearer `aud` Salesforce accepts for a login URL: https://test.salesforce.com for
+// sandbox and scratch orgs (sandbox My Domain hosts), the site URL for an Experience Cloud site, and
+// https://login.salesforce.com for everything else. A My Domain URL is not an accepted audience even though
+// the token request goes there. Any other host (a proxy) gets login.salesforce.com too: set jwt_audience
+// for a sandbox behind one.
+func jwtAudience(u *url.URL) string {
 	host := strings.ToLower(u.Hostname())
 	switch {
-	case host == "test.salesforce.com" || strings.HasSuffix(host, ".sandbox.my.salesforce.com"):
+	case strings.HasSuffix(host, ".my.site.com"),
+		strings.HasSuffix(host, ".force.com") && !strings.HasSuffix(host, ".lightning.force.com"):
+		site := *u
+		site.Path = strings.TrimRight(site.Path, "/")
+		site.RawQuery, site.Fragment = "", ""
+		return site.String()
+	case host == "test.salesforce.com",
+		strings.HasSuffix(host, ".sandbox.my.salesforce.com"),
+		strings.HasSuffix(host, ".scratch.my.salesforce.com"),
+		// Sandboxes without enhanced domains: <domain>--<sandbox>.my.salesforce.com.
+		strings.HasSuffix(host, ".my.salesforce.com") && strings.Contains(host, "--"):
 		return "https://test.salesforce.com"
-	case host == "salesforce.com" || strings.HasSuffix(host, ".salesforce.com"):
-		return "https://login.salesforce.com"
 	default:
-		return loginURL
+		return "https://login.salesforce.com"
 	}
 }
 
@@ -171,12 +182,6 @@ func parseRSAKey(pemKey string) (*rsa.PrivateKey, error) {
 	default:
 		return nil, fmt.Errorf("unsupported PEM block %q (want a PKCS#1 or PKCS#8 RSA private key)", block.Type)
 	}
-}
-
-// APIUsage is the latest Sforce-Limit-Info api-usage seen by the client's transport; ok is false
-// when the HTTP client is not the shared transport.
-func (c *Client) APIUsage() (used, max int, ok bool) {
-	return transport.SalesforceUsage(c.http)
 }
 
 // Alias is the org alias the client was configured with.

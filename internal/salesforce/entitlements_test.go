@@ -25,7 +25,7 @@ func startOrg(t *testing.T, seed sfemu.OrgSeed) (*sandbox.Sandbox, *salesforce.C
 	t.Cleanup(func() { _ = sb.Close() })
 	o := sb.Info().Salesforce["qa"]
 	c, err := salesforce.New(salesforce.Config{Alias: "qa", LoginURL: o.LoginURL, ClientID: o.ClientID, Username: o.Username,
-		PrivateKey: o.PrivateKey, HTTPClient: transport.NewHTTPClient(transport.Config{Service: "salesforce"})})
+		PrivateKey: o.PrivateKey, JWTAudience: o.JWTAudience, HTTPClient: transport.NewHTTPClient(transport.Config{Service: "salesforce"})})
 	if err != nil {
 		t.Fatal(err)
 	}

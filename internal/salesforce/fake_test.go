@@ -53,7 +53,7 @@ type fakeOrg struct {
 	t         testing.TB
 	srv       *httptest.Server
 	version   string
-	audience  string // expected JWT aud
+	audience  string // expected JWT aud: a production org's
 	tokenReqs atomic.Int32
 	validTok  atomic.Value // string
 	records   []map[string]any
@@ -70,7 +70,7 @@ func newFakeOrg(t testing.TB, version string) *fakeOrg {
 	f := &fakeOrg{t: t, version: version, pageSize: 2, configs: map[string]string{}}
 	f.validTok.Store("")
 	f.srv = httptest.NewServer(f)
-	f.audience = f.srv.URL
+	f.audience = "https://login.salesforce.com"
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -120,10 +120,13 @@ func (f *fakeOrg) token(w http.ResponseWriter, r *http.Request) {
 	case "urn:ietf:params:oauth:grant-type:jwt-bearer":
 		claims := jwt.MapClaims{}
 		_, err := jwt.ParseWithClaims(r.PostForm.Get("assertion"), claims, func(*jwt.Token) (any, error) { return &testRSAKey().PublicKey, nil },
-			jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(fakeKey), jwt.WithSubject(fakeUser), jwt.WithAudience(f.audience), jwt.WithExpirationRequired())
+			jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(fakeKey), jwt.WithSubject(fakeUser), jwt.WithExpirationRequired())
 		exp, isNumber := claims["exp"].(float64)
-		aud, audIsString := claims["aud"].(string)
-		if err != nil || !isNumber || !audIsString || aud != f.audience || time.Until(time.Unix(int64(exp), 0)) > 5*time.Minute {
+		if aud, audIsString := claims["aud"].(string); err == nil && (!audIsString || aud != f.audience) {
+			writeJSON(w, 400, map[string]string{"error": "invalid_grant", "error_description": "audience is invalid"})
+			return
+		}
+		if err != nil || !isNumber || time.Until(time.Unix(int64(exp), 0)) > 5*time.Minute {
 			writeJSON(w, 400, map[string]string{"error": "invalid_grant", "error_description": fmt.Sprintf("invalid assertion (%v)", err)})
 			return
 		}

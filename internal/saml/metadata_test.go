@@ -13,37 +13,14 @@ import (
 	"errors"
 	"math/big"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
-)
 
-// referenceDir finds ../shared/reference beside the module root, or skips the test.
-func referenceDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory; cannot locate ../shared/reference")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "reference")
-	if _, err := os.Stat(ref); err != nil {
-		t.Skipf("reference data not available at %s (it is not part of the repository): %v", ref, err)
-	}
-	return ref
-}
+	"github.com/oktasf/terraform-provider-oktasf/internal/reftest"
+)
 
 type cassette struct {
 	Interactions []struct {
@@ -60,10 +37,7 @@ type cassette struct {
 // recordedBody returns the first recorded response body of a GET whose URL contains urlPart.
 func recordedBody(t testing.TB, file, urlPart string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(referenceDir(t), "okta", "recorded", file))
-	if err != nil {
-		t.Skipf("cassette %s not available: %v", file, err)
-	}
+	raw := reftest.Read(t, "okta/recorded/"+file)
 	var c cassette
 	if err := yaml.Unmarshal(raw, &c); err != nil {
 		t.Fatalf("parse cassette %s: %v", file, err)

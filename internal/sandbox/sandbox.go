@@ -59,6 +59,9 @@ type Options struct {
 	StatePath string
 	// Seed is the starting content when StatePath does not exist yet; nil means DefaultSeed.
 	Seed *Seed
+	// OktaScopes are the scopes granted to the Okta service app, replacing those of a restored state;
+	// nil keeps them (a new org's service app holds every scope the emulator knows).
+	OktaScopes []string
 }
 
 // Info is everything a client needs, printed as one JSON line when the sandbox is ready.
@@ -75,7 +78,7 @@ type OktaInfo struct {
 	ClientID     string   `json:"client_id"`
 	PrivateKey   string   `json:"private_key"`
 	PrivateKeyID string   `json:"private_key_id"`
-	Scopes       []string `json:"scopes"`
+	Scopes       []string `json:"scopes"` // granted to the service app
 }
 
 // SalesforceInfo holds one org's login URL and connected-app credentials.
@@ -87,6 +90,8 @@ type SalesforceInfo struct {
 	ClientSecret string `json:"client_secret"`
 	Username     string `json:"username"`
 	PrivateKey   string `json:"private_key"`
+	// JWTAudience is the JWT bearer aud the org accepts; a loopback login URL cannot tell the provider.
+	JWTAudience string `json:"jwt_audience"`
 }
 
 // Sandbox is a running sandbox.
@@ -170,6 +175,12 @@ func Start(opts Options) (*Sandbox, error) {
 			return nil, err
 		}
 	}
+	if opts.OktaScopes != nil {
+		if err := sb.okta.GrantScopes(opts.OktaScopes); err != nil {
+			closeAll()
+			return nil, err
+		}
+	}
 	sb.control.OnChange(sb.markDirty)
 	sb.control.OnReset(sb.reset)
 
@@ -232,7 +243,8 @@ func (sb *Sandbox) buildInfo(oktaURL string) Info {
 	for _, alias := range sb.aliases {
 		c := sb.orgs[alias].Credentials()
 		info.Salesforce[alias] = SalesforceInfo{LoginURL: c.LoginURL, OrgID: c.OrgID, IsSandbox: sb.seed.Salesforce[alias].IsSandbox,
-			ClientID: c.ClientID, ClientSecret: c.ClientSecret, Username: c.Username, PrivateKey: c.PrivateKeyPEM}
+			ClientID: c.ClientID, ClientSecret: c.ClientSecret, Username: c.Username, PrivateKey: c.PrivateKeyPEM,
+			JWTAudience: sb.orgs[alias].JWTAudience()}
 	}
 	return info
 }
@@ -361,8 +373,8 @@ func (sb *Sandbox) Close() error {
 }
 
 // TerraformVariables returns the sandbox's URLs and credentials as TF_VAR_ environment entries for the
-// variables okta (org_url, api_token) and salesforce_orgs (login_url, client_id, username, private_key by
-// alias) that examples/demo declares, so that no secret is written into a configuration file.
+// variables okta (org_url, api_token) and salesforce_orgs (login_url, client_id, username, private_key,
+// jwt_audience by alias) that examples/demo declares, so that no secret is written into a configuration file.
 func (i Info) TerraformVariables() ([]string, error) {
 	okta, err := json.Marshal(map[string]string{"org_url": i.Okta.OrgURL, "api_token": i.Okta.APIToken})
 	if err != nil {
@@ -370,7 +382,8 @@ func (i Info) TerraformVariables() ([]string, error) {
 	}
 	orgs := map[string]map[string]string{}
 	for alias, o := range i.Salesforce {
-		orgs[alias] = map[string]string{"login_url": o.LoginURL, "client_id": o.ClientID, "username": o.Username, "private_key": o.PrivateKey}
+		orgs[alias] = map[string]string{"login_url": o.LoginURL, "client_id": o.ClientID, "username": o.Username, "private_key": o.PrivateKey,
+			"jwt_audience": o.JWTAudience}
 	}
 	sf, err := json.Marshal(orgs)
 	if err != nil {

@@ -44,7 +44,7 @@ func salesforceClient(t *testing.T, info sandbox.Info, alias string) *salesforce
 	t.Helper()
 	o := info.Salesforce[alias]
 	c, err := salesforce.New(salesforce.Config{Alias: alias, LoginURL: o.LoginURL, ClientID: o.ClientID, Username: o.Username,
-		PrivateKey: o.PrivateKey, HTTPClient: transport.NewHTTPClient(transport.Config{Service: "salesforce"})})
+		PrivateKey: o.PrivateKey, JWTAudience: o.JWTAudience, HTTPClient: transport.NewHTTPClient(transport.Config{Service: "salesforce"})})
 	if err != nil {
 		t.Fatal(err)
 	}

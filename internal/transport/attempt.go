@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"time"
@@ -57,7 +58,7 @@ func (a *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	fields["status"] = resp.StatusCode
-	a.observe(key, resp)
+	a.observe(ctx, key, resp)
 	tflog.Debug(ctx, "HTTP request", fields)
 	if tflog.IsTrace(ctx) && resp.Body != nil {
 		// Only a prefix is read for the log; the caller still gets the whole body.
@@ -75,8 +76,8 @@ func (a *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-// observe feeds the governor and the Salesforce usage gauge from the response headers.
-func (a *attemptTransport) observe(key string, resp *http.Response) {
+// observe feeds the governor and the Salesforce API usage guard from the response headers.
+func (a *attemptTransport) observe(ctx context.Context, key string, resp *http.Response) {
 	h := resp.Header
 	if h.Get("X-Rate-Limit-Limit") != "" {
 		date, _ := http.ParseTime(h.Get("Date"))
@@ -84,11 +85,7 @@ func (a *attemptTransport) observe(key string, resp *http.Response) {
 	}
 	if info := h.Get("Sforce-Limit-Info"); info != "" {
 		if used, max, ok := parseSforceLimitInfo(info); ok {
-			a.t.sfUsed.Store(int64(used))
-			a.t.sfMax.Store(int64(max))
-			if a.t.cfg.OnSalesforceUsage != nil {
-				a.t.cfg.OnSalesforceUsage(used, max)
-			}
+			a.t.usage.observe(ctx, used, max)
 		}
 	}
 }

@@ -11,6 +11,12 @@ import (
 const secretNames = `access_token|refresh_token|id_token|client_secret|client_assertion|assertion|password|NewPassword|` +
 	`api_token|apiToken|private_key|privateKey|SAMLResponse|SAMLRequest|sessionId|session_id|token|signature`
 
+// samlElements are the SAML elements whose content is a credential.
+const samlElements = `Assertion|EncryptedAssertion|Response|AuthnRequest`
+
+// sessionIDPattern is a bare Salesforce access token or session id: the 15-character org id, "!", the secret.
+var sessionIDPattern = regexp.MustCompile(`\b00D[A-Za-z0-9]{12}![A-Za-z0-9._]{16,}`)
+
 // redactor is one masking rule: a pattern and its replacement (which keeps the name, drops the value).
 type redactor struct {
 	re   *regexp.Regexp
@@ -23,7 +29,7 @@ var redactors = []redactor{
 	{regexp.MustCompile(`-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`),
 		`-----BEGIN ${1}PRIVATE KEY-----***-----END ${1}PRIVATE KEY-----`},
 	// SAML assertions and protocol messages carried as XML.
-	{regexp.MustCompile(`(?i)<((?:[\w-]+:)?(?:Assertion|EncryptedAssertion|Response|AuthnRequest))([\s>][\s\S]*?)</(?:[\w-]+:)?(?:Assertion|EncryptedAssertion|Response|AuthnRequest)>`),
+	{regexp.MustCompile(`(?i)<((?:[\w-]+:)?(?:` + samlElements + `))([\s>][\s\S]*?)</(?:[\w-]+:)?(?:` + samlElements + `)>`),
 		`<$1>***</$1>`},
 	// XML elements holding secrets: SOAP <sessionId>, <met:sessionId>, <password>.
 	{regexp.MustCompile(`(?i)<((?:[\w-]+:)?(?:` + secretNames + `))(\s[^>]*)?>[^<]*</`),
@@ -43,6 +49,8 @@ var redactors = []redactor{
 	// A bare JWT (three base64url parts) anywhere else.
 	{regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}`),
 		`***`},
+	// A bare Salesforce session id (in a frontdoor sid=, a cookie, an echoed header).
+	{sessionIDPattern, `***`},
 }
 
 // Redact masks tokens, keys, passwords and SAML messages in s, keeping the surrounding text readable.
@@ -53,17 +61,40 @@ func Redact(s string) string {
 	return s
 }
 
-// secretValuePatterns match secret values whole, for tflog masks (which replace the entire match).
+// secretValuePatterns are the tflog masks. A mask replaces its whole match with "***" (Go regular expressions
+// have no look-behind, so a key cannot be kept), and none matches the "***" that Redact leaves behind, so lines
+// already redacted stay readable ("client_secret=***") while any value a line carries raw is masked.
 var secretValuePatterns = []*regexp.Regexp{
-	regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`),
+	// PEM private keys with key material after the header (not Redact's "-----BEGIN …-----***").
+	regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:\s|\\[rn])*[A-Za-z0-9+/=][\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`),
+	// SAML assertions and protocol messages as XML, with content (not Redact's "<x:Assertion>***</x:Assertion>").
+	regexp.MustCompile(`(?i)<(?:[\w-]+:)?(?:` + samlElements + `)(?:\s[^>]*)?>[^*][\s\S]*?</(?:[\w-]+:)?(?:` + samlElements + `)>`),
 	regexp.MustCompile(`(?i)\b(?:SSWS|Bearer)\s+[A-Za-z0-9._~+/=\-!]{8,}`),
 	regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}`),
-	regexp.MustCompile(`(?i)\b(?:` + secretNames + `)=[^&\s"'<]+`),
+	sessionIDPattern,
+	// Values under secret names: form and query parameters, JSON strings, XML elements.
+	regexp.MustCompile(`(?i)\b(?:` + secretNames + `)=` + exceptMasked(`[^*&\s"'<]`, `[^&\s"'<]`)),
+	regexp.MustCompile(`(?i)"(?:` + secretNames + `)"\s*:\s*"` + exceptMasked(`(?:[^"\\*]|\\.)`, `(?:[^"\\]|\\.)`) + `"`),
+	regexp.MustCompile(`(?i)<(?:[\w-]+:)?(?:` + secretNames + `)(?:\s[^>]*)?>` + exceptMasked(`[^<*]`, `[^<]`) + `</`),
 }
 
-// MaskLogs registers the secret patterns with tflog so that every log line written with ctx is masked,
-// including lines from code that never calls Redact.
+// exceptMasked matches a non-empty run of characters of class rest, other than exactly "***"; first is rest
+// without "*".
+func exceptMasked(first, rest string) string {
+	return `(?:` + first + rest + `*|\*` + first + rest + `*|\*\*` + first + rest + `*|\*\*\*` + rest + `+)`
+}
+
+type maskedKey struct{}
+
+// MaskLogs registers the secret patterns with tflog so that every log line written with ctx (or a context
+// derived from it) is masked, including lines from code that never calls Redact. Transport.RoundTrip applies
+// it to each request's context. tflog masks belong to the provider root logger of one context: a subsystem
+// logger (tflog.NewSubsystem) needs its own SubsystemMask… calls. Applying it twice is a no-op.
 func MaskLogs(ctx context.Context) context.Context {
+	if ctx.Value(maskedKey{}) != nil {
+		return ctx
+	}
 	ctx = tflog.MaskMessageRegexes(ctx, secretValuePatterns...)
-	return tflog.MaskAllFieldValuesRegexes(ctx, secretValuePatterns...)
+	ctx = tflog.MaskAllFieldValuesRegexes(ctx, secretValuePatterns...)
+	return context.WithValue(ctx, maskedKey{}, true)
 }

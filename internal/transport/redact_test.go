@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -44,6 +45,8 @@ func TestRedact(t *testing.T) {
 		{"SAML assertion XML", `<saml2:Assertion ID="id1" Version="2.0"><saml2:Subject>jane@acme.com</saml2:Subject></saml2:Assertion>`, "jane@acme.com", "saml2:Assertion"},
 		{"api_token JSON", `{"api_token":"00Ab_cdEfGh123456789"}`, "00Ab_cdEfGh123456789", "api_token"},
 		{"api_token query", "?api_token=00Ab_cdEfGh1234", "00Ab_cdEfGh1234", "api_token="},
+		{"bare Salesforce session id", "/secur/frontdoor.jsp?sid=00D5g000004XyZa!AQ0AQH3secretSessionValue.x&retURL=%2F", "AQ0AQH3secretSessionValue", "retURL=%2F"},
+		{"org id is not a session id", `{"Id":"00D5g000004XyZaEAK"}`, "", `{"Id":"00D5g000004XyZaEAK"}`},
 		{"nothing secret", `{"name":"Sales","id":"00g1emaKYZTWRYYRRTSK"}`, "", `{"name":"Sales","id":"00g1emaKYZTWRYYRRTSK"}`},
 	}
 	for _, tt := range tests {
@@ -63,15 +66,57 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+// The tflog masks catch secrets in lines that never went through Redact, and leave Redact's own output as
+// it is, so that a redacted line stays readable.
 func TestMaskLogs(t *testing.T) {
 	t.Parallel()
-	var buf bytes.Buffer
-	ctx := MaskLogs(tflogtest.RootLogger(context.Background(), &buf))
-	tflog.Info(ctx, "calling with SSWS 00Ab_cdEfGh123456789", map[string]any{"key": testPEM, "q": "password=S3cr3tPw"})
-	out := buf.String()
-	for _, secret := range []string{"00Ab_cdEfGh123456789", "secretkeymaterial", "S3cr3tPw"} {
-		if strings.Contains(out, secret) {
-			t.Errorf("log leaks %q: %s", secret, out)
+	tests := []struct {
+		name   string
+		raw    string
+		secret string // must disappear
+	}{
+		{"bearer", "Authorization: Bearer 00D5g000004XyZa!AQ0AQH3secret", "AQ0AQH3secret"},
+		{"ssws in a header map", "map[Authorization:[SSWS 00Ab_cdEfGh123456789]]", "00Ab_cdEfGh123456789"},
+		{"PEM", "key " + testPEM, "secretkeymaterial"},
+		{"PEM JSON-escaped", `{"pem":"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANsecret\n-----END PRIVATE KEY-----"}`, "MIIEvQIBADANsecret"},
+		{"form", "grant_type=password&password=S3cr3tPw&username=u", "S3cr3tPw"},
+		{"form value starting with stars", "password=***x-real-secret", "x-real-secret"},
+		{"JSON access token", `{"access_token":"ya29.a0AfH6SMBsecret","instance_url":"https://x"}`, "ya29.a0AfH6SMBsecret"},
+		{"JSON client secret", `{"client_secret": "hunter2secret"}`, "hunter2secret"},
+		{"SOAP session id", `<met:SessionHeader><met:sessionId>opaque-session-value</met:sessionId></met:SessionHeader>`, "opaque-session-value"},
+		{"SAML assertion", `<saml2:Assertion ID="a1" Version="2.0"><saml2:Subject>jane@acme.com</saml2:Subject></saml2:Assertion>`, "jane@acme.com"},
+		{"bare session id", "sid=00D5g000004XyZa!AQ0AQH3secretSessionValue", "AQ0AQH3secretSessionValue"},
+		{"JWT", "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIzTVZHOSJ9.c2lnc2lnc2ln", "eyJpc3MiOiIzTVZHOSJ9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			ctx := MaskLogs(tflogtest.RootLogger(context.Background(), &buf))
+			tflog.Info(ctx, "raw: "+tt.raw, map[string]any{"field": tt.raw, "redacted": Redact(tt.raw)})
+			out := buf.String()
+			if strings.Contains(out, tt.secret) || !strings.Contains(out, "***") {
+				t.Errorf("log leaks %q or masks nothing: %s", tt.secret, out)
+			}
+		})
+	}
+}
+
+func TestMaskLogsKeepsRedactedLinesReadable(t *testing.T) {
+	t.Parallel()
+	for _, redacted := range []string{
+		"grant_type=client_credentials&client_secret=***&client_id=3MVG9",
+		`{"access_token":"***","instance_url":"https://x"}`,
+		`<met:sessionId>***</met:sessionId>`,
+		`<saml2:Assertion>***</saml2:Assertion>`,
+		`-----BEGIN RSA PRIVATE KEY-----***-----END RSA PRIVATE KEY-----`,
+		`Authorization: Bearer ***`,
+	} {
+		var buf bytes.Buffer
+		ctx := MaskLogs(MaskLogs(tflogtest.RootLogger(context.Background(), &buf)))
+		tflog.Info(ctx, "line", map[string]any{"body": redacted})
+		if want, _ := json.Marshal(redacted); !strings.Contains(buf.String(), string(want)) {
+			t.Errorf("masks changed the redacted %q: %s", redacted, buf.String())
 		}
 	}
 }

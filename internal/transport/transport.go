@@ -1,6 +1,7 @@
 // Package transport is the one HTTP stack shared by the Okta and Salesforce clients: retries with
-// jittered backoff on go-retryablehttp, a rate-limit governor that honours Okta X-Rate-Limit-* and
-// Salesforce Sforce-Limit-Info, context-aware waits, and request logging with secrets masked.
+// jittered backoff on go-retryablehttp, a rate-limit governor that paces on Okta X-Rate-Limit-*, a guard
+// on the Salesforce org's daily API allocation (Sforce-Limit-Info: a warning at 90%, no further API
+// requests from 98%), context-aware waits, and request logging with secrets masked.
 package transport
 
 import (
@@ -15,7 +16,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -44,8 +44,6 @@ type Config struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Base is the RoundTripper that sends each attempt (default: a pooled cleanhttp transport).
 	Base http.RoundTripper
-	// OnSalesforceUsage, when set, receives every Sforce-Limit-Info api-usage value.
-	OnSalesforceUsage func(used, max int)
 }
 
 // ErrRateLimited is the category of every rate-limit failure returned by the stack.
@@ -82,8 +80,7 @@ type Transport struct {
 	cfg      Config
 	retry    *retryablehttp.Client
 	governor *governor
-	sfUsed   atomic.Int64
-	sfMax    atomic.Int64
+	usage    apiUsage
 }
 
 // NewHTTPClient returns an *http.Client whose Transport is the retrying, governed, logging stack.
@@ -159,21 +156,6 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// SalesforceUsage is the latest Sforce-Limit-Info api-usage seen (0, 0 before any).
-func (t *Transport) SalesforceUsage() (used, max int) {
-	return int(t.sfUsed.Load()), int(t.sfMax.Load())
-}
-
-// SalesforceUsage reads the usage from a client built by NewHTTPClient; ok is false for any other client.
-func SalesforceUsage(c *http.Client) (used, max int, ok bool) {
-	t, isOurs := c.Transport.(*Transport)
-	if !isOurs {
-		return 0, 0, false
-	}
-	used, max = t.SalesforceUsage()
-	return used, max, true
-}
-
 // requestState travels in the request context across the attempts of one logical request.
 type requestState struct {
 	idempotent bool
@@ -191,9 +173,15 @@ func stateFrom(ctx context.Context) *requestState {
 	return st
 }
 
-// RoundTrip runs one logical request through the retry loop.
+// RoundTrip runs one logical request through the retry loop. Every line logged for it, here or in any
+// layer below, is masked (MaskLogs): Terraform gives each RPC its own context, so masks set in the
+// provider's Configure never reach a resource's or data source's requests, while every request passes here.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := context.WithValue(req.Context(), stateKey{}, &requestState{idempotent: isIdempotent(req)})
+	if err := t.usage.refuse(req); err != nil {
+		return nil, err
+	}
+	ctx := MaskLogs(req.Context())
+	ctx = context.WithValue(ctx, stateKey{}, &requestState{idempotent: isIdempotent(req)})
 	rreq, err := retryablehttp.FromRequest(req.WithContext(ctx))
 	if err != nil {
 		return nil, err

@@ -300,10 +300,8 @@ func TestRequestLimitExceededNotRetried(t *testing.T) {
 		_, _ = io.WriteString(w, body)
 	}))
 	defer srv.Close()
-	var seenUsed, seenMax atomic.Int32
-	cfg := fakeConfig(ServiceSalesforce, newFakeClock())
-	cfg.OnSalesforceUsage = func(used, max int) { seenUsed.Store(int32(used)); seenMax.Store(int32(max)) }
-	client := NewHTTPClient(cfg)
+	tr := NewTransport(fakeConfig(ServiceSalesforce, newFakeClock()))
+	client := &http.Client{Transport: tr}
 	resp, err := client.Get(srv.URL + "/services/data/v63.0/limits")
 	if err != nil {
 		t.Fatal(err)
@@ -313,9 +311,8 @@ func TestRequestLimitExceededNotRetried(t *testing.T) {
 	if resp.StatusCode != 403 || string(got) != body || calls.Load() != 1 {
 		t.Fatalf("status %d body %q after %d calls; want the 403 passed through after 1 call", resp.StatusCode, got, calls.Load())
 	}
-	used, max, ok := SalesforceUsage(client)
-	if !ok || used != 5001 || max != 5000 || seenUsed.Load() != 5001 || seenMax.Load() != 5000 {
-		t.Fatalf("usage %d/%d (ok=%v), callback %d/%d; want 5001/5000", used, max, ok, seenUsed.Load(), seenMax.Load())
+	if used, max := tr.SalesforceUsage(); used != 5001 || max != 5000 {
+		t.Fatalf("usage %d/%d, want 5001/5000", used, max)
 	}
 }
 
@@ -530,5 +527,118 @@ func TestIsIdempotent(t *testing.T) {
 		if got := isIdempotent(req); got != tt.want {
 			t.Errorf("isIdempotent(%s %s, marked=%v) = %v", tt.method, tt.path, tt.marked, got)
 		}
+	}
+}
+
+// Sforce-Limit-Info drives the guard on the org's daily API allocation: one warning when usage reaches 90%,
+// one more at 98%, and from 98% no further API request leaves (token requests still do, they are not
+// counted); the refusal says why and what to do.
+func TestSalesforceAPIUsageGuard(t *testing.T) {
+	t.Parallel()
+	usage := []string{"api-usage=50/100", "api-usage=89/100; api-bursts=1/750", "api-usage=90/100", "api-usage=95/100", "api-usage=97/100", "api-usage=98/100"}
+	var calls, tokenCalls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/services/oauth2/token" {
+			tokenCalls.Add(1)
+			_, _ = io.WriteString(w, `{"access_token":"x","instance_url":"https://x"}`)
+			return
+		}
+		n := calls.Add(1)
+		w.Header().Set("Sforce-Limit-Info", usage[min(int(n), len(usage))-1])
+		_, _ = io.WriteString(w, `{"totalSize":0,"done":true,"records":[]}`)
+	}))
+	defer srv.Close()
+	var logs bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &logs)
+	client := NewHTTPClient(fakeConfig(ServiceSalesforce, newFakeClock()))
+	get := func() error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/services/data/v63.0/query?q=SELECT+Id+FROM+User", nil)
+		resp, err := client.Do(req)
+		if err == nil {
+			_ = resp.Body.Close()
+		}
+		return err
+	}
+	warnings := func() []string {
+		var out []string
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, `"@level":"warn"`) {
+				out = append(out, line)
+			}
+		}
+		return out
+	}
+	wantWarnings := []int{0, 0, 1, 1, 1, 2} // after each response of usage
+	for i, want := range wantWarnings {
+		if err := get(); err != nil {
+			t.Fatalf("request %d (%s): %v", i+1, usage[i], err)
+		}
+		if got := warnings(); len(got) != want {
+			t.Fatalf("after %s: %d warnings, want %d:\n%s", usage[i], len(got), want, strings.Join(got, "\n"))
+		}
+	}
+	w := warnings()
+	for i, want := range []string{`"threshold_percent":90`, `"threshold_percent":98`} {
+		if !strings.Contains(w[i], want) || !strings.Contains(w[i], `"api_limit":100`) {
+			t.Errorf("warning %d = %s, want %s with the usage", i+1, w[i], want)
+		}
+	}
+
+	err := get()
+	var usageErr *APIUsageError
+	if !errors.As(err, &usageErr) || !errors.Is(err, ErrRateLimited) || usageErr.Used != 98 || usageErr.Max != 100 {
+		t.Fatalf("err = %v, want an *APIUsageError at 98/100", err)
+	}
+	for _, want := range []string{"not sent", "98 of its 100 daily API requests", "other integrations", "Last 24 Hours"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if n := calls.Load(); n != int32(len(usage)) {
+		t.Fatalf("%d API requests reached the server, want %d: the refused one must not", n, len(usage))
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/services/oauth2/token", strings.NewReader("grant_type=client_credentials"))
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("token request refused: %v", err)
+	}
+	_ = resp.Body.Close()
+	if tokenCalls.Load() != 1 || len(warnings()) != 2 {
+		t.Fatalf("%d token requests, %d warnings; want 1 and still 2", tokenCalls.Load(), len(warnings()))
+	}
+}
+
+// Usage that jumps straight past 98% warns once, and a 403 REQUEST_LIMIT_EXCEEDED (over 100%) stops the
+// requests after it.
+func TestSalesforceAPIUsageJumpsPastStop(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Sforce-Limit-Info", "api-usage=5001/5000")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]`)
+	}))
+	defer srv.Close()
+	var logs bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &logs)
+	client := NewHTTPClient(fakeConfig(ServiceSalesforce, newFakeClock()))
+	for i := range 2 {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/services/data/v63.0/limits", nil)
+		resp, err := client.Do(req)
+		if i == 0 {
+			if err != nil || resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("first request: %v, want the 403 passed through", err)
+			}
+			_ = resp.Body.Close()
+			continue
+		}
+		var usageErr *APIUsageError
+		if !errors.As(err, &usageErr) {
+			t.Fatalf("second request: err = %v, want *APIUsageError", err)
+		}
+	}
+	if calls.Load() != 1 || strings.Count(logs.String(), `"@level":"warn"`) != 1 {
+		t.Fatalf("%d requests sent, %d warnings; want 1 and 1:\n%s", calls.Load(), strings.Count(logs.String(), `"@level":"warn"`), logs.String())
 	}
 }

@@ -36,44 +36,14 @@ func (e estate) seed() (*sandbox.Seed, error) {
 // permission-set bindings (each over three groups), with the sandbox's group IDs written in, so that the
 // measured plans contain no look-ups.
 func (e estate) writeConfig(ctx context.Context, info sandbox.Info, dir string) error {
-	client, err := okta.New(ctx, okta.Config{OrgURL: info.Okta.OrgURL, APIToken: info.Okta.APIToken,
-		HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceOkta})})
+	ids, err := groupIDs(ctx, info, e.Groups)
 	if err != nil {
 		return err
-	}
-	ids := make([]string, e.Groups+1)
-	for n := 1; n <= e.Groups; n++ {
-		g, err := client.FindGroupByName(ctx, seedgen.GroupName(n))
-		if err != nil {
-			return fmt.Errorf("group %s: %w", seedgen.GroupName(n), err)
-		}
-		ids[n] = g.ID
 	}
 	profiles := []string{"Sales User", "Support User", "Read Only", "Standard User"}
 	roles := []string{"Sales Rep", "Support Agent", ""}
 	var b strings.Builder
-	b.WriteString(`terraform {
-  required_providers {
-    oktasf = { source = "oktasf/oktasf" }
-  }
-}
-
-variable "okta" {
-  type      = object({ org_url = string, api_token = string })
-  sensitive = true
-}
-
-variable "salesforce_orgs" {
-  type      = map(object({ login_url = string, client_id = string, username = string, private_key = string }))
-  sensitive = true
-}
-
-provider "oktasf" {
-  okta       = var.okta
-  salesforce = var.salesforce_orgs
-}
-
-resource "oktasf_saml_app" "bench" {
+	b.WriteString(configHeader + `resource "oktasf_saml_app" "bench" {
   salesforce_org = "qa"
   label          = "Salesforce (bench)"
 }
@@ -118,3 +88,46 @@ resource "oktasf_permission_set_binding" "b" {
 `)
 	return os.WriteFile(filepath.Join(dir, "main.tf"), []byte(b.String()), 0o644)
 }
+
+// groupIDs looks up the sandbox's IDs of the generated groups 1 to n; ids[k] is group k's.
+func groupIDs(ctx context.Context, info sandbox.Info, n int) ([]string, error) {
+	client, err := okta.New(ctx, okta.Config{OrgURL: info.Okta.OrgURL, APIToken: info.Okta.APIToken,
+		HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceOkta})})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, n+1)
+	for k := 1; k <= n; k++ {
+		g, err := client.FindGroupByName(ctx, seedgen.GroupName(k))
+		if err != nil {
+			return nil, fmt.Errorf("group %s: %w", seedgen.GroupName(k), err)
+		}
+		ids[k] = g.ID
+	}
+	return ids, nil
+}
+
+// configHeader is the provider requirement, the sandbox's variables and the provider block of every
+// generated configuration.
+const configHeader = `terraform {
+  required_providers {
+    oktasf = { source = "oktasf/oktasf" }
+  }
+}
+
+variable "okta" {
+  type      = object({ org_url = string, api_token = string })
+  sensitive = true
+}
+
+variable "salesforce_orgs" {
+  type      = map(object({ login_url = string, client_id = string, username = string, private_key = string, jwt_audience = optional(string) }))
+  sensitive = true
+}
+
+provider "oktasf" {
+  okta       = var.okta
+  salesforce = var.salesforce_orgs
+}
+
+`

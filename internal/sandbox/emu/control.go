@@ -78,7 +78,9 @@ type Entry struct {
 	Route   string    `json:"route"`
 	Start   time.Time `json:"start"`
 	End     time.Time `json:"end"`
-	Status  int       `json:"status"`
+	Status  int       `json:"status"` // 0 when the connection was reset instead
+	// Fault is the kind of the injected fault that shaped the answer, empty for a request served as is.
+	Fault string `json:"fault,omitempty"`
 }
 
 // NewControl returns a control plane with no faults and no latency.
@@ -114,8 +116,8 @@ func (c *Control) Register(svc Service) {
 	c.mu.Unlock()
 }
 
-// Wrap counts, delays and fault-injects requests for one route of one service. route is the ServeMux
-// pattern, e.g. "GET /api/v1/groups/{groupId}".
+// Wrap counts, delays and fault-injects requests for one route of one service, and journals each with
+// its status, injected faults included. route is the ServeMux pattern, e.g. "GET /api/v1/groups/{groupId}".
 func (c *Control) Wrap(svc Service, route string, h http.Handler) http.Handler {
 	key := svc.Name() + " " + route
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -129,34 +131,62 @@ func (c *Control) Wrap(svc Service, route string, h http.Handler) http.Handler {
 				return
 			}
 		}
+		e := Entry{Service: svc.Name(), Route: route, Start: c.now()}
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		if fault != nil {
-			switch fault.Kind {
-			case FaultRateLimit:
-				secs := fault.ResetSeconds
-				if secs <= 0 {
-					secs = 1
-				}
-				svc.WriteRateLimited(w, r, c.now().Add(time.Duration(secs)*time.Second))
+			e.Fault = fault.Kind
+			if c.inject(svc, rec, r, fault) {
+				e.End, e.Status = c.now(), rec.status
+				c.record(e)
 				return
-			case FaultServerError:
-				status := fault.Status
-				if status == 0 {
-					status = http.StatusServiceUnavailable
-				}
-				svc.WriteServerError(w, r, status)
-				return
-			case FaultConnReset:
-				ResetConnection(w)
-				return
-			case FaultExpiredSession:
-				svc.ExpireSessions()
 			}
 		}
-		start := c.now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(rec, r)
-		c.record(Entry{Service: svc.Name(), Route: route, Start: start, End: c.now(), Status: rec.status})
+		e.End, e.Status = c.now(), rec.status
+		c.record(e)
 	})
+}
+
+// inject answers r as fault says and reports whether that was the whole answer; an expired session only
+// changes what the handler will find.
+func (c *Control) inject(svc Service, rec *statusRecorder, r *http.Request, fault *Fault) bool {
+	switch fault.Kind {
+	case FaultRateLimit:
+		secs := fault.ResetSeconds
+		if secs <= 0 {
+			secs = 1
+		}
+		svc.WriteRateLimited(rec, r, c.now().Add(time.Duration(secs)*time.Second))
+		return true
+	case FaultServerError:
+		status := fault.Status
+		if status == 0 {
+			status = http.StatusServiceUnavailable
+		}
+		svc.WriteServerError(rec, r, status)
+		return true
+	case FaultConnReset:
+		rec.status = 0
+		ResetConnection(rec)
+		return true
+	case FaultExpiredSession:
+		svc.ExpireSessions()
+	}
+	return false
+}
+
+// Refused counts and journals a request that svc answered itself before routing it through Wrap (the Okta
+// emulator's own rate limit), so that stats and the journal show it like any other request. route is the
+// pattern that would have served it, "" when none does.
+func (c *Control) Refused(svc Service, route string, status int) {
+	if route == "" {
+		route = "(no route)"
+	}
+	c.mu.Lock()
+	c.counts[svc.Name()+" "+route]++
+	c.mu.Unlock()
+	now := c.now()
+	c.record(Entry{Service: svc.Name(), Route: route, Start: now, End: now, Status: status})
 }
 
 // statusRecorder remembers the status a handler wrote; it still lets handlers hijack the connection.
@@ -271,7 +301,7 @@ func (c *Control) ResetStats() { c.mu.Lock(); c.counts = map[string]int{}; c.mu.
 //	DELETE /__sandbox/faults     remove all fault rules
 //	GET    /__sandbox/latency    latency rules                 POST   /__sandbox/latency add one (Latency JSON)
 //	DELETE /__sandbox/latency    remove all latency rules
-//	GET    /__sandbox/journal    the last requests served: route, start and end time, status
+//	GET    /__sandbox/journal    the last requests served: route, start and end time, status, injected fault
 //	POST   /__sandbox/reset      restore the seeded state, clear faults, latency and counts
 func (c *Control) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -281,11 +311,7 @@ func (c *Control) Handler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /__sandbox/journal", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, c.Journal()) })
-	mux.HandleFunc("GET /__sandbox/faults", func(w http.ResponseWriter, _ *http.Request) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		writeJSON(w, 200, c.faults)
-	})
+	mux.HandleFunc("GET /__sandbox/faults", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, c.Faults()) })
 	mux.HandleFunc("POST /__sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
 		var f Fault
 		if err := json.NewDecoder(r.Body).Decode(&f); err != nil || !validFault(f) {
@@ -341,6 +367,17 @@ func validFault(f Fault) bool {
 
 // AddFault adds a fault rule.
 func (c *Control) AddFault(f Fault) { c.mu.Lock(); c.faults = append(c.faults, &f); c.mu.Unlock() }
+
+// Faults returns a copy of the active fault rules with how often each was injected.
+func (c *Control) Faults() []Fault {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Fault, len(c.faults))
+	for i, f := range c.faults {
+		out[i] = *f
+	}
+	return out
+}
 
 // ClearFaults removes every fault rule.
 func (c *Control) ClearFaults() { c.mu.Lock(); c.faults = nil; c.mu.Unlock() }

@@ -18,8 +18,10 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// grantedScopes are every scope the service app holds (the org admin granted all of them).
-var grantedScopes = []string{
+// grantableScopes are the Okta management scopes an admin can grant the service app: those the routes need
+// (see routes) and a few more that real configurations ask for. A new org's service app holds all of them
+// until GrantScopes narrows it.
+var grantableScopes = []string{
 	"okta.apps.manage", "okta.apps.read",
 	"okta.groups.manage", "okta.groups.read",
 	"okta.users.manage", "okta.users.read",
@@ -60,7 +62,7 @@ func newOrgCredentials(orgURL string) (orgCredentials, error) {
 		ClientID:      "0oa" + randomString(17),
 		PrivateKeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der})),
 		PrivateKeyID:  base64.RawURLEncoding.EncodeToString(sum[:]),
-		Scopes:        slices.Clone(grantedScopes),
+		Scopes:        slices.Clone(grantableScopes),
 		public:        &key.PublicKey,
 	}
 	return c, nil
@@ -80,19 +82,38 @@ func (c *orgCredentials) parse() error {
 	return nil
 }
 
-type scopeFamily string
+// GrantScopes replaces the scopes granted to the org's service app, as an admin does on its Okta API Scopes
+// tab: token requests for any other scope fail with invalid_scope. Tokens issued before keep their scopes.
+func (s *Server) GrantScopes(scopes []string) error {
+	granted := make([]string, 0, len(scopes))
+	for _, sc := range scopes {
+		if !slices.Contains(grantableScopes, sc) {
+			return fmt.Errorf("oktaemu: the service app cannot be granted %q: the emulator knows %s", sc, strings.Join(grantableScopes, ", "))
+		}
+		if !slices.Contains(granted, sc) {
+			granted = append(granted, sc)
+		}
+	}
+	s.mu.Lock()
+	s.st.Creds.Scopes = granted
+	s.mu.Unlock()
+	s.ctrl.Changed()
+	return nil
+}
 
-const (
-	scopeNone   scopeFamily = ""
-	scopeUsers  scopeFamily = "users"
-	scopeGroups scopeFamily = "groups"
-	scopeApps   scopeFamily = "apps"
-	// scopeSchemas guards the app user schema (okta.schemas.read / okta.schemas.manage).
-	scopeSchemas scopeFamily = "schemas"
-)
+// hasScope reports whether a token's scopes allow a route that needs need: a .manage scope also allows
+// the routes of its .read sibling, as in Okta.
+func hasScope(scopes []string, need string) bool {
+	if slices.Contains(scopes, need) {
+		return true
+	}
+	family, isRead := strings.CutSuffix(need, ".read")
+	return isRead && slices.Contains(scopes, family+".manage")
+}
 
-// authorize checks SSWS or Bearer credentials; a Bearer token must hold okta.<family>.manage, or .read for GET.
-func (s *Server) authorize(family scopeFamily, next http.Handler) http.Handler {
+// authorize checks SSWS or Bearer credentials. An API token acts with its admin's full rights; a Bearer
+// token must hold scope, the one Okta's OpenAPI description names for the route.
+func (s *Server) authorize(scope string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		authz := r.Header.Get("Authorization")
 		scheme, cred, _ := strings.Cut(authz, " ")
@@ -110,18 +131,12 @@ func (s *Server) authorize(family scopeFamily, next http.Handler) http.Handler {
 				writeError(w, http.StatusUnauthorized, "E0000011", "Invalid token provided")
 				return
 			}
-			needed := []string{"okta." + string(family) + ".manage"}
-			if r.Method == http.MethodGet {
-				needed = append(needed, "okta."+string(family)+".read")
+			if !hasScope(tok.Scopes, scope) {
+				s.setBearerChallenge(w, r, scope, "insufficient_scope", "The access token provided does not contain the required scopes.")
+				writeError(w, http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
+				return
 			}
-			for _, sc := range needed {
-				if slices.Contains(tok.Scopes, sc) {
-					next.ServeHTTP(w, r)
-					return
-				}
-			}
-			s.setBearerChallenge(w, r, needed[len(needed)-1], "insufficient_scope", "The access token provided does not contain the required scopes.")
-			writeError(w, http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")
+			next.ServeHTTP(w, r)
 			return
 		}
 		writeError(w, http.StatusUnauthorized, "E0000011", "Invalid token provided")

@@ -1,19 +1,26 @@
 package oktaemu
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/okta/okta-sdk-golang/v2/okta"
+	"gopkg.in/yaml.v3"
 )
 
 func TestSDKPrivateKeyMode(t *testing.T) {
@@ -150,4 +157,384 @@ func TestTokenEndpoint(t *testing.T) {
 			t.Errorf("%s: issued token refused: %d", tt.name, check.StatusCode)
 		}
 	}
+}
+
+// bearer returns an access token of the org's service app holding scopes, from the token endpoint.
+func (o *testOrg) bearer(t *testing.T, scopes ...string) string {
+	t.Helper()
+	cr := o.srv.Credentials()
+	block, _ := pem.Decode([]byte(cr.PrivateKeyPEM))
+	key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aud := o.http.URL + "/oauth2/v1/token"
+	assertion := signAssertion(t, key, jwt.MapClaims{"iss": cr.ClientID, "sub": cr.ClientID, "aud": aud, "exp": time.Now().Add(time.Hour).Unix()})
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {strings.Join(scopes, " ")},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion}}
+	resp, err := o.http.Client().PostForm(aud, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+		Error       string `json:"error_description"`
+	}
+	decodeJSON(t, resp, &out)
+	if resp.StatusCode != http.StatusOK || out.AccessToken == "" {
+		t.Fatalf("token for %v: %d %s", scopes, resp.StatusCode, out.Error)
+	}
+	return out.AccessToken
+}
+
+// GrantScopes limits what the service app can ask for; a token holds exactly the scopes it asked for.
+func TestGrantScopes(t *testing.T) {
+	t.Parallel()
+	org := newTestOrg(t)
+	if got := org.srv.Credentials().Scopes; !slices.Equal(got, grantableScopes) {
+		t.Errorf("a new org's service app holds %v, want every grantable scope", got)
+	}
+	if err := org.srv.GrantScopes([]string{"okta.groups.read", "okta.apps.manage", "okta.groups.read"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := org.srv.Credentials().Scopes; !slices.Equal(got, []string{"okta.groups.read", "okta.apps.manage"}) {
+		t.Errorf("granted %v", got)
+	}
+	if err := org.srv.GrantScopes([]string{"okta.apps.manage", "okta.superpowers"}); err == nil || !strings.Contains(err.Error(), `"okta.superpowers"`) {
+		t.Errorf("granting an unknown scope: %v", err)
+	}
+	if got := org.srv.Credentials().Scopes; !slices.Equal(got, []string{"okta.groups.read", "okta.apps.manage"}) {
+		t.Errorf("a refused grant changed the scopes to %v", got)
+	}
+
+	tok := org.bearer(t, "okta.groups.read")
+	if resp := org.do(t, http.MethodGet, "/api/v1/groups", "", "Bearer "+tok); resp.StatusCode != http.StatusOK {
+		t.Errorf("granted and requested okta.groups.read: %d", resp.StatusCode)
+	}
+	if resp := org.do(t, http.MethodGet, "/api/v1/apps", "", "Bearer "+tok); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("okta.apps.manage was granted but not requested: %d, want 403", resp.StatusCode)
+	}
+	_, _, err := org.privateKeyClient(t, []string{"okta.groups.read", "okta.users.read"}).Group.ListGroups(context.Background(), nil)
+	if e := oktaErr(t, err); e.ErrorMessage != "invalid_scope" || e.ErrorDescription != "The following scopes were requested, but not granted: okta.users.read" {
+		t.Errorf("requesting an ungranted scope: %+v", e)
+	}
+}
+
+// scopeFixture is a fresh set of objects for one route case, created with the API token.
+type scopeFixture struct {
+	user, user2, group, group2, app, inactiveApp, kid string
+	appBody                                           string
+}
+
+// newScopeFixture creates two users, two groups with the first user in the first group, and, when uses
+// names an app placeholder, an app (assigned to the first group and the second user) and an inactive app.
+func newScopeFixture(t *testing.T, o *testOrg, n int, uses string) scopeFixture {
+	t.Helper()
+	create := func(path, body string) map[string]any {
+		t.Helper()
+		resp := o.do(t, http.MethodPost, path, body)
+		var out map[string]any
+		decodeJSON(t, resp, &out)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST %s: %d %v", path, resp.StatusCode, out)
+		}
+		return out
+	}
+	user := func(name string) string {
+		login := fmt.Sprintf("%s%d@corp.example", name, n)
+		return create("/api/v1/users?activate=true", fmt.Sprintf(`{"profile":{"login":%q,"email":%q,"firstName":"Scope","lastName":"Test"}}`, login, login))["id"].(string)
+	}
+	group := func(name string) string {
+		return create("/api/v1/groups", fmt.Sprintf(`{"profile":{"name":"%s %d"}}`, name, n))["id"].(string)
+	}
+	app := func(query string) string {
+		return create("/api/v1/apps"+query, fmt.Sprintf(`{"label":"Scopes %d%s","signOnMode":"SAML_2_0","settings":{"signOn":{
+			"ssoAcsUrl":"https://acme.my.salesforce.com","audience":"https://acme.my.salesforce.com","recipient":"https://acme.my.salesforce.com",
+			"destination":"https://acme.my.salesforce.com","subjectNameIdTemplate":"${user.login}",
+			"subjectNameIdFormat":"urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified","responseSigned":true,"assertionSigned":true,
+			"signatureAlgorithm":"RSA_SHA256","digestAlgorithm":"SHA256","honorForceAuthn":false,"authnContextClassRef":"urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"}}}`, n, query))["id"].(string)
+	}
+	f := scopeFixture{user: user("ann"), user2: user("ben"), group: group("Sales"), group2: group("Support")}
+	if resp := o.do(t, http.MethodPut, "/api/v1/groups/"+f.group+"/users/"+f.user, ""); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("add group member: %d", resp.StatusCode)
+	}
+	if strings.Contains(uses, "{inactiveApp}") {
+		f.inactiveApp = app("?activate=false")
+	}
+	if !strings.Contains(uses, "{app}") {
+		return f
+	}
+	f.app = app("")
+	for _, step := range []struct{ method, path, body string }{
+		{http.MethodPut, "/api/v1/apps/" + f.app + "/groups/" + f.group, "{}"},
+		{http.MethodPost, "/api/v1/apps/" + f.app + "/users", fmt.Sprintf(`{"id":%q,"scope":"USER","credentials":{"userName":"ben%d@corp.example"}}`, f.user2, n)},
+	} {
+		if resp := o.do(t, step.method, step.path, step.body); resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: %d", step.method, step.path, resp.StatusCode)
+		}
+	}
+	var keys []map[string]any
+	decodeJSON(t, o.do(t, http.MethodGet, "/api/v1/apps/"+f.app+"/credentials/keys", ""), &keys)
+	if len(keys) == 0 {
+		t.Fatal("the new app has no signing key")
+	}
+	f.kid = keys[0]["kid"].(string)
+	resp := o.do(t, http.MethodGet, "/api/v1/apps/"+f.app, "")
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET app: %d %v", resp.StatusCode, err)
+	}
+	f.appBody = string(b)
+	return f
+}
+
+// expand fills {user}, {user2}, {group}, {group2}, {app}, {inactiveApp} and {kid} in s.
+func (f scopeFixture) expand(s string) string {
+	return strings.NewReplacer("{user}", f.user, "{user2}", f.user2, "{group}", f.group, "{group2}", f.group2,
+		"{app}", f.app, "{inactiveApp}", f.inactiveApp, "{kid}", f.kid, "{appBody}", f.appBody).Replace(s)
+}
+
+// send is one request with an Authorization header and an Accept type.
+func send(t *testing.T, o *testOrg, method, path, body, authorization, accept string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, o.http.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", accept)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", authorization)
+	resp, err := o.http.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+// Every Management API route needs the scope Okta documents for it: a token holding every other scope gets
+// Okta's exact 403, a token holding just that scope (or, for a read, just its .manage sibling) gets through.
+func TestRouteScopesEnforced(t *testing.T) {
+	t.Parallel()
+	org := newTestOrg(t, withRateLimit(100000), withSeed(Seed{Users: seedUsers(1)}))
+	const samlXML = "application/xml"
+	tests := []struct {
+		family, method, path, body string
+		accept                     string
+		scope                      string
+		want                       int
+	}{
+		{"users", "GET", "/api/v1/users", "", "", "okta.users.read", 200},
+		{"users", "POST", "/api/v1/users", `{"profile":{"login":"new@corp.example","email":"new@corp.example","firstName":"New","lastName":"User"}}`, "", "okta.users.manage", 200},
+		{"users", "GET", "/api/v1/users/{user}", "", "", "okta.users.read", 200},
+		{"users", "POST", "/api/v1/users/{user}", `{"profile":{"nickName":"Annie"}}`, "", "okta.users.manage", 200},
+		{"users", "PUT", "/api/v1/users/{user}", `{"profile":{"login":"renamed@corp.example","email":"renamed@corp.example","firstName":"Re","lastName":"Named"}}`, "", "okta.users.manage", 200},
+		{"users", "DELETE", "/api/v1/users/{user}", "", "", "okta.users.manage", 204},
+		{"users", "POST", "/api/v1/users/{user}/lifecycle/deactivate", "", "", "okta.users.manage", 200},
+		{"users", "GET", "/api/v1/users/{user}/groups", "", "", "okta.users.read", 200},
+
+		{"groups", "GET", "/api/v1/groups", "", "", "okta.groups.read", 200},
+		{"groups", "POST", "/api/v1/groups", `{"profile":{"name":"Brand new"}}`, "", "okta.groups.manage", 200},
+		{"groups", "GET", "/api/v1/groups/{group}", "", "", "okta.groups.read", 200},
+		{"groups", "PUT", "/api/v1/groups/{group}", `{"profile":{"name":"Renamed"}}`, "", "okta.groups.manage", 200},
+		{"groups", "DELETE", "/api/v1/groups/{group}", "", "", "okta.groups.manage", 204},
+		{"group members", "GET", "/api/v1/groups/{group}/users", "", "", "okta.groups.read", 200},
+		{"group members", "PUT", "/api/v1/groups/{group}/users/{user2}", "", "", "okta.groups.manage", 204},
+		{"group members", "DELETE", "/api/v1/groups/{group}/users/{user}", "", "", "okta.groups.manage", 204},
+
+		{"apps", "GET", "/api/v1/apps", "", "", "okta.apps.read", 200},
+		{"apps", "POST", "/api/v1/apps", `{"name":"salesforce","label":"Salesforce","signOnMode":"SAML_2_0","settings":{"app":{"instanceType":"PRODUCTION"}}}`, "", "okta.apps.manage", 200},
+		{"apps", "GET", "/api/v1/apps/{app}", "", "", "okta.apps.read", 200},
+		{"apps", "PUT", "/api/v1/apps/{app}", "{appBody}", "", "okta.apps.manage", 200},
+		{"apps", "DELETE", "/api/v1/apps/{inactiveApp}", "", "", "okta.apps.manage", 204},
+		{"apps", "POST", "/api/v1/apps/{app}/lifecycle/deactivate", "", "", "okta.apps.manage", 200},
+		{"apps", "GET", "/api/v1/apps/{app}/sso/saml/metadata?kid={kid}", "", samlXML, "okta.apps.read", 200},
+
+		{"keys", "GET", "/api/v1/apps/{app}/credentials/keys", "", "", "okta.apps.read", 200},
+		{"keys", "GET", "/api/v1/apps/{app}/credentials/keys/{kid}", "", "", "okta.apps.read", 200},
+		{"keys", "POST", "/api/v1/apps/{app}/credentials/keys/generate?validityYears=2", "", "", "okta.apps.manage", 201},
+		{"keys", "POST", "/api/v1/apps/{app}/credentials/keys/{kid}/clone?targetAid={inactiveApp}", "", "", "okta.apps.manage", 201},
+
+		{"app groups", "GET", "/api/v1/apps/{app}/groups", "", "", "okta.apps.read", 200},
+		{"app groups", "GET", "/api/v1/apps/{app}/groups/{group}", "", "", "okta.apps.read", 200},
+		{"app groups", "PUT", "/api/v1/apps/{app}/groups/{group2}", `{"priority":0}`, "", "okta.apps.manage", 200},
+		{"app groups", "DELETE", "/api/v1/apps/{app}/groups/{group}", "", "", "okta.apps.manage", 204},
+
+		{"app users", "GET", "/api/v1/apps/{app}/users", "", "", "okta.apps.read", 200},
+		{"app users", "POST", "/api/v1/apps/{app}/users", `{"id":"{user}","scope":"USER","credentials":{"userName":"ann@corp.example"}}`, "", "okta.apps.manage", 200},
+		{"app users", "GET", "/api/v1/apps/{app}/users/{user2}", "", "", "okta.apps.read", 200},
+		{"app users", "DELETE", "/api/v1/apps/{app}/users/{user2}", "", "", "okta.apps.manage", 204},
+
+		{"app user schema", "GET", "/api/v1/meta/schemas/apps/{app}/default", "", "", "okta.schemas.read", 200},
+		{"app user schema", "POST", "/api/v1/meta/schemas/apps/{app}/default", `{"definitions":{"custom":{"id":"#custom","type":"object","properties":{"profile":{"title":"profile","type":"string"}}}}}`, "", "okta.schemas.manage", 200},
+	}
+	covered := map[string]bool{}
+	tokens := map[string]string{}
+	token := func(scopes ...string) string {
+		key := strings.Join(scopes, " ")
+		if tokens[key] == "" {
+			tokens[key] = org.bearer(t, scopes...)
+		}
+		return tokens[key]
+	}
+	for i, tt := range tests {
+		name := tt.family + ": " + tt.method + " " + tt.path
+		f := newScopeFixture(t, org, i, tt.path+tt.body)
+		path, body := f.expand(tt.path), f.expand(tt.body)
+		accept := cmp.Or(tt.accept, "application/json")
+		allowed := []string{tt.scope}
+		if family, isRead := strings.CutSuffix(tt.scope, ".read"); isRead {
+			allowed = append(allowed, family+".manage")
+		}
+		var others []string
+		for _, sc := range grantableScopes {
+			if !slices.Contains(allowed, sc) {
+				others = append(others, sc)
+			}
+		}
+
+		resp, got := send(t, org, tt.method, path, body, "Bearer "+token(others...), accept)
+		var e map[string]any
+		_ = json.Unmarshal(got, &e)
+		resource, _, _ := strings.Cut(path, "?")
+		wantChallenge := fmt.Sprintf(`Bearer authorization_uri="%[1]s/oauth2/v1/authorize", realm="%[1]s", scope="%s", error="insufficient_scope", `+
+			`error_description="The access token provided does not contain the required scopes.", resource="%s"`, org.http.URL, tt.scope, resource)
+		if resp.StatusCode != http.StatusForbidden || e["errorCode"] != "E0000006" || e["errorLink"] != "E0000006" ||
+			e["errorSummary"] != "You do not have permission to perform the requested action" ||
+			!strings.HasPrefix(fmt.Sprint(e["errorId"]), "oae") || fmt.Sprint(e["errorCauses"]) != "[]" {
+			t.Errorf("%s without %s: %d %s, want 403 E0000006", name, tt.scope, resp.StatusCode, got)
+		}
+		if ch := resp.Header.Get("WWW-Authenticate"); ch != wantChallenge {
+			t.Errorf("%s without %s: WWW-Authenticate\n got %s\nwant %s", name, tt.scope, ch, wantChallenge)
+		}
+
+		// The refused call changed nothing: the same call with the scope still succeeds (a DELETE would not).
+		for _, sc := range allowed {
+			if sc != tt.scope && tt.method != http.MethodGet {
+				continue
+			}
+			resp, got := send(t, org, tt.method, path, body, "Bearer "+token(sc), accept)
+			if resp.StatusCode != tt.want {
+				t.Errorf("%s with only %s: %d %.200s, want %d", name, sc, resp.StatusCode, got, tt.want)
+			}
+			if ch := resp.Header.Get("WWW-Authenticate"); ch != "" {
+				t.Errorf("%s with only %s: challenge %q", name, sc, ch)
+			}
+		}
+		covered[tt.method+" "+tt.path] = true
+	}
+
+	// Every scoped route has a case here, so a route added without one fails this test.
+	for _, rt := range org.srv.routes() {
+		if rt.scope == noScope {
+			continue
+		}
+		method, pattern, _ := strings.Cut(rt.pattern, " ")
+		found := false
+		for c := range covered {
+			cm, cp, _ := strings.Cut(c, " ")
+			cp, _, _ = strings.Cut(cp, "?")
+			if cm == method && routeMatches(pattern, cp) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("route %s (%s) has no case in TestRouteScopesEnforced", rt.pattern, rt.scope)
+		}
+	}
+}
+
+// routeMatches reports whether a ServeMux pattern's path matches path segment by segment, where a
+// {wildcard} in the pattern matches any segment of path.
+func routeMatches(pattern, path string) bool {
+	ps, qs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(qs) {
+		return false
+	}
+	for i := range ps {
+		if ps[i] != qs[i] && !strings.HasPrefix(ps[i], "{") {
+			return false
+		}
+	}
+	return true
+}
+
+// The route table's scopes are those Okta's OpenAPI description gives each operation's oauth2 security
+// requirement, and every route under /api/ has one.
+func TestRouteScopesMatchOpenAPI(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(trimmedSpecFile) // security and the scopes it names are kept in the trimmed document
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]yaml.Node `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	org := newTestOrg(t)
+	for _, rt := range org.srv.routes() {
+		method, pattern, _ := strings.Cut(rt.pattern, " ")
+		if !strings.HasPrefix(pattern, "/api/") {
+			if rt.scope != noScope {
+				t.Errorf("%s is not a Management API route but needs %s", rt.pattern, rt.scope)
+			}
+			continue
+		}
+		var documented []string
+		for specPath, item := range doc.Paths {
+			if !specPathMatches(pattern, specPath) {
+				continue
+			}
+			node, ok := item[strings.ToLower(method)]
+			if !ok {
+				continue
+			}
+			var op struct {
+				OperationID string                `yaml:"operationId"`
+				Security    []map[string][]string `yaml:"security"`
+			}
+			if err := node.Decode(&op); err != nil {
+				t.Fatalf("%s %s: %v", method, specPath, err)
+			}
+			var oauth []string
+			for _, req := range op.Security {
+				oauth = append(oauth, req["oauth2"]...)
+			}
+			if len(oauth) != 1 || oauth[0] != rt.scope {
+				t.Errorf("%s: the route needs %q, %s (%s %s) documents %v", rt.pattern, rt.scope, op.OperationID, method, specPath, oauth)
+			}
+			documented = append(documented, op.OperationID)
+		}
+		if len(documented) == 0 {
+			t.Errorf("%s: no operation in the OpenAPI description", rt.pattern)
+		}
+	}
+}
+
+// specPathMatches compares a ServeMux pattern with an OpenAPI path template: parameters match parameters
+// whatever their names, and the emulator's {op} matches the literal operation names (activate, deactivate…).
+func specPathMatches(pattern, specPath string) bool {
+	ps, ss := strings.Split(pattern, "/"), strings.Split(specPath, "/")
+	if len(ps) != len(ss) {
+		return false
+	}
+	for i := range ps {
+		pParam, sParam := strings.HasPrefix(ps[i], "{"), strings.HasPrefix(ss[i], "{")
+		switch {
+		case ps[i] == "{op}" && !sParam:
+		case pParam && sParam:
+		case ps[i] != ss[i] || pParam || sParam:
+			return false
+		}
+	}
+	return true
 }

@@ -6,39 +6,20 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/reftest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/emu"
 )
 
-// referenceDir finds ../shared/reference relative to the module root, or skips the test.
+// referenceDir finds ../shared/reference/<rel>, or skips the test (fails it under CI).
 func referenceDir(t *testing.T, rel string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory; cannot locate ../shared/reference")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "reference", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("reference data %s is absent (%v); skipping", p, err)
-	}
-	return p
+	return reftest.Path(t, rel)
 }
 
 // exchange is one served request/response, kept for OpenAPI validation.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"gopkg.in/yaml.v3"
 )
 
 type specRoute struct {
@@ -40,18 +38,15 @@ var (
 	specErr  error
 )
 
-// loadSpec parses management.yaml once per test binary; routes are matched by path template here
-// rather than by the spec's servers, which name real Okta hosts.
-func loadSpec(path string) (*spec, error) {
+// loadSpec parses the trimmed Management API description (testdata/, derived from Okta's management.yaml) once per
+// test binary; it is part of the repository, so absence fails. Routes are matched by path template here rather
+// than by the spec's servers, which name real Okta hosts.
+func loadSpec(t *testing.T) *spec {
+	t.Helper()
 	specOnce.Do(func() {
-		data, err := specWithoutExamples(path)
+		doc, err := openapi3.NewLoader().LoadFromFile(trimmedSpecFile)
 		if err != nil {
-			specErr = err
-			return
-		}
-		doc, err := openapi3.NewLoader().LoadFromData(data)
-		if err != nil {
-			specErr = err
+			specErr = fmt.Errorf("%w (go generate ./internal/sandbox/oktaemu writes it)", err)
 			return
 		}
 		sp := &spec{doc: doc}
@@ -71,45 +66,10 @@ func loadSpec(path string) (*spec, error) {
 		sort.SliceStable(sp.routes, func(i, j int) bool { return sp.routes[i].literals > sp.routes[j].literals })
 		specDoc = sp
 	})
-	return specDoc, specErr
-}
-
-// specWithoutExamples drops every "examples" member: the noExamples variant still references
-// #/components/examples entries it no longer contains, which the loader refuses to resolve.
-func specWithoutExamples(path string) ([]byte, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
+	if specErr != nil {
+		t.Fatalf("load the trimmed OpenAPI description: %v", specErr)
 	}
-	var tree any
-	if err := yaml.Unmarshal(raw, &tree); err != nil {
-		return nil, err
-	}
-	var strip func(v any) any
-	strip = func(v any) any {
-		switch t := v.(type) {
-		case map[string]any:
-			delete(t, "examples")
-			for k, e := range t {
-				t[k] = strip(e)
-			}
-			return t
-		case map[any]any:
-			out := make(map[string]any, len(t))
-			for k, e := range t {
-				if fmt.Sprint(k) != "examples" {
-					out[fmt.Sprint(k)] = strip(e)
-				}
-			}
-			return out
-		case []any:
-			for i, e := range t {
-				t[i] = strip(e)
-			}
-		}
-		return v
-	}
-	return json.Marshal(strip(tree))
+	return specDoc
 }
 
 // pruneNulls removes null members before validation. Exclusion, on purpose: real Okta sends null for
@@ -169,11 +129,7 @@ func validateExchanges(t *testing.T, exchanges []exchange) {
 	if t.Skipped() {
 		return
 	}
-	path := referenceDir(t, "okta/openapi/management.yaml")
-	sp, err := loadSpec(path)
-	if err != nil {
-		t.Fatalf("load OpenAPI description: %v", err)
-	}
+	sp := loadSpec(t)
 	var failures []string
 	for _, ex := range exchanges {
 		if failure := sp.validate(ex); failure != "" {
@@ -181,7 +137,7 @@ func validateExchanges(t *testing.T, exchanges []exchange) {
 		}
 	}
 	if len(failures) > 0 {
-		t.Errorf("%d of %d responses do not match management.yaml:\n%s", len(failures), len(exchanges), strings.Join(failures, "\n"))
+		t.Errorf("%d of %d responses do not match the Management API description:\n%s", len(failures), len(exchanges), strings.Join(failures, "\n"))
 	}
 }
 
@@ -335,10 +291,7 @@ func (sp *spec) validateOINApps(where string, body []byte) string {
 
 func TestSpecRouteMatching(t *testing.T) {
 	t.Parallel()
-	sp, err := loadSpec(referenceDir(t, "okta/openapi/management.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp := loadSpec(t)
 	tests := []struct {
 		path, want string
 	}{
@@ -363,10 +316,7 @@ func TestSpecRouteMatching(t *testing.T) {
 // TestSpecValidatorCatchesDrift proves the fidelity check can fail: wrong types, enums and error bodies are caught.
 func TestSpecValidatorCatchesDrift(t *testing.T) {
 	t.Parallel()
-	sp, err := loadSpec(referenceDir(t, "okta/openapi/management.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp := loadSpec(t)
 	hdr := http.Header{"Content-Type": {"application/json"}}
 	tests := []struct {
 		name string

@@ -11,29 +11,63 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 )
 
-// cassette is the part of a go-vcr v2 recording the replay needs.
-type cassette struct {
-	Interactions []struct {
-		Request struct {
-			Method  string              `yaml:"method"`
-			URL     string              `yaml:"url"`
-			Body    string              `yaml:"body"`
-			Headers map[string][]string `yaml:"headers"`
-		} `yaml:"request"`
-		Response struct {
-			Code    int                 `yaml:"code"`
-			Body    string              `yaml:"body"`
-			Headers map[string][]string `yaml:"headers"`
-		} `yaml:"response"`
-	} `yaml:"interactions"`
+// recording is what the replay needs of one recorded cassette, derived by deriveRecording (fidelitydata_test.go).
+type recording struct {
+	Source       string             `json:"source"`
+	Note         string             `json:"note"`
+	Interactions []recordedExchange `json:"interactions"`
+	// Shapes are the distinct body shapes: the sorted JSON key paths or the XML element shape of a body.
+	Shapes [][]string `json:"shapes"`
 }
 
-// recordedHost is the org host the cassettes were rewritten to.
-const recordedHost = "https://oie-00.dne-okta.com"
+type recordedExchange struct {
+	Request  recordedRequest  `json:"request"`
+	Response recordedResponse `json:"response"`
+}
+
+type recordedRequest struct {
+	Method string `json:"method"`
+	// URL is the path and query, relative to the org.
+	URL         string          `json:"url"`
+	Accept      string          `json:"accept,omitempty"`
+	ContentType string          `json:"contentType,omitempty"`
+	Body        json.RawMessage `json:"body,omitempty"`
+}
+
+type recordedResponse struct {
+	Status      int    `json:"status"`
+	ContentType string `json:"contentType,omitempty"`
+	LinkNext    bool   `json:"linkNext,omitempty"`
+	// Body is "json", "xml" or empty for no body; Shape indexes recording.Shapes when there is one.
+	Body  string `json:"body,omitempty"`
+	Shape *int   `json:"shape,omitempty"`
+	// IDs are the recorded values at learnedKeys, in place, for learnIDs.
+	IDs map[string]any `json:"ids,omitempty"`
+}
+
+// loadRecording reads the derived recording of a cassette; it is part of the repository, so absence fails.
+func loadRecording(t *testing.T, name string) recording {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(recordingsDir, name+".json"))
+	if err != nil {
+		t.Fatalf("derived recording missing: %v (go generate ./internal/sandbox/oktaemu writes it)", err)
+	}
+	var rec recording
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatalf("%s.json: %v", name, err)
+	}
+	if len(rec.Interactions) == 0 {
+		t.Fatalf("%s.json has no interactions", name)
+	}
+	for i, in := range rec.Interactions {
+		if in.Response.Body != "" && (in.Response.Shape == nil || *in.Response.Shape < 0 || *in.Response.Shape >= len(rec.Shapes)) {
+			t.Fatalf("%s.json: interaction %d has a %s body without a valid shape", name, i, in.Response.Body)
+		}
+	}
+	return rec
+}
 
 // versionDependentKeys appear in the 2026 recordings but not in the 2025 ones (Okta added them in between);
 // the emulator serves the newer shape, so their absence from an older recording is not a difference.
@@ -43,54 +77,43 @@ func versionDependent(path string) bool {
 
 func TestReplayRecordedCassettes(t *testing.T) {
 	t.Parallel()
-	dir := referenceDir(t, "okta/recorded")
 	for _, name := range []string{
-		"TestAccResourceOktaGroup_crud.yaml",
-		"TestAccResourceOktaGroupMemberships_crud.yaml",
-		"TestAccResourceOktaUser_updateAllAttributes.yaml",
-		"TestAccResourceOktaUser_statusDeprovisioned.yaml",
+		"TestAccResourceOktaGroup_crud",
+		"TestAccResourceOktaGroupMemberships_crud",
+		"TestAccResourceOktaUser_updateAllAttributes",
+		"TestAccResourceOktaUser_statusDeprovisioned",
 	} {
-		t.Run(strings.TrimSuffix(name, ".yaml"), func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			raw, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Skipf("cassette %s is absent: %v", name, err)
-			}
-			var c cassette
-			if err := yaml.Unmarshal(raw, &c); err != nil {
-				t.Fatalf("parse %s: %v", name, err)
-			}
-			if len(c.Interactions) == 0 {
-				t.Fatalf("%s has no interactions", name)
-			}
-			replay(t, newTestOrg(t), c)
+			replay(t, newTestOrg(t), loadRecording(t, name))
 		})
 	}
 }
 
-func replay(t *testing.T, org *testOrg, c cassette) {
-	replayWith(t, org, c, map[string]string{})
+func replay(t *testing.T, org *testOrg, rec recording) {
+	replayWith(t, org, rec, map[string]string{})
 }
 
-// replayWith replays c with ids (recorded id → emulator id) known up front, for objects made outside the cassette.
-func replayWith(t *testing.T, org *testOrg, c cassette, ids map[string]string) {
+// replayWith replays rec with ids (recorded id → emulator id) known up front, for objects made outside the recording.
+func replayWith(t *testing.T, org *testOrg, rec recording, ids map[string]string) {
 	substitute := func(s string) string {
 		s = strings.ReplaceAll(s, recordedHost, org.http.URL)
-		for rec, emu := range ids {
-			s = strings.ReplaceAll(s, rec, emu)
+		for recorded, emulated := range ids {
+			s = strings.ReplaceAll(s, recorded, emulated)
 		}
 		return s
 	}
-	for i, in := range c.Interactions {
-		target := substitute(in.Request.URL)
-		req, err := http.NewRequest(in.Request.Method, target, strings.NewReader(substitute(in.Request.Body)))
+	for i, in := range rec.Interactions {
+		req, err := http.NewRequest(in.Request.Method, org.http.URL+substitute(in.Request.URL),
+			strings.NewReader(substitute(string(in.Request.Body))))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, h := range []string{"Accept", "Content-Type"} {
-			if v := in.Request.Headers[h]; len(v) > 0 {
-				req.Header.Set(h, v[0])
-			}
+		if in.Request.Accept != "" {
+			req.Header.Set("Accept", in.Request.Accept)
+		}
+		if in.Request.ContentType != "" {
+			req.Header.Set("Content-Type", in.Request.ContentType)
 		}
 		req.Header.Set("Authorization", "SSWS "+org.srv.Credentials().APIToken)
 		resp, err := org.http.Client().Do(req)
@@ -99,39 +122,36 @@ func replayWith(t *testing.T, org *testOrg, c cassette, ids map[string]string) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		_ = resp.Body.Close()
-		where := in.Request.Method + " " + in.Request.URL
-		if resp.StatusCode != in.Response.Code {
-			t.Fatalf("#%d %s: status %d, recorded %d: %s", i, where, resp.StatusCode, in.Response.Code, body)
+		where := fmt.Sprintf("#%d %s %s", i, in.Request.Method, in.Request.URL)
+		if resp.StatusCode != in.Response.Status {
+			t.Fatalf("%s: status %d, recorded %d: %s", where, resp.StatusCode, in.Response.Status, body)
 		}
-		if got, want := resp.Header.Get("Content-Type"), first(in.Response.Headers["Content-Type"]); got != want {
-			t.Errorf("#%d %s: Content-Type %q, recorded %q", i, where, got, want)
+		if got, want := resp.Header.Get("Content-Type"), in.Response.ContentType; got != want {
+			t.Errorf("%s: Content-Type %q, recorded %q", where, got, want)
 		}
-		if got, want := hasNext(resp.Header.Values("Link")), hasNext(in.Response.Headers["Link"]); got != want {
-			t.Errorf("#%d %s: rel=next present %v, recorded %v", i, where, got, want)
+		if got, want := hasNext(resp.Header.Values("Link")), in.Response.LinkNext; got != want {
+			t.Errorf("%s: rel=next present %v, recorded %v", where, got, want)
 		}
-		if in.Response.Body == "" {
+		switch in.Response.Body {
+		case "":
 			if len(body) != 0 {
-				t.Errorf("#%d %s: body %q where the recording has none", i, where, body)
+				t.Errorf("%s: body %q where the recording has none", where, body)
 			}
 			continue
-		}
-		if strings.Contains(first(in.Response.Headers["Content-Type"]), "xml") {
-			compareXMLShape(t, fmt.Sprintf("#%d %s", i, where), in.Response.Body, string(body))
+		case "xml":
+			compareXMLShape(t, where, rec.Shapes[*in.Response.Shape], string(body))
 			continue
 		}
-		var recorded, served any
-		if err := json.Unmarshal([]byte(in.Response.Body), &recorded); err != nil {
-			t.Fatalf("#%d recorded body: %v", i, err)
-		}
+		var served any
 		if err := json.Unmarshal(body, &served); err != nil {
-			t.Fatalf("#%d %s: served body is not JSON: %v", i, where, err)
+			t.Fatalf("%s: served body is not JSON: %v", where, err)
 		}
-		learnIDs(recorded, served, ids)
+		learnIDs(in.Response.IDs, served, ids)
 		// Keys can embed ids and generated names (visibility.appLinks.<name>_link), so compare after substitution.
-		if err := json.Unmarshal([]byte(substitute(in.Response.Body)), &recorded); err != nil {
-			t.Fatalf("#%d recorded body after substitution: %v", i, err)
+		want, got := map[string]bool{}, keyPaths(served)
+		for _, k := range rec.Shapes[*in.Response.Shape] {
+			want[substitute(k)] = true
 		}
-		want, got := keyPaths(recorded), keyPaths(served)
 		var missing, extra []string
 		for k := range want {
 			if !got[k] {
@@ -146,7 +166,7 @@ func replayWith(t *testing.T, org *testOrg, c cassette, ids map[string]string) {
 		sort.Strings(missing)
 		sort.Strings(extra)
 		if len(missing)+len(extra) > 0 {
-			t.Errorf("#%d %s: key paths differ\n  missing: %v\n  extra:   %v", i, where, missing, extra)
+			t.Errorf("%s: key paths differ\n  missing: %v\n  extra:   %v", where, missing, extra)
 		}
 	}
 }
@@ -167,6 +187,9 @@ func hasNext(links []string) bool {
 	return false
 }
 
+// learnedKeys are the members whose values identify an object the emulator names differently.
+var learnedKeys = map[string]bool{"id": true, "realmId": true, "kid": true, "name": true}
+
 // learnIDs maps recorded ids (and generated app names and signing kids) to the emulator's by walking both objects in parallel (not into arrays,
 // whose order is not an identity).
 func learnIDs(recorded, served any, ids map[string]string) {
@@ -177,7 +200,7 @@ func learnIDs(recorded, served any, ids map[string]string) {
 	}
 	for k, rv := range r {
 		sv := s[k]
-		if k == "id" || k == "realmId" || k == "kid" || k == "name" {
+		if learnedKeys[k] {
 			rs, _ := rv.(string)
 			ss, _ := sv.(string)
 			if rs != "" && ss != "" {
@@ -243,12 +266,8 @@ func xmlShape(doc string) ([]string, error) {
 	}
 }
 
-func compareXMLShape(t *testing.T, where, recorded, served string) {
+func compareXMLShape(t *testing.T, where string, want []string, served string) {
 	t.Helper()
-	want, err := xmlShape(recorded)
-	if err != nil {
-		t.Fatalf("%s: recorded XML: %v", where, err)
-	}
 	got, err := xmlShape(served)
 	if err != nil {
 		t.Fatalf("%s: served body is not XML: %v\n%s", where, err, served)
@@ -270,12 +289,14 @@ func compareXMLShape(t *testing.T, where, recorded, served string) {
 
 // appInteractions keeps the interactions of a recording that the emulator serves: the custom SAML app's create,
 // read, replace, lifecycle and delete calls, its signing keys and its metadata. Policy calls belong to other
-// issues, and the recording stops being served at the OIN pagerduty app, which is not in the emulator's catalogue.
-func appInteractions(c cassette) cassette {
-	var subset cassette
-	for _, in := range c.Interactions {
-		path := strings.TrimPrefix(strings.SplitN(in.Request.URL, "?", 2)[0], recordedHost)
-		if strings.Contains(in.Request.Body, `"name":"pagerduty"`) {
+// issues, and the recording stops being served at its first OIN app create (a create naming its catalogue app):
+// pagerduty, which is not in the emulator's catalogue.
+func appInteractions(rec recording) recording {
+	subset := rec
+	subset.Interactions = nil
+	for _, in := range rec.Interactions {
+		path := strings.SplitN(in.Request.URL, "?", 2)[0]
+		if in.Request.Method == http.MethodPost && path == "/api/v1/apps" && namesCatalogueApp(in.Request.Body) {
 			break
 		}
 		parts := strings.Split(strings.Trim(path, "/"), "/")
@@ -288,28 +309,26 @@ func appInteractions(c cassette) cassette {
 	return subset
 }
 
+func namesCatalogueApp(body json.RawMessage) bool {
+	var app struct {
+		Name *string `json:"name"`
+	}
+	return json.Unmarshal(body, &app) == nil && app.Name != nil
+}
+
 func TestReplayRecordedSAMLApp(t *testing.T) {
 	t.Parallel()
-	dir := referenceDir(t, "okta/recorded")
 	tests := []struct {
 		name                   string
 		wantMetadata, wantKeys int
 	}{
-		{"TestAccResourceOktaAppSaml_crud.yaml", 6, 6},
-		{"TestAccDataSourceOktaAppMetadataSaml_read.yaml", 6, 2},
+		{"TestAccResourceOktaAppSaml_crud", 6, 6},
+		{"TestAccDataSourceOktaAppMetadataSaml_read", 6, 2},
 	}
 	for _, tt := range tests {
-		t.Run(strings.TrimSuffix(tt.name, ".yaml"), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			raw, err := os.ReadFile(filepath.Join(dir, tt.name))
-			if err != nil {
-				t.Skipf("cassette %s is absent: %v", tt.name, err)
-			}
-			var c cassette
-			if err := yaml.Unmarshal(raw, &c); err != nil {
-				t.Fatal(err)
-			}
-			subset := appInteractions(c)
+			subset := appInteractions(loadRecording(t, tt.name))
 			var metadata, keys int
 			for _, in := range subset.Interactions {
 				metadata += strings.Count(in.Request.URL, "/sso/saml/metadata")
@@ -330,21 +349,23 @@ func TestReplayRecordedSAMLApp(t *testing.T) {
 // the recording reads back after its second and third groups were put at priorities 1 and 3.
 func TestReplayRecordedAppGroupAssignments(t *testing.T) {
 	t.Parallel()
-	dir := referenceDir(t, "okta/recorded")
-	const name = "TestAccResourceOktaAppGroupAssignment_crud.yaml"
-	raw, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Skipf("cassette %s is absent: %v", name, err)
+	rec := loadRecording(t, "TestAccResourceOktaAppGroupAssignment_crud")
+	// The recorded app is the one the recording creates; its create is not replayed.
+	var recordedApp string
+	for _, in := range rec.Interactions {
+		if in.Request.Method == http.MethodPost && strings.HasPrefix(in.Request.URL, "/api/v1/apps?") {
+			recordedApp, _ = in.Response.IDs["id"].(string)
+			break
+		}
 	}
-	var c cassette
-	if err := yaml.Unmarshal(raw, &c); err != nil {
-		t.Fatal(err)
+	if recordedApp == "" {
+		t.Fatal("the recording creates no app")
 	}
-	const recordedApp = "0oauj98mikme3r9p41d7"
-	var subset cassette
+	subset := rec
+	subset.Interactions = nil
 	puts := 0
-	for _, in := range c.Interactions {
-		path := strings.TrimPrefix(strings.SplitN(in.Request.URL, "?", 2)[0], recordedHost)
+	for _, in := range rec.Interactions {
+		path := strings.SplitN(in.Request.URL, "?", 2)[0]
 		if strings.HasPrefix(path, "/api/v1/groups") || strings.HasPrefix(path, "/api/v1/apps/"+recordedApp+"/groups/") {
 			subset.Interactions = append(subset.Interactions, in)
 			if in.Request.Method == http.MethodPut && strings.Contains(path, "/apps/") {

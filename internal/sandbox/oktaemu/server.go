@@ -71,7 +71,7 @@ type Credentials struct {
 	PrivateKeyPEM string
 	// PrivateKeyID is the kid of the service app's public JWK.
 	PrivateKeyID string
-	// Scopes are every scope granted to the service app.
+	// Scopes are the scopes granted to the service app: every scope the emulator knows unless GrantScopes narrowed them.
 	Scopes []string
 }
 
@@ -166,7 +166,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		var h http.Handler = rt.handler
-		if rt.scope != scopeNone {
+		if rt.scope != noScope {
 			h = s.authorize(rt.scope, rt.handler)
 		}
 		mux.Handle(rt.pattern, s.ctrl.Wrap(s, rt.pattern, h))
@@ -181,6 +181,9 @@ func (s *Server) Handler() http.Handler {
 		h.Set("X-Rate-Limit-Reset", fmt.Sprint(reset.Unix()))
 		if !ok {
 			writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
+			// Refused before routing, so Wrap never saw it: count and journal it here.
+			_, pattern := mux.Handler(r)
+			s.ctrl.Refused(s, pattern, http.StatusTooManyRequests)
 			return
 		}
 		if _, pattern := mux.Handler(r); pattern == "" {
@@ -210,59 +213,62 @@ func methodAllowedElsewhere(mux *http.ServeMux, r *http.Request) bool {
 	return false
 }
 
-// route is one served endpoint; scope names the okta.<family>.read|manage scopes a Bearer token needs
-// (scopeNone: the endpoint authenticates on its own, like the token endpoint).
+// route is one served endpoint; scope is the OAuth scope a Bearer token needs for it, as the operation's
+// security requirement in Okta's OpenAPI description names it (a .manage scope also covers .read).
 type route struct {
 	pattern string
-	scope   scopeFamily
+	scope   string
 	handler http.HandlerFunc
 }
 
+// noScope marks an endpoint that authenticates on its own (the token endpoint) or not at all (SAML).
+const noScope = ""
+
 func (s *Server) routes() []route {
 	return []route{
-		{"POST /oauth2/v1/token", scopeNone, s.handleToken},
+		{"POST /oauth2/v1/token", noScope, s.handleToken},
 
-		{"GET /api/v1/users", scopeUsers, s.listUsers},
-		{"POST /api/v1/users", scopeUsers, s.createUser},
-		{"GET /api/v1/users/{id}", scopeUsers, s.getUser},
-		{"POST /api/v1/users/{id}", scopeUsers, s.partialUpdateUser},
-		{"PUT /api/v1/users/{id}", scopeUsers, s.replaceUser},
-		{"DELETE /api/v1/users/{id}", scopeUsers, s.deleteUser},
-		{"POST /api/v1/users/{id}/lifecycle/{op}", scopeUsers, s.userLifecycle},
-		{"GET /api/v1/users/{id}/groups", scopeUsers, s.listUserGroups},
+		{"GET /api/v1/users", "okta.users.read", s.listUsers},
+		{"POST /api/v1/users", "okta.users.manage", s.createUser},
+		{"GET /api/v1/users/{id}", "okta.users.read", s.getUser},
+		{"POST /api/v1/users/{id}", "okta.users.manage", s.partialUpdateUser},
+		{"PUT /api/v1/users/{id}", "okta.users.manage", s.replaceUser},
+		{"DELETE /api/v1/users/{id}", "okta.users.manage", s.deleteUser},
+		{"POST /api/v1/users/{id}/lifecycle/{op}", "okta.users.manage", s.userLifecycle},
+		{"GET /api/v1/users/{id}/groups", "okta.users.read", s.listUserGroups},
 
-		{"GET /api/v1/groups", scopeGroups, s.listGroups},
-		{"POST /api/v1/groups", scopeGroups, s.createGroup},
-		{"GET /api/v1/groups/{groupId}", scopeGroups, s.getGroup},
-		{"PUT /api/v1/groups/{groupId}", scopeGroups, s.replaceGroup},
-		{"DELETE /api/v1/groups/{groupId}", scopeGroups, s.deleteGroup},
-		{"GET /api/v1/groups/{groupId}/users", scopeGroups, s.listGroupMembers},
-		{"PUT /api/v1/groups/{groupId}/users/{userId}", scopeGroups, s.addGroupMember},
-		{"DELETE /api/v1/groups/{groupId}/users/{userId}", scopeGroups, s.removeGroupMember},
+		{"GET /api/v1/groups", "okta.groups.read", s.listGroups},
+		{"POST /api/v1/groups", "okta.groups.manage", s.createGroup},
+		{"GET /api/v1/groups/{groupId}", "okta.groups.read", s.getGroup},
+		{"PUT /api/v1/groups/{groupId}", "okta.groups.manage", s.replaceGroup},
+		{"DELETE /api/v1/groups/{groupId}", "okta.groups.manage", s.deleteGroup},
+		{"GET /api/v1/groups/{groupId}/users", "okta.groups.read", s.listGroupMembers},
+		{"PUT /api/v1/groups/{groupId}/users/{userId}", "okta.groups.manage", s.addGroupMember},
+		{"DELETE /api/v1/groups/{groupId}/users/{userId}", "okta.groups.manage", s.removeGroupMember},
 
-		{"GET /api/v1/apps", scopeApps, s.listApps},
-		{"POST /api/v1/apps", scopeApps, s.createApp},
-		{"GET /api/v1/apps/{appId}", scopeApps, s.getApp},
-		{"PUT /api/v1/apps/{appId}", scopeApps, s.replaceApp},
-		{"DELETE /api/v1/apps/{appId}", scopeApps, s.deleteApp},
-		{"POST /api/v1/apps/{appId}/lifecycle/{op}", scopeApps, s.appLifecycle},
-		{"GET /api/v1/apps/{appId}/credentials/keys", scopeApps, s.listAppKeys},
-		{"GET /api/v1/apps/{appId}/credentials/keys/{keyId}", scopeApps, s.getAppKey},
-		{"POST /api/v1/apps/{appId}/credentials/keys/generate", scopeApps, s.generateAppKey},
-		{"POST /api/v1/apps/{appId}/credentials/keys/{keyId}/clone", scopeApps, s.cloneAppKey},
-		{"GET /api/v1/apps/{appId}/sso/saml/metadata", scopeApps, s.appMetadata},
-		{"GET /api/v1/apps/{appId}/groups", scopeApps, s.listAppGroups},
-		{"GET /api/v1/apps/{appId}/groups/{groupId}", scopeApps, s.getAppGroup},
-		{"PUT /api/v1/apps/{appId}/groups/{groupId}", scopeApps, s.putAppGroup},
-		{"DELETE /api/v1/apps/{appId}/groups/{groupId}", scopeApps, s.deleteAppGroup},
-		{"GET /api/v1/apps/{appId}/users", scopeApps, s.listAppUsers},
-		{"POST /api/v1/apps/{appId}/users", scopeApps, s.assignAppUser},
-		{"GET /api/v1/apps/{appId}/users/{userId}", scopeApps, s.getAppUser},
-		{"DELETE /api/v1/apps/{appId}/users/{userId}", scopeApps, s.unassignAppUser},
-		{"GET /api/v1/meta/schemas/apps/{appId}/default", scopeSchemas, s.getAppUserSchema},
-		{"POST /api/v1/meta/schemas/apps/{appId}/default", scopeSchemas, s.updateAppUserSchema},
+		{"GET /api/v1/apps", "okta.apps.read", s.listApps},
+		{"POST /api/v1/apps", "okta.apps.manage", s.createApp},
+		{"GET /api/v1/apps/{appId}", "okta.apps.read", s.getApp},
+		{"PUT /api/v1/apps/{appId}", "okta.apps.manage", s.replaceApp},
+		{"DELETE /api/v1/apps/{appId}", "okta.apps.manage", s.deleteApp},
+		{"POST /api/v1/apps/{appId}/lifecycle/{op}", "okta.apps.manage", s.appLifecycle},
+		{"GET /api/v1/apps/{appId}/credentials/keys", "okta.apps.read", s.listAppKeys},
+		{"GET /api/v1/apps/{appId}/credentials/keys/{keyId}", "okta.apps.read", s.getAppKey},
+		{"POST /api/v1/apps/{appId}/credentials/keys/generate", "okta.apps.manage", s.generateAppKey},
+		{"POST /api/v1/apps/{appId}/credentials/keys/{keyId}/clone", "okta.apps.manage", s.cloneAppKey},
+		{"GET /api/v1/apps/{appId}/sso/saml/metadata", "okta.apps.read", s.appMetadata},
+		{"GET /api/v1/apps/{appId}/groups", "okta.apps.read", s.listAppGroups},
+		{"GET /api/v1/apps/{appId}/groups/{groupId}", "okta.apps.read", s.getAppGroup},
+		{"PUT /api/v1/apps/{appId}/groups/{groupId}", "okta.apps.manage", s.putAppGroup},
+		{"DELETE /api/v1/apps/{appId}/groups/{groupId}", "okta.apps.manage", s.deleteAppGroup},
+		{"GET /api/v1/apps/{appId}/users", "okta.apps.read", s.listAppUsers},
+		{"POST /api/v1/apps/{appId}/users", "okta.apps.manage", s.assignAppUser},
+		{"GET /api/v1/apps/{appId}/users/{userId}", "okta.apps.read", s.getAppUser},
+		{"DELETE /api/v1/apps/{appId}/users/{userId}", "okta.apps.manage", s.unassignAppUser},
+		{"GET /api/v1/meta/schemas/apps/{appId}/default", "okta.schemas.read", s.getAppUserSchema},
+		{"POST /api/v1/meta/schemas/apps/{appId}/default", "okta.schemas.manage", s.updateAppUserSchema},
 
-		{"GET /app/{exk}/sso/saml/metadata", scopeNone, s.publicMetadata},
-		{"GET /app/{appName}/{exk}/sso/saml", scopeNone, s.handleSSO},
+		{"GET /app/{exk}/sso/saml/metadata", noScope, s.publicMetadata},
+		{"GET /app/{appName}/{exk}/sso/saml", noScope, s.handleSSO},
 	}
 }

@@ -66,7 +66,7 @@ func newFederation(t *testing.T, jit bool) *federation {
 	}
 	qa := info.Salesforce["qa"]
 	sc, err := salesforce.New(salesforce.Config{Alias: "qa", LoginURL: qa.LoginURL, ClientID: qa.ClientID, Username: qa.Username,
-		PrivateKey: qa.PrivateKey, HTTPClient: transport.NewHTTPClient(transport.Config{Service: "salesforce"})})
+		PrivateKey: qa.PrivateKey, JWTAudience: qa.JWTAudience, HTTPClient: transport.NewHTTPClient(transport.Config{Service: "salesforce"})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -137,15 +137,29 @@ func (o *Org) verifyAssertion(assertion string) (string, *oauthError) {
 	return str(user, "Id"), nil
 }
 
-func (o *Org) audienceOK(aud any) bool {
-	want := "https://login.salesforce.com"
+// JWTAudience is the JWT bearer aud this org accepts: https://test.salesforce.com for a sandbox org,
+// https://login.salesforce.com otherwise. Its login URL is a loopback address, from which a client cannot
+// tell which one, so the sandbox hands it out with the credentials, as an admin would set jwt_audience.
+func (o *Org) JWTAudience() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.jwtAudienceLocked()
+}
+
+func (o *Org) jwtAudienceLocked() string {
 	if org := o.lookup("Organization", o.keys.OrgID); org != nil && org["IsSandbox"] == true {
-		want = "https://test.salesforce.com"
+		return "https://test.salesforce.com"
 	}
-	check := func(s string) bool {
-		s = strings.TrimRight(s, "/")
-		return s == want || s == o.cfg.BaseURL
-	}
+	return "https://login.salesforce.com"
+}
+
+// audienceOK accepts what Salesforce accepts (salesforce-session-and-logs.md §8): login.salesforce.com for
+// production and Developer Edition orgs, test.salesforce.com for sandboxes. Not the org's My Domain (its
+// base URL here), though the token request goes there, and not the other environment's host. Salesforce also
+// takes an Experience Cloud site's URL; the emulator serves no sites. o.mu must be held.
+func (o *Org) audienceOK(aud any) bool {
+	want := o.jwtAudienceLocked()
+	check := func(s string) bool { return strings.TrimRight(s, "/") == want }
 	switch a := aud.(type) {
 	case string:
 		return check(a)

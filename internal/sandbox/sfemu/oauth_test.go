@@ -33,15 +33,9 @@ func TestJWTBearerClaims(t *testing.T) {
 		{"exp as number", prod, func(c Credentials) jwt.MapClaims {
 			return jwt.MapClaims{"iss": c.ClientID, "sub": c.Username, "aud": "https://login.salesforce.com", "exp": time.Now().Add(time.Minute).Unix()}
 		}, jwt.SigningMethodRS256, "", "", nil},
-		{"aud is my domain", prod, func(c Credentials) jwt.MapClaims {
-			return jwt.MapClaims{"iss": c.ClientID, "sub": c.Username, "aud": c.LoginURL, "exp": in(time.Minute)}
-		}, jwt.SigningMethodRS256, "", "", nil},
 		{"sandbox wants test.salesforce.com", sbx, func(c Credentials) jwt.MapClaims {
 			return jwt.MapClaims{"iss": c.ClientID, "sub": c.Username, "aud": "https://test.salesforce.com", "exp": in(time.Minute)}
 		}, jwt.SigningMethodRS256, "", "", nil},
-		{"sandbox refuses login.salesforce.com", sbx, func(c Credentials) jwt.MapClaims {
-			return jwt.MapClaims{"iss": c.ClientID, "sub": c.Username, "aud": "https://login.salesforce.com", "exp": in(time.Minute)}
-		}, jwt.SigningMethodRS256, "invalid_grant", "audience is invalid", nil},
 		{"expired", prod, func(c Credentials) jwt.MapClaims {
 			return jwt.MapClaims{"iss": c.ClientID, "sub": c.Username, "aud": "https://login.salesforce.com", "exp": in(-time.Minute)}
 		}, jwt.SigningMethodRS256, "invalid_grant", "expired authorization code", nil},
@@ -203,5 +197,79 @@ func TestUpsertAndIDForms(t *testing.T) {
 		if status != 200 || !strings.Contains(body, `"Title":"Upserted"`) {
 			t.Fatalf("GET by %s: %d %s", form, status, body)
 		}
+	}
+}
+
+// The audiences Salesforce accepts (salesforce-session-and-logs.md §8): login.salesforce.com for production,
+// test.salesforce.com for sandboxes; not the org's My Domain (where the token request goes), not the other
+// environment's host, and no look-alike. A refusal is Salesforce's invalid_grant "audience is invalid".
+func TestJWTBearerAudience(t *testing.T) {
+	t.Parallel()
+	prod := startOrg(t, "prod", testSeed(), nil, nil, 0)
+	sbx := startOrg(t, "uat", OrgSeed{Name: "UAT", IsSandbox: true, AdminUsername: "integration@acme.uat"}, nil, nil, 0)
+	tests := []struct {
+		name string
+		org  *testOrg
+		aud  func(c Credentials) any
+		ok   bool
+	}{
+		{"production: login.salesforce.com", prod, func(Credentials) any { return "https://login.salesforce.com" }, true},
+		{"production: test.salesforce.com", prod, func(Credentials) any { return "https://test.salesforce.com" }, false},
+		{"production: its My Domain", prod, func(c Credentials) any { return c.LoginURL }, false},
+		{"production: its My Domain among others", prod, func(c Credentials) any { return []any{c.LoginURL, "https://example.com"} }, false},
+		{"production: plain http", prod, func(Credentials) any { return "http://login.salesforce.com" }, false},
+		{"production: look-alike host", prod, func(Credentials) any { return "https://login.salesforce.com.example.net" }, false},
+		{"production: an Experience Cloud site it does not have", prod, func(Credentials) any { return "https://acme.my.site.com/customers" }, false},
+		{"production: no aud", prod, func(Credentials) any { return nil }, false},
+		{"sandbox: test.salesforce.com", sbx, func(Credentials) any { return "https://test.salesforce.com" }, true},
+		{"sandbox: login.salesforce.com", sbx, func(Credentials) any { return "https://login.salesforce.com" }, false},
+		{"sandbox: its My Domain", sbx, func(c Credentials) any { return c.LoginURL }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := tt.org.Credentials()
+			key, err := jwt.ParseRSAPrivateKeyFromPEM([]byte(c.PrivateKeyPEM))
+			if err != nil {
+				t.Fatal(err)
+			}
+			claims := jwt.MapClaims{"iss": c.ClientID, "sub": c.Username, "exp": time.Now().Add(time.Minute).Unix()}
+			if aud := tt.aud(c); aud != nil {
+				claims["aud"] = aud
+			}
+			assertion, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.PostForm(c.LoginURL+"/services/oauth2/token", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {assertion}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body map[string]string
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			if tt.ok {
+				if resp.StatusCode != 200 || body["access_token"] == "" {
+					t.Fatalf("got %d %v, want a token", resp.StatusCode, body)
+				}
+				return
+			}
+			if resp.StatusCode != 400 || body["error"] != "invalid_grant" || body["error_description"] != "audience is invalid" {
+				t.Fatalf("got %d %v, want 400 invalid_grant \"audience is invalid\"", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
+// JWTAudience, which the sandbox hands out with the credentials, is the audience the org accepts.
+func TestJWTAudienceForOrgKind(t *testing.T) {
+	t.Parallel()
+	prod := startOrg(t, "prod", testSeed(), nil, nil, 0)
+	sbx := startOrg(t, "uat", OrgSeed{Name: "UAT", IsSandbox: true, AdminUsername: "integration@acme.uat"}, nil, nil, 0)
+	if got, want := prod.JWTAudience(), "https://login.salesforce.com"; got != want {
+		t.Errorf("production JWTAudience() = %q, want %q", got, want)
+	}
+	if got, want := sbx.JWTAudience(), "https://test.salesforce.com"; got != want {
+		t.Errorf("sandbox JWTAudience() = %q, want %q", got, want)
 	}
 }

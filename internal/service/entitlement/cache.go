@@ -2,7 +2,9 @@ package entitlement
 
 import (
 	"context"
+	"runtime"
 	"sync"
+	"weak"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
@@ -16,11 +18,17 @@ type memo[V any] struct {
 }
 
 type memoEntry[V any] struct {
-	done chan struct{}
-	val  V
-	err  error
+	done    chan struct{} // closed when val and err are set
+	val     V
+	err     error
+	waiters int                // callers waiting on done; when the last one gives up, the read is cancelled
+	cancel  context.CancelFunc // cancels the read
 }
 
+// get returns key's value, reading it with read if no earlier or concurrent caller has. The read runs on its
+// own, under the first caller's context values but not its cancellation: a caller whose context ends stops
+// waiting and gets its context's error without failing the others, and the read is cancelled only once no
+// caller waits for it.
 func (m *memo[V]) get(ctx context.Context, key string, read func(context.Context) (V, error)) (V, error) {
 	m.mu.Lock()
 	if m.entries == nil {
@@ -28,27 +36,52 @@ func (m *memo[V]) get(ctx context.Context, key string, read func(context.Context
 	}
 	e, ok := m.entries[key]
 	if !ok {
-		e = &memoEntry[V]{done: make(chan struct{})}
+		readCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		e = &memoEntry[V]{done: make(chan struct{}), cancel: cancel}
 		m.entries[key] = e
-		m.mu.Unlock()
-		e.val, e.err = read(ctx)
-		if e.err != nil {
-			m.mu.Lock()
-			if m.entries[key] == e {
-				delete(m.entries, key)
-			}
-			m.mu.Unlock()
-		}
-		close(e.done)
-		return e.val, e.err
+		go m.run(readCtx, key, e, read)
 	}
+	e.waiters++
 	m.mu.Unlock()
 	select {
 	case <-e.done:
 		return e.val, e.err
 	case <-ctx.Done():
+		m.leave(key, e)
 		var zero V
 		return zero, ctx.Err()
+	}
+}
+
+// run reads key's value for e and publishes it to e's waiters.
+func (m *memo[V]) run(ctx context.Context, key string, e *memoEntry[V], read func(context.Context) (V, error)) {
+	val, err := read(ctx)
+	m.mu.Lock()
+	e.val, e.err = val, err
+	if err != nil && m.entries[key] == e {
+		delete(m.entries, key)
+	}
+	close(e.done)
+	m.mu.Unlock()
+	e.cancel()
+}
+
+// leave records that a waiter gave up; the last one to leave a read still in flight cancels it and drops it,
+// so that the next caller starts a read of its own.
+func (m *memo[V]) leave(key string, e *memoEntry[V]) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e.waiters--
+	select {
+	case <-e.done:
+		return
+	default:
+	}
+	if e.waiters == 0 {
+		if m.entries[key] == e {
+			delete(m.entries, key)
+		}
+		e.cancel()
 	}
 }
 
@@ -57,6 +90,26 @@ func (m *memo[V]) forget(key string) {
 	m.mu.Lock()
 	delete(m.entries, key)
 	m.mu.Unlock()
+}
+
+// perClient holds one value per client for as long as the client lives. Every provider configuration builds
+// its own clients, so a value is never shared by two configurations (or two terraform commands), and it is
+// dropped when the configuration's clients are collected. Keys are weak so that the registry itself keeps
+// no client, and no value, alive.
+type perClient[C, V any] struct {
+	values sync.Map // weak.Pointer[C] → *V
+}
+
+func (p *perClient[C, V]) of(c *C) *V {
+	key := weak.Make(c)
+	if v, ok := p.values.Load(key); ok {
+		return v.(*V)
+	}
+	v, loaded := p.values.LoadOrStore(key, new(V))
+	if !loaded {
+		runtime.AddCleanup(c, func(key weak.Pointer[C]) { p.values.Delete(key) }, key)
+	}
+	return v.(*V)
 }
 
 // oktaReads are the Okta reads that many resources of one configuration share: a plan with 40 mappings
@@ -68,7 +121,8 @@ type oktaReads struct {
 }
 
 // salesforceReads are the Salesforce reads shared the same way; names of profiles, roles and permission
-// sets do not change while Terraform runs, and users are looked up by Federation ID once each.
+// sets do not change while Terraform runs, and users are looked up by Federation ID once each until
+// something that writes users (oktasf_user_provisioning) forgets them.
 type salesforceReads struct {
 	profiles memo[[]salesforce.Profile]
 	roles    memo[[]salesforce.Role]
@@ -79,22 +133,25 @@ type salesforceReads struct {
 	users   map[string]*salesforce.FederatedUser // by Federation ID; nil value = no such user
 }
 
-// Caches are keyed by client pointer: every provider configuration (and so every terraform command)
-// builds new clients, so nothing read by one run leaks into the next.
+// ForgetSalesforceUsers drops the users looked up through c. Whatever creates, reactivates, deactivates or
+// re-federates users through c calls it after writing, so that a binding applied later in the same run
+// finds the users as they are now, not as an earlier lookup found them (missing, or inactive).
+func ForgetSalesforceUsers(c *salesforce.Client) {
+	cache := salesforceCache(c)
+	cache.usersMu.Lock() // waits for a lookup in flight, so that its results are dropped too
+	cache.users = nil
+	cache.usersMu.Unlock()
+}
+
+// The reads of each client; a client is one provider configuration's connection to Okta or to one org.
 var (
-	oktaCaches       sync.Map // *okta.Client → *oktaReads
-	salesforceCaches sync.Map // *salesforce.Client → *salesforceReads
+	oktaCaches       perClient[okta.Client, oktaReads]
+	salesforceCaches perClient[salesforce.Client, salesforceReads]
 )
 
-func oktaCache(c *okta.Client) *oktaReads {
-	v, _ := oktaCaches.LoadOrStore(c, &oktaReads{})
-	return v.(*oktaReads)
-}
+func oktaCache(c *okta.Client) *oktaReads { return oktaCaches.of(c) }
 
-func salesforceCache(c *salesforce.Client) *salesforceReads {
-	v, _ := salesforceCaches.LoadOrStore(c, &salesforceReads{})
-	return v.(*salesforceReads)
-}
+func salesforceCache(c *salesforce.Client) *salesforceReads { return salesforceCaches.of(c) }
 
 // appAssignments lists all group assignments of an app, once per client until forgotten.
 func appAssignments(ctx context.Context, c *okta.Client, appID string) ([]okta.AppGroupAssignment, error) {

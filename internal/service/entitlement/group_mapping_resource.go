@@ -60,8 +60,11 @@ func (r *groupMappingResource) Schema(_ context.Context, _ resource.SchemaReques
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Assigns an Okta group to the Salesforce app with the Salesforce `profile` and `role` its members get. " +
 			"When a user is in several assigned groups, the group with the lowest `priority` number wins. Okta keeps priorities " +
-			"dense and renumbers them when groups are added or removed; that is not drift: `priority` stays the configured " +
-			"order and `effective_priority` shows the number Okta holds. Profile and role names are checked against the org at plan.",
+			"dense and renumbers them when groups are added or removed, or when Terraform places another group; that is not drift: " +
+			"`priority` stays the configured value and `effective_priority` shows the number Okta holds. A change of order made " +
+			"outside Terraform is drift: when this group's assignment is moved in Okta to the other side of another of the app's " +
+			"groups, `priority` reads the number Okta holds and plan puts the group back at the configured priority. " +
+			"Profile and role names are checked against the org at plan.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`<app_id>/<group_id>`.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -72,9 +75,11 @@ func (r *groupMappingResource) Schema(_ context.Context, _ resource.SchemaReques
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"priority": schema.Int64Attribute{Optional: true, Computed: true,
-				MarkdownDescription: "The group's place among the app's groups, 0 first. Omit to append the group after the others.",
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
-				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
+				MarkdownDescription: "The group's place among the app's groups, 0 first: Terraform puts the group at this number and Okta " +
+					"shifts the others around it. Omit to append the group after the others. An update that does not change it leaves the " +
+					"group where Okta holds it. Drift only when the group is moved past another group outside Terraform (see above).",
+				Validators:    []validator.Int64{int64validator.AtLeast(0)},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}},
 			"profile": schema.StringAttribute{Required: true, MarkdownDescription: "The Salesforce profile name, for example `Sales User`.",
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
 			"role": schema.StringAttribute{Optional: true, MarkdownDescription: "The Salesforce role name, for example `Sales Rep`.",
@@ -143,12 +148,13 @@ func (r *groupMappingResource) Create(ctx context.Context, req resource.CreateRe
 		resp.Diagnostics.AddError("Unable to Create Group Mapping", fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
 		return
 	}
-	r.write(ctx, client, &plan, "Create", &resp.Diagnostics)
+	base := r.write(ctx, client, &plan, true, "Create", &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	plan.ID = types.StringValue(appID + "/" + groupID)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(saveBaseline(ctx, resp.Private, base)...)
 }
 
 func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -159,7 +165,7 @@ func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	appID, groupID := state.AppID.ValueString(), state.GroupID.ValueString()
-	a, err := findAssignment(ctx, client, appID, groupID)
+	a, all, err := findAssignment(ctx, client, appID, groupID)
 	if errors.Is(err, okta.ErrNotFound) {
 		tflog.Debug(ctx, "group assignment is gone from Okta; removing it from state", map[string]any{"app_id": appID, "group_id": groupID})
 		resp.State.RemoveResource(ctx)
@@ -170,8 +176,24 @@ func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	flattenAssignment(a, &state)
-	if state.Priority.IsNull() || state.Priority.IsUnknown() { // after import; later the configured order stands
+	base, diags := loadBaseline(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	order, configured := placement(all), state.Priority
+	if base != nil { // state's priority may hold Okta's number from an earlier refresh that found a move
+		configured = types.Int64Value(base.Configured)
+	}
+	switch {
+	case configured.IsNull() || configured.IsUnknown(): // after import, the number Okta holds is the configuration
 		state.Priority = types.Int64Value(int64(a.Priority))
+		resp.Diagnostics.Append(saveBaseline(ctx, resp.Private, placeBaseline{int64(a.Priority), order})...)
+	case movedOutOfBand(base, a, order):
+		// The baseline stays, so that the move shows until apply puts the group back (or it is moved back).
+		tflog.Debug(ctx, "group was moved past another group outside Terraform", map[string]any{"app_id": appID, "group_id": groupID,
+			"priority": a.Priority, "configured": base.Configured})
+		state.Priority = types.Int64Value(int64(a.Priority))
+	default: // renumbering, or moves of other groups: the configured priority stands
+		state.Priority = configured
+		resp.Diagnostics.Append(saveBaseline(ctx, resp.Private, placeBaseline{configured.ValueInt64(), order})...)
 	}
 	if state.SalesforceOrg.IsNull() && r.clients != nil {
 		if aliases := r.clients.Aliases(); len(aliases) == 1 {
@@ -183,17 +205,20 @@ func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadReques
 }
 
 func (r *groupMappingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan groupMappingModel
+	var plan, state groupMappingModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	client := r.clients.OktaClient(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() || client == nil {
 		return
 	}
-	r.write(ctx, client, &plan, "Update", &resp.Diagnostics)
+	// The group moves only when its priority changed in configuration or was moved outside Terraform.
+	base := r.write(ctx, client, &plan, !plan.Priority.Equal(state.Priority), "Update", &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(saveBaseline(ctx, resp.Private, base)...)
 }
 
 func (r *groupMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -222,59 +247,73 @@ func (r *groupMappingResource) ImportState(ctx context.Context, req resource.Imp
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 }
 
-// write sets the assignment to the plan and records what Okta holds in m.
-func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m *groupMappingModel, op string, diags *diag.Diagnostics) {
+// write sets the assignment to the plan, at the configured priority when move is set and where Okta holds
+// it otherwise, records what Okta holds in m, and returns where the group now stands.
+func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m *groupMappingModel, move bool, op string, diags *diag.Diagnostics) placeBaseline {
 	appID, groupID := m.AppID.ValueString(), m.GroupID.ValueString()
 	summary := "Unable to " + op + " Group Mapping"
 	if err := ensureAppUserSchema(ctx, client, appID); err != nil {
 		diags.AddError(summary, fmt.Sprintf("Adding the profile and role properties to the app-user schema of app %s: %s", appID, err))
-		return
+		return placeBaseline{}
 	}
 	// Merge into the profile Okta holds, so values other than profile and role (set by an admin) survive.
 	profile := map[string]any{}
+	var held *int // the priority Okta holds, sent back when the group is not to move
 	if current, err := client.GetAppGroupAssignment(ctx, appID, groupID); err == nil {
 		for k, v := range current.Profile {
 			profile[k] = v
 		}
+		held = &current.Priority
 	} else if !errors.Is(err, okta.ErrNotFound) {
 		diags.AddError(summary, fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
-		return
+		return placeBaseline{}
 	}
 	profile[keyProfile] = m.Profile.ValueString()
 	profile[keyRole] = nil
 	if !m.Role.IsNull() {
 		profile[keyRole] = m.Role.ValueString()
 	}
-	var priority *int
-	if !m.Priority.IsNull() && !m.Priority.IsUnknown() {
-		p := int(m.Priority.ValueInt64())
-		priority = &p
+	priority := held
+	if move || held == nil {
+		priority = nil
+		if !m.Priority.IsNull() && !m.Priority.IsUnknown() {
+			p := int(m.Priority.ValueInt64())
+			priority = &p
+		}
 	}
 	defer forgetAppAssignments(client, appID)
 	a, err := client.SetAppGroupAssignment(ctx, appID, groupID, priority, profile)
 	if err != nil {
 		diags.AddError(summary, fmt.Sprintf("Assigning group %s to app %s: %s", groupID, appID, err))
-		return
+		return placeBaseline{}
 	}
 	if m.Priority.IsNull() || m.Priority.IsUnknown() {
 		m.Priority = types.Int64Value(int64(a.Priority))
 	}
-	m.EffectivePriority = types.Int64Value(int64(a.Priority))
 	flattenAssignment(a, m)
+	forgetAppAssignments(client, appID)
+	base := placeBaseline{Configured: m.Priority.ValueInt64()}
+	if all, err := appAssignments(ctx, client, appID); err == nil {
+		base.Groups = placement(all)
+	} else { // without an order the next refresh takes Okta's as it finds it
+		tflog.Warn(ctx, "could not read the app's groups after writing", map[string]any{"app_id": appID, "error": err.Error()})
+	}
+	return base
 }
 
-// findAssignment finds one group's assignment in the app's list, which all mappings of the app share.
-func findAssignment(ctx context.Context, client *okta.Client, appID, groupID string) (*okta.AppGroupAssignment, error) {
+// findAssignment finds one group's assignment in the app's list, which all mappings of the app share, and
+// returns the list with it.
+func findAssignment(ctx context.Context, client *okta.Client, appID, groupID string) (*okta.AppGroupAssignment, []okta.AppGroupAssignment, error) {
 	all, err := appAssignments(ctx, client, appID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i := range all {
 		if all[i].GroupID == groupID {
-			return &all[i], nil
+			return &all[i], all, nil
 		}
 	}
-	return nil, fmt.Errorf("group %s is not assigned to app %s: %w", groupID, appID, okta.ErrNotFound)
+	return nil, nil, fmt.Errorf("group %s is not assigned to app %s: %w", groupID, appID, okta.ErrNotFound)
 }
 
 // flattenAssignment sets what Okta holds: profile and role show drift made out of band, the priority

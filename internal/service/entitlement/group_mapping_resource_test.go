@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -249,6 +250,126 @@ resource "oktasf_group_mapping" "admins" {
 					statecheck.ExpectKnownValue("oktasf_group_mapping.users", tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(2)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+// A group moved past another group in Okta shows as drift and apply puts it back; Okta renumbering the
+// groups when another is assigned or removed, or an admin rewriting a group where it stands, plans nothing.
+func TestAccGroupMapping_reorderDrift(t *testing.T) {
+	if acctest.Live() {
+		t.Skip("relies on the sandbox's seeded groups")
+	}
+	sb := acctest.NewSandbox(t, sandbox.Options{}) // its own: the test assigns groups out of band
+	client := acctest.OktaClient(t, sb)
+	ctx := context.Background()
+	const usersAddr = "oktasf_group_mapping.users"
+	cfg := mappingConfig(sb, acctest.RandomName("reorder"), salesMapping(`
+  priority = 0
+  profile  = "Sales User"
+`)+`
+resource "oktasf_group_mapping" "users" {
+  app_id         = oktasf_saml_app.test.id
+  group_id       = data.oktasf_okta_group.users.id
+  salesforce_org = "qa"
+  priority       = 1
+  profile        = "Read Only"
+  depends_on     = [oktasf_group_mapping.sales]
+}
+`)
+	var appID string
+	group := func(name string) string { return acctest.OktaGroupID(t, client, name) }
+	// oktaOrder checks the app's groups as Okta holds them, by priority.
+	oktaOrder := func(names ...string) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			var want []string
+			for _, name := range names {
+				want = append(want, group(name))
+			}
+			all, err := client.ListAppGroupAssignments(ctx, appID)
+			if err != nil {
+				return err
+			}
+			sort.Slice(all, func(i, j int) bool { return all[i].Priority < all[j].Priority })
+			var got []string
+			for _, a := range all {
+				got = append(got, a.GroupID)
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				return fmt.Errorf("Okta's order = %v, want %v (%v)", got, want, names)
+			}
+			return nil
+		}
+	}
+	// place puts a group at a priority in Okta, as an admin would, keeping its profile.
+	place := func(name string, priority int) {
+		gid := group(name)
+		profile := map[string]any{}
+		if current, err := client.GetAppGroupAssignment(ctx, appID, gid); err == nil {
+			profile = current.Profile
+		}
+		if _, err := client.SetAppGroupAssignment(ctx, appID, gid, &priority, profile); err != nil {
+			t.Fatalf("place %s at %d out of band: %v", name, priority, err)
+		}
+	}
+	test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: resource.ComposeTestCheckFunc(
+					func(s *terraform.State) (err error) { appID, _, err = mappingIDs(s, mappingAddr); return err },
+					oktaOrder("Salesforce Sales", "Salesforce Users"),
+				),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// An admin moves Salesforce Users before Salesforce Sales.
+				PreConfig: func() { place("Salesforce Users", 0) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(usersAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(usersAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(1)),
+						plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionNoop),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: oktaOrder("Salesforce Sales", "Salesforce Users"),
+			},
+			{
+				// An admin assigns another group first (Okta renumbers both mapped groups), then rewrites Salesforce
+				// Sales where it now stands.
+				PreConfig: func() {
+					place("Salesforce Admins", 0)
+					place("Salesforce Sales", 1)
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(0)),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(usersAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(usersAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(2)),
+				},
+				Check: oktaOrder("Salesforce Admins", "Salesforce Sales", "Salesforce Users"),
+			},
+			{
+				// The admin removes that group again.
+				PreConfig: func() {
+					if err := client.DeleteAppGroupAssignment(ctx, appID, group("Salesforce Admins")); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: oktaOrder("Salesforce Sales", "Salesforce Users"),
 			},
 		},
 	})

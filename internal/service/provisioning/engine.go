@@ -3,12 +3,15 @@ package provisioning
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"weak"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+	"github.com/oktasf/terraform-provider-oktasf/internal/service/entitlement"
 )
 
 // engine runs reconciliations of one app and org.
@@ -189,19 +192,42 @@ func (e *engine) send(ctx context.Context, cs []change, kinds map[string]string,
 	return failures
 }
 
-// Per-run caches, keyed by client: every provider configuration builds new clients, so a terraform
+// Per-run caches hang on the clients: every provider configuration builds new clients, so a terraform
 // command shares these reads between Read and ModifyPlan and never sees another command's.
 var (
-	appUserCache   sync.Map // cacheKey → *cached[[]okta.AppUserWithUser]
-	sfUserCache    sync.Map // cacheKey → *cached[[]salesforce.UserRecord]
-	profileCache   sync.Map // *salesforce.Client → *cached[[]salesforce.Profile]
-	roleCache      sync.Map // *salesforce.Client → *cached[[]salesforce.Role]
-	cacheKeyFields = func(fields []string) string { return strings.Join(fields, ",") }
+	oktaCaches       perClient[okta.Client, oktaReads]
+	salesforceCaches perClient[salesforce.Client, salesforceReads]
+	cacheKeyFields   = func(fields []string) string { return strings.Join(fields, ",") }
 )
 
-type cacheKey struct {
-	client any
-	key    string
+// oktaReads are the Okta reads of one client.
+type oktaReads struct {
+	appUsers sync.Map // app ID → *cached[[]okta.AppUserWithUser]
+}
+
+// salesforceReads are the Salesforce reads of one client.
+type salesforceReads struct {
+	federated sync.Map // field list → *cached[[]salesforce.UserRecord]
+	profiles  cached[[]salesforce.Profile]
+	roles     cached[[]salesforce.Role]
+}
+
+// perClient holds one value per client for as long as the client lives; its keys are weak, so the registry
+// keeps no client, and no value, alive (the same as the entitlement package's).
+type perClient[C, V any] struct {
+	values sync.Map // weak.Pointer[C] → *V
+}
+
+func (p *perClient[C, V]) of(c *C) *V {
+	key := weak.Make(c)
+	if v, ok := p.values.Load(key); ok {
+		return v.(*V)
+	}
+	v, loaded := p.values.LoadOrStore(key, new(V))
+	if !loaded {
+		runtime.AddCleanup(c, func(key weak.Pointer[C]) { p.values.Delete(key) }, key)
+	}
+	return v.(*V)
 }
 
 // cached is one read shared by concurrent callers; a failed read is not kept.
@@ -225,27 +251,27 @@ func (c *cached[V]) get(read func() (V, error)) (V, error) {
 	return v, nil
 }
 
-func entry[V any](m *sync.Map, key any) *cached[V] {
+func entry[V any](m *sync.Map, key string) *cached[V] {
 	v, _ := m.LoadOrStore(key, &cached[V]{})
 	return v.(*cached[V])
 }
 
 func appUsers(ctx context.Context, c *okta.Client, appID string, fresh bool) ([]okta.AppUserWithUser, error) {
-	key := cacheKey{c, appID}
+	reads := &oktaCaches.of(c).appUsers
 	if fresh {
-		appUserCache.Delete(key)
+		reads.Delete(appID)
 	}
-	return entry[[]okta.AppUserWithUser](&appUserCache, key).get(func() ([]okta.AppUserWithUser, error) {
+	return entry[[]okta.AppUserWithUser](reads, appID).get(func() ([]okta.AppUserWithUser, error) {
 		return c.ListAppUsersExpanded(ctx, appID)
 	})
 }
 
 func federatedUsers(ctx context.Context, c *salesforce.Client, fields []string, fresh bool) ([]salesforce.UserRecord, error) {
-	key := cacheKey{c, cacheKeyFields(fields)}
+	reads, key := &salesforceCaches.of(c).federated, cacheKeyFields(fields)
 	if fresh {
-		sfUserCache.Delete(key)
+		reads.Delete(key)
 	}
-	users, err := entry[[]salesforce.UserRecord](&sfUserCache, key).get(func() ([]salesforce.UserRecord, error) {
+	users, err := entry[[]salesforce.UserRecord](reads, key).get(func() ([]salesforce.UserRecord, error) {
 		return c.ListFederatedUsers(ctx, fields)
 	})
 	// Callers keep pointers into the slice; a copy keeps the cached rows from being shared by two runs.
@@ -253,23 +279,18 @@ func federatedUsers(ctx context.Context, c *salesforce.Client, fields []string, 
 }
 
 func profiles(ctx context.Context, c *salesforce.Client) ([]salesforce.Profile, error) {
-	return entry[[]salesforce.Profile](&profileCache, c).get(func() ([]salesforce.Profile, error) { return c.ListProfiles(ctx) })
+	return salesforceCaches.of(c).profiles.get(func() ([]salesforce.Profile, error) { return c.ListProfiles(ctx) })
 }
 
 func roles(ctx context.Context, c *salesforce.Client) ([]salesforce.Role, error) {
-	return entry[[]salesforce.Role](&roleCache, c).get(func() ([]salesforce.Role, error) { return c.ListRoles(ctx) })
+	return salesforceCaches.of(c).roles.get(func() ([]salesforce.Role, error) { return c.ListRoles(ctx) })
 }
 
-// forgetReads drops the user reads of both clients after a write.
+// forgetReads drops the user reads of both clients after a write, the permission set bindings' included.
 func forgetReads(o *okta.Client, sf *salesforce.Client) {
-	for _, m := range []*sync.Map{&appUserCache, &sfUserCache} {
-		m.Range(func(k, _ any) bool {
-			if ck, ok := k.(cacheKey); ok && (ck.client == any(o) || ck.client == any(sf)) {
-				m.Delete(k)
-			}
-			return true
-		})
-	}
+	oktaCaches.of(o).appUsers.Clear()
+	salesforceCaches.of(sf).federated.Clear()
+	entitlement.ForgetSalesforceUsers(sf)
 }
 
 // scimWriter writes through /services/scim/v2/Users, one request per user.

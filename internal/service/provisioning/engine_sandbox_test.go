@@ -32,7 +32,7 @@ func clients(t *testing.T, sb *sandbox.Sandbox) (*okta.Client, *salesforce.Clien
 	}
 	o := info.Salesforce["qa"]
 	sf, err := salesforce.New(salesforce.Config{Alias: "qa", LoginURL: o.LoginURL, ClientID: o.ClientID, Username: o.Username,
-		PrivateKey: o.PrivateKey, HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceSalesforce})})
+		PrivateKey: o.PrivateKey, JWTAudience: o.JWTAudience, HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceSalesforce})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,8 +27,9 @@ var reservedFields = map[string]string{
 	"isactive":             "the user's assignment to the app",
 }
 
-// ModifyPlan checks the mapping against the org's User model and shows what the apply will change:
-// pending_* go from what refresh found to empty, with a warning that counts the changes.
+// ModifyPlan checks the mapping against the org's User model and shows what the apply will change: a
+// warning counts the changes refresh found in pending_*. Whenever an apply follows, pending_* and synced are
+// left unknown: after apply they hold what reading the users back finds, which plan cannot promise.
 func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() || r.clients == nil {
 		return
@@ -47,7 +48,13 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	if !plan.AppID.IsUnknown() {
 		plan.ID = types.StringValue(alias + "/" + plan.AppID.ValueString())
 	}
-	defer func() { resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...) }()
+	defer func() {
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		if !resp.Diagnostics.HasError() && !resp.Plan.Raw.Equal(req.State.Raw) {
+			unknownOutcome(&plan)
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		}
+	}()
 	if !plan.Attributes.IsUnknown() && !hasUnknownElement(plan.Attributes) {
 		attrs := map[string]string{}
 		resp.Diagnostics.Append(plan.Attributes.ElementsAs(ctx, &attrs, false)...)
@@ -86,9 +93,10 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	for _, s := range out.Skipped {
 		resp.Diagnostics.AddWarning("Okta User Without Federation ID", s+"; no Salesforce user is provisioned for it.")
 	}
+	// Nothing to write leaves the plan as refresh found it (no diff); anything to write makes it differ.
 	setOutcome(&plan, outcome{Managed: out.Managed})
 	if !out.empty() {
-		plan.Synced = types.MapUnknown(types.StringType)
+		unknownOutcome(&plan)
 		resp.Diagnostics.AddWarning("Salesforce Users Will Change", summarize(alias, out))
 	}
 }
@@ -248,6 +256,27 @@ func setOutcome(m *userProvisioningModel, out outcome) {
 		synced[k] = types.StringValue(v)
 	}
 	m.Synced = types.MapValueMust(types.StringType, synced)
+}
+
+// unknownOutcome leaves what apply reads back to apply.
+func unknownOutcome(m *userProvisioningModel) {
+	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingUpdate, &m.PendingDeactivate, &m.PendingReactivate} {
+		*p = types.SetUnknown(types.StringType)
+	}
+	m.Synced = types.MapUnknown(types.StringType)
+}
+
+// settleOutcome replaces what apply could not read back: pending_* are null (not known) rather than claimed
+// empty, and synced keeps the users managed before, so that none is forgotten.
+func settleOutcome(m *userProvisioningModel, managed map[string]bool) {
+	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingUpdate, &m.PendingDeactivate, &m.PendingReactivate} {
+		if p.IsUnknown() {
+			*p = types.SetNull(types.StringType)
+		}
+	}
+	if m.Synced.IsUnknown() {
+		m.Synced = keysToMap(managed)
+	}
 }
 
 func stringSet(values []string) types.Set {

@@ -76,7 +76,8 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 	}
 	pending := func(what string) schema.SetAttribute {
 		return schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Federation IDs of the users the next apply " +
-			what + ". Refresh fills it from both sides; the plan shows it going to empty, and it is empty after a successful apply."}
+			what + ". Refresh fills it from both sides; a plan that changes anything shows it as known after apply, and after apply it " +
+			"holds what reading the users back finds: empty when everything converged, else the users still to change (as the next plan shows)."}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Provisions the Salesforce users of an Okta app with Okta as the system of record: every user assigned to the app " +
@@ -210,9 +211,11 @@ func (r *userProvisioningResource) ImportState(ctx context.Context, req resource
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("attributes"), map[string]string{})...)
 }
 
-// applyModel runs one reconciliation for m and records the outcome in it.
+// applyModel runs one reconciliation for m and records in it what reading the users back found: pending_*
+// are the changes still to make (none when everything converged), synced the managed users.
 func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvisioningModel, managed map[string]bool, op string, diags *diag.Diagnostics) {
 	summary := "Unable to " + op + " User Provisioning"
+	defer settleOutcome(m, managed)
 	e := r.engine(*m, diags)
 	if e == nil {
 		return
@@ -224,9 +227,8 @@ func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvis
 	}
 	m.ID = types.StringValue(m.SalesforceOrg.ValueString() + "/" + s.AppID)
 	after, failures, err := e.apply(ctx, s, managed)
-	setOutcome(m, after)
-	if after.Managed == nil { // nothing was read: keep what was managed so no user is forgotten
-		m.Synced = keysToMap(managed)
+	if after.Managed != nil { // else nothing was read: settleOutcome keeps what was managed
+		setOutcome(m, after)
 	}
 	if err != nil {
 		diags.AddError(summary, err.Error())
@@ -234,10 +236,6 @@ func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvis
 	for _, f := range failures {
 		diags.AddError("Unable to "+titleKind(f.Kind)+" Salesforce User",
 			fmt.Sprintf("Federation ID %s: %s. The other users were provisioned; the next plan shows this user again.", f.FederationID, f.Message))
-	}
-	if len(failures) == 0 && err == nil {
-		// A successful apply leaves nothing pending, as planned.
-		setOutcome(m, outcome{Managed: after.Managed})
 	}
 }
 

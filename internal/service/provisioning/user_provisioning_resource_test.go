@@ -10,7 +10,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
@@ -134,7 +136,8 @@ func createOktaUser(t *testing.T, c *okta.Client, login, email, group string) {
 	}
 }
 
-// expectPending checks that the plan takes a pending_* set from exactly before to empty.
+// expectPending checks that refresh found exactly before in a pending_* set, and that the plan leaves its
+// value after apply to apply (known after apply), which reads the users back.
 type expectPending struct {
 	attr   string
 	before []string
@@ -145,26 +148,33 @@ func (e expectPending) CheckPlan(_ context.Context, req plancheck.CheckPlanReque
 		if rc.Address != provAddr {
 			continue
 		}
-		get := func(v any) []string {
-			m, _ := v.(map[string]any)
-			list, _ := m[e.attr].([]any)
-			out := []string{}
-			for _, x := range list {
-				out = append(out, fmt.Sprint(x))
-			}
-			sort.Strings(out)
-			return out
+		m, _ := rc.Change.Before.(map[string]any)
+		list, _ := m[e.attr].([]any)
+		b := []string{}
+		for _, x := range list {
+			b = append(b, fmt.Sprint(x))
 		}
-		if b := get(rc.Change.Before); strings.Join(b, ",") != strings.Join(e.before, ",") {
+		sort.Strings(b)
+		if strings.Join(b, ",") != strings.Join(e.before, ",") {
 			resp.Error = fmt.Errorf("%s before the plan = %v, want %v", e.attr, b, e.before)
 			return
 		}
-		if a := get(rc.Change.After); len(a) != 0 {
-			resp.Error = fmt.Errorf("%s planned = %v, want empty", e.attr, a)
+		if unknown, _ := rc.Change.AfterUnknown.(map[string]any); unknown[e.attr] != true {
+			after, _ := rc.Change.After.(map[string]any)
+			resp.Error = fmt.Errorf("%s planned = %v, want it known after apply", e.attr, after[e.attr])
 		}
 		return
 	}
 	resp.Error = fmt.Errorf("%s is not in the plan", provAddr)
+}
+
+// nothingPending checks, in state after apply, the pending_* sets apply read back: all empty.
+func nothingPending() []statecheck.StateCheck {
+	var checks []statecheck.StateCheck
+	for _, attr := range []string{"pending_create", "pending_update", "pending_deactivate", "pending_reactivate"} {
+		checks = append(checks, statecheck.ExpectKnownValue(provAddr, tfjsonpath.New(attr), emptySet))
+	}
+	return checks
 }
 
 func emptyPlan() resource.ConfigPlanChecks {
