@@ -1,6 +1,9 @@
 // Package acctest runs the provider's acceptance tests through the real terraform binary: by default against
 // a sandbox started in-process on random loopback ports, and with TF_ACC_LIVE=1 against real orgs configured
-// through the OKTA_* and SALESFORCE_* environment variables.
+// through the OKTA_* and SALESFORCE_* environment variables. Tests create the Okta and Salesforce objects they
+// need through the real clients (fixtures.go), so that the same test runs on both; only what a sandbox alone
+// can do (count requests, inject faults) is behind RequireSandbox. checks.go holds the generic CheckDestroy
+// and CheckDisappears.
 package acctest
 
 import (
@@ -50,12 +53,13 @@ var (
 	sharedOnce sync.Once
 )
 
-// SharedSandbox returns the sandbox shared by the tests of one test binary, started on first use. Tests
-// that count requests or inject faults use NewSandbox instead, so that others do not disturb them.
-func SharedSandbox(t *testing.T) *sandbox.Sandbox {
+// Sandbox returns the sandbox the tests of one test binary share, started on first use, or nil in a live
+// run: ProviderConfig, OktaClient and SalesforceClient then read the environment instead. Tests on the shared
+// sandbox create the groups, users and permission sets they need, so that they run against real orgs too.
+func Sandbox(t *testing.T) *sandbox.Sandbox {
 	t.Helper()
 	if Live() {
-		t.Fatal("SharedSandbox called in a live run; use ProviderConfig, which reads the environment")
+		return nil
 	}
 	sharedOnce.Do(func() { shared, sharedErr = sandbox.Start(sandbox.Options{Listen: "127.0.0.1:0"}) })
 	if sharedErr != nil {
@@ -64,9 +68,25 @@ func SharedSandbox(t *testing.T) *sandbox.Sandbox {
 	return shared
 }
 
-// NewSandbox starts a sandbox of the test's own, closed when the test ends.
+// RequireSandbox skips the test in a live run. why says what only the sandbox can do for it (count requests,
+// inject faults or latency, read the journal, grant scopes, sign in); needing data is no reason: create it.
+func RequireSandbox(t *testing.T, why string) {
+	t.Helper()
+	if why == "" {
+		t.Fatal("RequireSandbox needs a reason")
+	}
+	if Live() {
+		t.Skip("sandbox only: " + why)
+	}
+}
+
+// NewSandbox starts a sandbox of the test's own, closed when the test ends, for tests that count requests or
+// inject faults, which others running on the shared sandbox would disturb. Call RequireSandbox first.
 func NewSandbox(t *testing.T, opts sandbox.Options) *sandbox.Sandbox {
 	t.Helper()
+	if Live() {
+		t.Fatal("NewSandbox called in a live run: call RequireSandbox(t, why) first")
+	}
 	if opts.Listen == "" {
 		opts.Listen = "127.0.0.1:0"
 	}
@@ -153,6 +173,11 @@ func SetVariables(t *testing.T, sb *sandbox.Sandbox) {
 // shared by a test binary's tests, and a live org by everybody.
 func RandomName(what string) string {
 	return fmt.Sprintf("tf-acc-%s-%d", what, rand.Int64N(1_000_000_000))
+}
+
+// RandomDeveloperName is RandomName as a Salesforce API name (letters, digits and single underscores).
+func RandomDeveloperName(what string) string {
+	return fmt.Sprintf("tf_acc_%s_%d", strings.ReplaceAll(what, "-", "_"), rand.Int64N(1_000_000_000))
 }
 
 // Getenv returns a required environment variable of a live run, failing the test when it is unset.

@@ -2,7 +2,8 @@ package acctest
 
 import (
 	"context"
-	"net/url"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
@@ -16,9 +17,15 @@ import (
 func OktaClient(t *testing.T, sb *sandbox.Sandbox) *okta.Client {
 	t.Helper()
 	cfg := okta.Config{HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceOkta})}
-	if sb != nil {
+	switch {
+	case sb != nil:
 		cfg.OrgURL, cfg.APIToken = sb.Info().Okta.OrgURL, sb.Info().Okta.APIToken
-	} else {
+	case os.Getenv("OKTA_API_TOKEN") == "" && os.Getenv("OKTA_API_CLIENT_ID") != "":
+		// A service app, as the provider reads it from the environment.
+		cfg.OrgURL, cfg.ClientID = Getenv(t, "OKTA_ORG_URL"), Getenv(t, "OKTA_API_CLIENT_ID")
+		cfg.PrivateKey, cfg.PrivateKeyID = pemOrFile(t, Getenv(t, "OKTA_API_PRIVATE_KEY")), os.Getenv("OKTA_API_PRIVATE_KEY_ID")
+		cfg.Scopes = strings.Split(Getenv(t, "OKTA_API_SCOPES"), ",")
+	default:
 		cfg.OrgURL, cfg.APIToken = Getenv(t, "OKTA_ORG_URL"), Getenv(t, "OKTA_API_TOKEN")
 	}
 	c, err := okta.New(context.Background(), cfg)
@@ -40,7 +47,12 @@ func SalesforceClient(t *testing.T, sb *sandbox.Sandbox, alias string) *salesfor
 		cfg.LoginURL, cfg.ClientID, cfg.Username, cfg.PrivateKey, cfg.JWTAudience = o.LoginURL, o.ClientID, o.Username, o.PrivateKey, o.JWTAudience
 	} else {
 		cfg.LoginURL, cfg.ClientID = Getenv(t, "SALESFORCE_LOGIN_URL"), Getenv(t, "SALESFORCE_CLIENT_ID")
-		cfg.Username, cfg.PrivateKey = Getenv(t, "SALESFORCE_USERNAME"), Getenv(t, "SALESFORCE_PRIVATE_KEY")
+		cfg.APIVersion = os.Getenv("SALESFORCE_API_VERSION")
+		if secret := os.Getenv("SALESFORCE_CLIENT_SECRET"); secret != "" {
+			cfg.ClientSecret = secret // client credentials flow
+		} else {
+			cfg.Username, cfg.PrivateKey = Getenv(t, "SALESFORCE_USERNAME"), pemOrFile(t, Getenv(t, "SALESFORCE_PRIVATE_KEY"))
+		}
 	}
 	c, err := salesforce.New(cfg)
 	if err != nil {
@@ -49,24 +61,16 @@ func SalesforceClient(t *testing.T, sb *sandbox.Sandbox, alias string) *salesfor
 	return c
 }
 
-// OktaUserID finds an Okta user's ID by login.
-func OktaUserID(t *testing.T, c *okta.Client, login string) string {
+// pemOrFile returns v when it is PEM text and the content of the file it names otherwise, as the provider
+// reads private keys.
+func pemOrFile(t *testing.T, v string) string {
 	t.Helper()
-	var u struct {
-		ID string `json:"id"`
+	if strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
+		return v
 	}
-	if _, err := c.Raw(context.Background(), "GET", "/api/v1/users/"+url.PathEscape(login), nil, &u); err != nil {
-		t.Fatalf("find Okta user %s: %v", login, err)
-	}
-	return u.ID
-}
-
-// OktaGroupID finds an Okta group's ID by exact name.
-func OktaGroupID(t *testing.T, c *okta.Client, name string) string {
-	t.Helper()
-	g, err := c.FindGroupByName(context.Background(), name)
+	b, err := os.ReadFile(v)
 	if err != nil {
-		t.Fatalf("find Okta group %s: %v", name, err)
+		t.Fatalf("read the private key file: %v", err)
 	}
-	return g.ID
+	return string(b)
 }

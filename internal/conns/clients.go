@@ -1,6 +1,7 @@
-// Package conns holds the API clients the provider hands to every resource, data source and function, and
-// the one helper that turns the framework's ProviderData into them. It is its own package so that the
-// service packages and the provider package can both import it without a cycle.
+// Package conns holds the API clients the provider hands to every resource, data source and function, the
+// reads they cache (one set per provider configuration), and the one helper that turns the framework's
+// ProviderData into them. It is its own package so that the service packages and the provider package can
+// both import it without a cycle.
 package conns
 
 import (
@@ -10,16 +11,24 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
-// Clients is the provider data: one Okta client and the Salesforce clients by org alias.
+// Clients is the provider data: one Okta client, the Salesforce clients by org alias, and the reads they
+// cache. Every provider configuration builds one.
 type Clients struct {
 	Okta       *okta.Client
 	Salesforce map[string]*salesforce.Client
+	Caches     Caches
+}
+
+// Org is a configured Salesforce org as a resource resolves it: its alias, its client and its cached reads.
+type Org struct {
+	Alias  string
+	Client *salesforce.Client
+	Reads  *OrgReads
 }
 
 // FromProviderData converts req.ProviderData. It returns nil without error when the provider is not yet
@@ -61,21 +70,22 @@ func (c *Clients) Aliases() []string {
 }
 
 // ResolveOrg picks the org a resource refers to: the alias given, or the only configured org when alias is
-// empty. Problems are reported against attr (the resource's salesforce_org attribute).
-func (c *Clients) ResolveOrg(alias string, attr path.Path, diags *diag.Diagnostics) (string, *salesforce.Client) {
+// empty. It returns nil when there is none; problems are reported against attr (the resource's
+// salesforce_org attribute).
+func (c *Clients) ResolveOrg(alias string, attr path.Path, diags *diag.Diagnostics) *Org {
 	aliases := c.Aliases()
 	if alias == "" {
 		switch len(aliases) {
 		case 0:
 			diags.AddAttributeError(attr, "Salesforce is not configured",
 				"This needs a Salesforce org: add one to the provider's salesforce map, or set SALESFORCE_LOGIN_URL and SALESFORCE_CLIENT_ID.")
-			return "", nil
+			return nil
 		case 1:
-			return aliases[0], c.Salesforce[aliases[0]]
+			alias = aliases[0]
 		default:
 			diags.AddAttributeError(attr, "Salesforce org not chosen",
 				fmt.Sprintf("The provider configures %d Salesforce orgs (%s); set salesforce_org to one of them.", len(aliases), strings.Join(aliases, ", ")))
-			return "", nil
+			return nil
 		}
 	}
 	client, ok := c.Salesforce[alias]
@@ -86,12 +96,7 @@ func (c *Clients) ResolveOrg(alias string, attr path.Path, diags *diag.Diagnosti
 		}
 		diags.AddAttributeError(attr, "Unknown Salesforce org alias",
 			fmt.Sprintf("salesforce_org is %q, but the provider has no org with that alias (%s). Use one of the keys of the provider's salesforce map.", alias, known))
-		return "", nil
+		return nil
 	}
-	return alias, client
-}
-
-// OrgOf resolves the org named by a resource's `salesforce_org` attribute (see ResolveOrg).
-func (c *Clients) OrgOf(alias types.String, diags *diag.Diagnostics) (string, *salesforce.Client) {
-	return c.ResolveOrg(alias.ValueString(), path.Root("salesforce_org"), diags)
+	return &Org{Alias: alias, Client: client, Reads: c.Caches.Org(alias)}
 }

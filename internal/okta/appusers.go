@@ -20,23 +20,13 @@ type AppUserWithUser struct {
 // provisioning needs ⌈n/500⌉ calls instead of one user read per app user.
 func (c *Client) ListAppUsersExpanded(ctx context.Context, appID string) ([]AppUserWithUser, error) {
 	qp := query.NewQueryParams(query.WithLimit(appUserPageSize), query.WithExpand("user"))
-	page, resp, err := c.SDK.Application.ListApplicationUsers(ctx, appID, qp)
+	users, err := listAll(ctx, func(ctx context.Context) ([]*oktasdk.AppUser, *oktasdk.Response, error) {
+		return c.SDK.Application.ListApplicationUsers(ctx, appID, qp)
+	}, expandedAppUserFromSDK)
 	if err != nil {
-		return nil, fmt.Errorf("okta app %s users: %w", appID, ConvertError(resp, err))
+		return nil, fmt.Errorf("okta app %s users: %w", appID, err)
 	}
-	var all []AppUserWithUser
-	for {
-		for _, u := range page {
-			all = append(all, expandedAppUserFromSDK(u))
-		}
-		if resp == nil || !resp.HasNextPage() {
-			return all, nil
-		}
-		page = nil
-		if resp, err = resp.Next(ctx, &page); err != nil {
-			return nil, fmt.Errorf("okta app %s users: %w", appID, ConvertError(resp, err))
-		}
-	}
+	return users, nil
 }
 
 func expandedAppUserFromSDK(u *oktasdk.AppUser) AppUserWithUser {

@@ -23,23 +23,9 @@ type AppGroupAssignment struct {
 
 // ListAppGroupAssignments reads every group assignment of the app, 200 per call.
 func (c *Client) ListAppGroupAssignments(ctx context.Context, appID string) ([]AppGroupAssignment, error) {
-	page, resp, err := c.SDK.Application.ListApplicationGroupAssignments(ctx, appID, query.NewQueryParams(query.WithLimit(appGroupPageSize)))
-	if err != nil {
-		return nil, ConvertError(resp, err)
-	}
-	var all []AppGroupAssignment
-	for {
-		for _, a := range page {
-			all = append(all, assignmentFromSDK(a))
-		}
-		if resp == nil || !resp.HasNextPage() {
-			return all, nil
-		}
-		page = nil
-		if resp, err = resp.Next(ctx, &page); err != nil {
-			return nil, ConvertError(resp, err)
-		}
-	}
+	return listAll(ctx, func(ctx context.Context) ([]*oktasdk.ApplicationGroupAssignment, *oktasdk.Response, error) {
+		return c.SDK.Application.ListApplicationGroupAssignments(ctx, appID, query.NewQueryParams(query.WithLimit(appGroupPageSize)))
+	}, assignmentFromSDK)
 }
 
 // GetAppGroupAssignment reads one assignment; an unassigned group (or unknown app) is ErrNotFound.

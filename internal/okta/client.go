@@ -4,15 +4,17 @@
 package okta
 
 import (
+	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,7 +31,7 @@ type Config struct {
 	OrgURL       string
 	APIToken     string
 	ClientID     string
-	PrivateKey   string // PEM, PKCS#1 or PKCS#8 (RSA or EC)
+	PrivateKey   string // PEM: what ParsePrivateKey accepts
 	PrivateKeyID string
 	Scopes       []string
 	HTTPClient   *http.Client // default: transport.NewHTTPClient for Okta
@@ -41,16 +43,18 @@ type Client struct {
 	orgURL string
 }
 
-// New validates cfg and builds the client without any network call.
+// New validates cfg and builds the client without any network call. Its checks are the exported
+// validators below, which the provider's settings call too, so that the two never disagree.
 func New(ctx context.Context, cfg Config) (*Client, error) {
-	orgURL, loopbackHTTP, err := normaliseOrgURL(cfg.OrgURL)
+	orgURL, err := NormalizeOrgURL(cfg.OrgURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: Okta org URL: %w", ErrValidation, err)
 	}
 	httpClient := cfg.HTTPClient
 	if httpClient == nil {
 		httpClient = transport.NewHTTPClient(transport.Config{Service: transport.ServiceOkta})
 	}
+	httpClient = rejectUnparsableLinks(httpClient) // v2 panics on a Link header it cannot parse
 	setters := []oktasdk.ConfigSetter{
 		oktasdk.WithOrgUrl(orgURL),
 		// The SDK cache serves stale reads to Terraform (it caches every GET for 5 minutes).
@@ -59,12 +63,17 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		oktasdk.WithRateLimitMaxRetries(0),
 		oktasdk.WithRequestTimeout(0),
 		oktasdk.WithHttpClientPtr(httpClient),
-		oktasdk.WithTestingDisableHttpsCheck(loopbackHTTP),
+		// NormalizeOrgURL allows http only to a loopback host.
+		oktasdk.WithTestingDisableHttpsCheck(strings.HasPrefix(orgURL, "http://")),
 	}
+	serviceApp := cfg.ClientID != "" || cfg.PrivateKey != "" || cfg.PrivateKeyID != "" || len(cfg.Scopes) > 0
 	switch {
-	case cfg.APIToken != "" && cfg.PrivateKey != "":
-		return nil, fmt.Errorf("%w: set either an API token or a client ID with a private key, not both", ErrValidation)
+	case cfg.APIToken != "" && serviceApp:
+		return nil, fmt.Errorf("%w: set either an API token, or a service app (client ID, private key, key ID, scopes), not both", ErrValidation)
 	case cfg.APIToken != "":
+		if err := CheckAPIToken(cfg.APIToken); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrValidation, err)
+		}
 		setters = append(setters, oktasdk.WithAuthorizationMode("SSWS"), oktasdk.WithToken(cfg.APIToken))
 	case cfg.PrivateKey != "":
 		if cfg.ClientID == "" {
@@ -100,79 +109,127 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // OrgURL is the org's base URL without a trailing slash.
 func (c *Client) OrgURL() string { return c.orgURL }
 
-// normaliseOrgURL trims the trailing "/" (the SDK would send "//api") and allows http only on loopback.
-func normaliseOrgURL(raw string) (string, bool, error) {
+// orgURLExample is the shape of an org URL, quoted as the fix in errors.
+const orgURLExample = "https://acme.okta.com"
+
+// NormalizeOrgURL returns the org URL as the client uses it, or why the client refuses it. An org URL is
+// the scheme and host only (the SDK appends /api/v1/… to it), https or http to a loopback host, with the
+// host in lower case and no trailing "/" (the SDK would send "//api").
+func NormalizeOrgURL(raw string) (string, error) {
 	trimmed := strings.TrimRight(strings.TrimSpace(raw), "/")
 	if trimmed == "" {
-		return "", false, fmt.Errorf("%w: the Okta org URL is empty", ErrValidation)
+		return "", fmt.Errorf("the org URL is empty; set it like %s", orgURLExample)
 	}
 	u, err := url.Parse(trimmed)
-	if err != nil || u.Host == "" {
-		return "", false, fmt.Errorf("%w: the Okta org URL %q is not an absolute URL", ErrValidation, raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return "", fmt.Errorf("%q is not an absolute URL; set it like %s", raw, orgURLExample)
 	}
-	if u.Path != "" || u.RawQuery != "" {
-		return "", false, fmt.Errorf("%w: the Okta org URL %q must not have a path or query", ErrValidation, raw)
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", fmt.Errorf("%q must not carry credentials, a query or a fragment; set it like %s", raw, orgURLExample)
 	}
-	switch u.Scheme {
-	case "https":
-		return trimmed, false, nil
-	case "http":
-		if isLoopback(u.Hostname()) {
-			return trimmed, true, nil
+	if u.Path != "" {
+		return "", fmt.Errorf("%q has the path %q; the org URL is the scheme and host only, for example %s", raw, u.Path, orgURLExample)
+	}
+	if err := transport.CheckScheme(u); err != nil {
+		return "", err
+	}
+	orgURL := u.Scheme + "://" + strings.ToLower(u.Host)
+	// The SDK refuses these in its own config check; refusing them here lets settings say so at plan.
+	for _, admin := range []string{"-admin.okta.com", "-admin.oktapreview.com", "-admin.okta-emea.com"} {
+		if strings.Contains(orgURL, admin) {
+			return "", fmt.Errorf("%q is the Admin Console's address; use the org URL without \"-admin\", for example %s", raw, orgURLExample)
 		}
-		return "", false, fmt.Errorf("%w: the Okta org URL %q must use https (http is allowed only for loopback hosts)", ErrValidation, raw)
+	}
+	if strings.HasSuffix(orgURL, ".com.com") {
+		return "", fmt.Errorf("%q ends in \".com.com\"; set it like %s", raw, orgURLExample)
+	}
+	return orgURL, nil
+}
+
+// CheckAPIToken refuses a token that carries its scheme (the client adds "SSWS " itself) and the SDK
+// documentation's placeholder, which the SDK refuses.
+func CheckAPIToken(token string) error {
+	if strings.HasPrefix(strings.TrimSpace(token), "SSWS ") {
+		return errors.New("the API token starts with \"SSWS \"; give the token alone, the scheme is added for it")
+	}
+	if strings.Contains(token, "{apiToken}") {
+		return errors.New("the API token is the placeholder {apiToken}; give the token created under Security > API > Tokens")
+	}
+	return nil
+}
+
+// ParsePrivateKey parses a service app's PEM private key into what signs its client assertions: RSA
+// (PKCS#1 or PKCS#8, RS256) or EC on P-256, P-384 or P-521 (SEC 1 or PKCS#8, ES256/384/512), the keys
+// Okta accepts for private_key_jwt. Literal "\n" sequences count as line breaks (a key kept on one line
+// of an environment variable). Errors name the structure, never key bytes.
+func ParsePrivateKey(pemText []byte) (crypto.Signer, error) {
+	block, _ := pem.Decode(bytes.TrimSpace(bytes.ReplaceAll(pemText, []byte(`\n`), []byte("\n"))))
+	if block == nil {
+		return nil, errors.New("no PEM block could be decoded; paste the key including its -----BEGIN/-----END lines, with the line breaks kept")
+	}
+	var key any
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("the \"RSA PRIVATE KEY\" block is not a valid PKCS#1 RSA key; export the key again (openssl genrsa or openssl rsa)")
+		}
+		key = k
+	case "EC PRIVATE KEY":
+		k, err := x509.ParseECPrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("the \"EC PRIVATE KEY\" block is not a valid SEC 1 EC key; export the key again (openssl ecparam -genkey or openssl ec)")
+		}
+		key = k
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("the \"PRIVATE KEY\" block is not a valid PKCS#8 key; export the key again (openssl pkcs8 -topk8 -nocrypt)")
+		}
+		key = k
+	case "ENCRYPTED PRIVATE KEY":
+		return nil, errors.New("the key is encrypted; give an unencrypted PEM key (openssl pkcs8 -topk8 -nocrypt), kept in a secret store")
 	default:
-		return "", false, fmt.Errorf("%w: the Okta org URL %q must use https", ErrValidation, raw)
+		return nil, fmt.Errorf("the PEM block is a %q, not a private key; give the RSA or EC private key (\"RSA PRIVATE KEY\", \"EC PRIVATE KEY\" or \"PRIVATE KEY\"), not the certificate or public key", block.Type)
+	}
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		return k, nil
+	case *ecdsa.PrivateKey:
+		if _, err := ecAlgorithm(k); err != nil {
+			return nil, err
+		}
+		return k, nil
+	default:
+		return nil, fmt.Errorf("the key is a %T; Okta signs client assertions with an RSA key or an EC key on P-256, P-384 or P-521", k)
 	}
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
+// ecAlgorithm is the JWS algorithm of an EC key's curve.
+func ecAlgorithm(k *ecdsa.PrivateKey) (jose.SignatureAlgorithm, error) {
+	switch k.Curve {
+	case elliptic.P256():
+		return jose.ES256, nil
+	case elliptic.P384():
+		return jose.ES384, nil
+	case elliptic.P521():
+		return jose.ES512, nil
+	default:
+		return "", fmt.Errorf("the EC key is on %s; Okta accepts P-256, P-384 and P-521", k.Curve.Params().Name)
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // newKeySigner builds the client-assertion signer; the SDK's own parser accepts PKCS#1 only.
 func newKeySigner(pemKey, keyID string) (jose.Signer, error) {
-	block, _ := pem.Decode([]byte(strings.ReplaceAll(pemKey, `\n`, "\n")))
-	if block == nil {
-		return nil, fmt.Errorf("%w: the private key is not PEM encoded", ErrValidation)
-	}
-	var key any
-	var err error
-	switch block.Type {
-	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	case "EC PRIVATE KEY":
-		key, err = x509.ParseECPrivateKey(block.Bytes)
-	case "PRIVATE KEY":
-		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	default:
-		return nil, fmt.Errorf("%w: unsupported PEM block %q (want a PKCS#1 or PKCS#8 private key)", ErrValidation, block.Type)
-	}
+	key, err := ParsePrivateKey([]byte(pemKey))
 	if err != nil {
-		// The parse error names the structure only, never key bytes.
-		return nil, fmt.Errorf("%w: the private key cannot be parsed: %v", ErrValidation, err)
+		return nil, fmt.Errorf("%w: private key: %w", ErrValidation, err)
 	}
-	var alg jose.SignatureAlgorithm
-	switch k := key.(type) {
-	case *rsa.PrivateKey:
-		alg = jose.RS256
-	case *ecdsa.PrivateKey:
-		switch k.Curve.Params().BitSize {
-		case 256:
-			alg = jose.ES256
-		case 384:
-			alg = jose.ES384
-		case 521:
-			alg = jose.ES512
-		default:
-			return nil, fmt.Errorf("%w: unsupported EC curve", ErrValidation)
+	alg := jose.RS256
+	if ec, ok := key.(*ecdsa.PrivateKey); ok {
+		if alg, err = ecAlgorithm(ec); err != nil {
+			return nil, fmt.Errorf("%w: private key: %w", ErrValidation, err)
 		}
-	default:
-		return nil, fmt.Errorf("%w: the private key must be RSA or EC", ErrValidation)
 	}
 	opts := &jose.SignerOptions{}
 	if keyID != "" {

@@ -2,6 +2,9 @@ package okta
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -265,6 +268,17 @@ func TestNewValidation(t *testing.T) {
 		{"garbage key", Config{OrgURL: "https://acme.okta.com", ClientID: "c", PrivateKey: "not a key", Scopes: []string{"x"}}, true},
 		{"PKCS#8 key", Config{OrgURL: "https://acme.okta.com", ClientID: "c", PrivateKey: pkcs8PEM(t), Scopes: []string{"x"}}, false},
 		{"PKCS#1 key", Config{OrgURL: "https://acme.okta.com", ClientID: "c", PrivateKey: pkcs1PEM(t), Scopes: []string{"x"}}, false},
+		{"EC P-256 key", Config{OrgURL: "https://acme.okta.com", ClientID: "c", PrivateKey: ecPEM(t, elliptic.P256(), false), Scopes: []string{"x"}}, false},
+		{"EC P-224 key", Config{OrgURL: "https://acme.okta.com", ClientID: "c", PrivateKey: ecPEM(t, elliptic.P224(), false), Scopes: []string{"x"}}, true},
+		// The provider's settings refused these (or accepted what New refused) before both used NormalizeOrgURL.
+		{"upper-case scheme", Config{OrgURL: "HTTPS://Acme.Okta.com", APIToken: "t"}, false},
+		{"fragment", Config{OrgURL: "https://acme.okta.com#top", APIToken: "t"}, true},
+		{"credentials in the URL", Config{OrgURL: "https://admin:pw@acme.okta.com", APIToken: "t"}, true},
+		{"token with its scheme", Config{OrgURL: "https://acme.okta.com", APIToken: "SSWS t"}, true},
+		{"placeholder token", Config{OrgURL: "https://acme.okta.com", APIToken: "{apiToken}"}, true},
+		{"placeholder org URL", Config{OrgURL: "https://{yourOktaDomain}", APIToken: "t"}, true},
+		{"token and client id", Config{OrgURL: "https://acme.okta.com", APIToken: "t", ClientID: "c"}, true},
+		{"token and scopes", Config{OrgURL: "https://acme.okta.com", APIToken: "t", Scopes: []string{"okta.groups.read"}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -323,15 +337,134 @@ func (c *countingTransport) count(path string) int32 {
 	return n.(*atomic.Int32).Load()
 }
 
+// ecKeys are generated once per curve; P-224 is there to be refused.
+var ecKeys = sync.OnceValue(func() map[elliptic.Curve]*ecdsa.PrivateKey {
+	keys := map[elliptic.Curve]*ecdsa.PrivateKey{}
+	for _, c := range []elliptic.Curve{elliptic.P224(), elliptic.P256(), elliptic.P384(), elliptic.P521()} {
+		k, err := ecdsa.GenerateKey(c, rand.Reader)
+		if err != nil {
+			panic(err)
+		}
+		keys[c] = k
+	}
+	return keys
+})
+
+// ecPEM is the curve's test key as SEC 1 ("EC PRIVATE KEY") or PKCS#8 PEM.
+func ecPEM(t *testing.T, c elliptic.Curve, pkcs8 bool) string {
+	t.Helper()
+	k := ecKeys()[c]
+	if pkcs8 {
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	}
+	der, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
+}
+
+func TestNormalizeOrgURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		raw, want, wantErr string
+	}{
+		{"https://acme.okta.com", "https://acme.okta.com", ""},
+		{" https://acme.okta.com// ", "https://acme.okta.com", ""},
+		{"HTTPS://Acme.Okta.COM:8443/", "https://acme.okta.com:8443", ""},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080", ""},
+		{"http://[::1]:8080", "http://[::1]:8080", ""},
+		{"http://localhost", "http://localhost", ""},
+		{"", "", "the org URL is empty"},
+		{"acme.okta.com", "", `"acme.okta.com" is not an absolute URL; set it like https://acme.okta.com`},
+		{"http://acme.okta.com", "", "not a loopback address; use https://"},
+		{"ftp://acme.okta.com", "", `has the scheme "ftp"`},
+		{"https://acme.okta.com/api/v1", "", `has the path "/api/v1"; the org URL is the scheme and host only`},
+		{"https://acme.okta.com/?x=1", "", "must not carry credentials, a query or a fragment"},
+		{"https://acme.okta.com?", "", "must not carry credentials, a query or a fragment"},
+		{"https://acme.okta.com#top", "", "must not carry credentials, a query or a fragment"},
+		{"https://u:p@acme.okta.com", "", "must not carry credentials, a query or a fragment"},
+		{"https://acme-admin.okta.com", "", `is the Admin Console's address; use the org URL without "-admin"`},
+		{"https://ACME-ADMIN.OKTAPREVIEW.COM", "", "Admin Console"},
+		{"https://acme.okta.com.com", "", `ends in ".com.com"`},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeOrgURL(tt.raw)
+		switch {
+		case tt.wantErr == "" && (err != nil || got != tt.want):
+			t.Errorf("NormalizeOrgURL(%q) = %q, %v; want %q", tt.raw, got, err, tt.want)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("NormalizeOrgURL(%q) = %q, %v; want an error containing %q", tt.raw, got, err, tt.wantErr)
+		}
+	}
+}
+
+func TestParsePrivateKey(t *testing.T) {
+	t.Parallel()
+	_, ed, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edDER, err := x509.MarshalPKCS8PrivateKey(ed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		pem     string
+		wantErr string // "" when accepted
+	}{
+		{"RSA PKCS#1", pkcs1PEM(t), ""},
+		{"RSA PKCS#8", pkcs8PEM(t), ""},
+		{"RSA on one line", strings.ReplaceAll(strings.TrimSpace(pkcs1PEM(t)), "\n", `\n`), ""},
+		{"EC P-256 SEC 1", ecPEM(t, elliptic.P256(), false), ""},
+		{"EC P-384 PKCS#8", ecPEM(t, elliptic.P384(), true), ""},
+		{"EC P-521 SEC 1", ecPEM(t, elliptic.P521(), false), ""},
+		{"EC P-224", ecPEM(t, elliptic.P224(), false), "the EC key is on P-224; Okta accepts P-256, P-384 and P-521"},
+		{"Ed25519", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: edDER})), "the key is a ed25519.PrivateKey"},
+		{"not PEM", "not a key", "no PEM block could be decoded"},
+		{"corrupt PKCS#1", "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n", "not a valid PKCS#1 RSA key"},
+		{"corrupt SEC 1", "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n", "not a valid SEC 1 EC key"},
+		{"encrypted", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", "the key is encrypted"},
+		{"public key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", `the PEM block is a "PUBLIC KEY", not a private key`},
+	}
+	for _, tt := range tests {
+		_, err := ParsePrivateKey([]byte(tt.pem))
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), "AAAA") {
+			t.Errorf("%s: the error leaks key bytes: %v", tt.name, err)
+		}
+	}
+}
+
+// The client signs the client assertion with every kind of key ParsePrivateKey accepts, with the
+// algorithm of the key, and Okta's token endpoint (here a fake that verifies it) takes it.
 func TestPrivateKeyAuth(t *testing.T) {
 	t.Parallel()
-	for _, keyKind := range []string{"PKCS#8", "PKCS#1"} {
-		t.Run(keyKind, func(t *testing.T) {
+	for _, kind := range []struct {
+		name string
+		pem  func(t *testing.T) string
+		pub  any
+		alg  string
+	}{
+		{"PKCS#8", pkcs8PEM, &testKey().PublicKey, "RS256"},
+		{"PKCS#1", pkcs1PEM, &testKey().PublicKey, "RS256"},
+		{"EC P-256", func(t *testing.T) string { return ecPEM(t, elliptic.P256(), false) }, &ecKeys()[elliptic.P256()].PublicKey, "ES256"},
+		{"EC P-384 PKCS#8", func(t *testing.T) string { return ecPEM(t, elliptic.P384(), true) }, &ecKeys()[elliptic.P384()].PublicKey, "ES384"},
+		{"EC P-521", func(t *testing.T) string { return ecPEM(t, elliptic.P521(), false) }, &ecKeys()[elliptic.P521()].PublicKey, "ES512"},
+	} {
+		t.Run(kind.name, func(t *testing.T) {
 			t.Parallel()
-			key := pkcs8PEM(t)
-			if keyKind == "PKCS#1" {
-				key = pkcs1PEM(t)
-			}
+			key := kind.pem(t)
 			var orgURL string
 			mux := http.NewServeMux()
 			mux.HandleFunc("POST /oauth2/v1/token", func(w http.ResponseWriter, r *http.Request) {
@@ -341,8 +474,8 @@ func TestPrivateKeyAuth(t *testing.T) {
 					if tok.Header["kid"] != "kid-1" {
 						return nil, errors.New("kid header missing")
 					}
-					return &testKey().PublicKey, nil
-				}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer("0oaClient"), jwt.WithSubject("0oaClient"),
+					return kind.pub, nil
+				}, jwt.WithValidMethods([]string{kind.alg}), jwt.WithIssuer("0oaClient"), jwt.WithSubject("0oaClient"),
 					jwt.WithAudience(orgURL+"/oauth2/v1/token"), jwt.WithExpirationRequired())
 				if err != nil || !tok.Valid || q.Get("grant_type") != "client_credentials" || q.Get("scope") != "okta.groups.read okta.apps.read" ||
 					q.Get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {

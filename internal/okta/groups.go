@@ -60,25 +60,11 @@ func (c *Client) GetGroup(ctx context.Context, id string) (*Group, error) {
 	return nil, fmt.Errorf("okta group %s: %w", id, ErrNotFound)
 }
 
-// listGroups reads every page of GET /api/v1/groups, following the Link rel="next" headers.
+// listGroups reads every page of GET /api/v1/groups.
 func (c *Client) listGroups(ctx context.Context, qp *query.Params) ([]*Group, error) {
-	page, resp, err := c.SDK.Group.ListGroups(ctx, qp)
-	if err != nil {
-		return nil, ConvertError(resp, err)
-	}
-	var all []*Group
-	for {
-		for _, g := range page {
-			all = append(all, groupFromSDK(g))
-		}
-		if resp == nil || !resp.HasNextPage() {
-			return all, nil
-		}
-		page = nil
-		if resp, err = resp.Next(ctx, &page); err != nil {
-			return nil, ConvertError(resp, err)
-		}
-	}
+	return listAll(ctx, func(ctx context.Context) ([]*oktasdk.Group, *oktasdk.Response, error) {
+		return c.SDK.Group.ListGroups(ctx, qp)
+	}, groupFromSDK)
 }
 
 func groupFromSDK(g *oktasdk.Group) *Group {

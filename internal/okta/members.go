@@ -24,23 +24,13 @@ type GroupMember struct {
 
 // ListGroupMembers reads every member of the group, 1000 per call.
 func (c *Client) ListGroupMembers(ctx context.Context, groupID string) ([]GroupMember, error) {
-	page, resp, err := c.SDK.Group.ListGroupUsers(ctx, groupID, query.NewQueryParams(query.WithLimit(groupMemberPageSize)))
+	members, err := listAll(ctx, func(ctx context.Context) ([]*oktasdk.User, *oktasdk.Response, error) {
+		return c.SDK.Group.ListGroupUsers(ctx, groupID, query.NewQueryParams(query.WithLimit(groupMemberPageSize)))
+	}, memberFromSDK)
 	if err != nil {
-		return nil, fmt.Errorf("okta group %s members: %w", groupID, ConvertError(resp, err))
+		return nil, fmt.Errorf("okta group %s members: %w", groupID, err)
 	}
-	var all []GroupMember
-	for {
-		for _, u := range page {
-			all = append(all, memberFromSDK(u))
-		}
-		if resp == nil || !resp.HasNextPage() {
-			return all, nil
-		}
-		page = nil
-		if resp, err = resp.Next(ctx, &page); err != nil {
-			return nil, fmt.Errorf("okta group %s members: %w", groupID, ConvertError(resp, err))
-		}
-	}
+	return members, nil
 }
 
 func memberFromSDK(u *oktasdk.User) GroupMember {
@@ -63,23 +53,13 @@ type AppUser struct {
 
 // ListAppUsers reads every app user of the app, 500 per call.
 func (c *Client) ListAppUsers(ctx context.Context, appID string) ([]AppUser, error) {
-	page, resp, err := c.SDK.Application.ListApplicationUsers(ctx, appID, query.NewQueryParams(query.WithLimit(appUserPageSize)))
+	users, err := listAll(ctx, func(ctx context.Context) ([]*oktasdk.AppUser, *oktasdk.Response, error) {
+		return c.SDK.Application.ListApplicationUsers(ctx, appID, query.NewQueryParams(query.WithLimit(appUserPageSize)))
+	}, appUserFromSDK)
 	if err != nil {
-		return nil, fmt.Errorf("okta app %s users: %w", appID, ConvertError(resp, err))
+		return nil, fmt.Errorf("okta app %s users: %w", appID, err)
 	}
-	var all []AppUser
-	for {
-		for _, u := range page {
-			all = append(all, appUserFromSDK(u))
-		}
-		if resp == nil || !resp.HasNextPage() {
-			return all, nil
-		}
-		page = nil
-		if resp, err = resp.Next(ctx, &page); err != nil {
-			return nil, fmt.Errorf("okta app %s users: %w", appID, ConvertError(resp, err))
-		}
-	}
+	return users, nil
 }
 
 func appUserFromSDK(u *oktasdk.AppUser) AppUser {

@@ -106,9 +106,7 @@ func demoWithServiceApp(t *testing.T, granted, requested []string) (*sandbox.San
 // The demo applies with an Okta service app granted exactly the scopes README.md lists, and plans no
 // change afterwards.
 func TestAccDemo_readmeOktaScopes(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("grants scopes to the sandbox's service app")
-	}
+	acctest.RequireSandbox(t, "grants scopes to the sandbox's service app")
 	scopes := readmeOktaScopes(t)
 	sb, dir := demoWithServiceApp(t, scopes, scopes)
 	resource.UnitTest(t, resource.TestCase{
@@ -137,9 +135,7 @@ func TestAccDemo_readmeOktaScopes(t *testing.T) {
 // it either, every call but the group mappings' app-user schema write succeeds, and that one gets Okta's
 // 403 insufficient_scope, whose WWW-Authenticate header names the scope; the error passes the name on.
 func TestAccDemo_withoutSchemasManage(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("grants scopes to the sandbox's service app")
-	}
+	acctest.RequireSandbox(t, "grants scopes to the sandbox's service app")
 	scopes := readmeOktaScopes(t)
 	if !slices.Contains(scopes, "okta.schemas.manage") {
 		t.Fatalf("README.md's Okta scopes %v lack okta.schemas.manage, which every group mapping needs", scopes)

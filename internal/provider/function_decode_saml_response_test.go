@@ -26,6 +26,7 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/provider"
 	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/samlidp"
 )
 
 // signedResponse builds a Response (only its assertion signed, as Okta does) signed by a fresh key and returns
@@ -49,11 +50,11 @@ func signedResponseValidBetween(t *testing.T, notBefore, notAfter time.Time) ([]
 	}
 	cert, _ := x509.ParseCertificate(der)
 	issued := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	b, err := saml.BuildResponse(saml.ResponseOptions{
+	b, err := samlidp.BuildResponse(samlidp.ResponseOptions{
 		Issuer: "http://www.okta.com/exkDecode", Destination: "https://acme.my.salesforce.com?so=00D000000000001", Audience: "https://acme.my.salesforce.com",
 		NameID: "jane@acme.example", NameIDFormat: saml.NameIDFormatEmail, IssueInstant: issued,
 		NotBefore: issued.Add(-5 * time.Minute), NotOnOrAfter: issued.Add(5 * time.Minute),
-		Attributes: []saml.Attribute{{Name: "User.Email", Values: []string{"jane@acme.example"}}, {Name: "groups", Values: []string{"SF Users", "SF Admins"}}},
+		Attributes: []samlidp.Attribute{{Name: "User.Email", Values: []string{"jane@acme.example"}}, {Name: "groups", Values: []string{"SF Users", "SF Admins"}}},
 		Key:        key, Certificate: cert,
 	})
 	if err != nil {

@@ -6,11 +6,13 @@ import (
 	"context"
 	"os"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -79,20 +81,23 @@ func (p *oktasfProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"okta": schema.SingleNestedAttribute{
 				Optional: true,
 				MarkdownDescription: "The Okta org. Each attribute falls back to the environment variable the official Okta provider reads. " +
-					"Authenticate with an API token, or with an OAuth 2.0 service app (`client_id`, `private_key`, `scopes`).",
+					"Authenticate with an API token, or with an OAuth 2.0 service app (`client_id`, `private_key`, `scopes`), not both.",
 				Attributes: map[string]schema.Attribute{
 					"org_url": schema.StringAttribute{Optional: true,
-						MarkdownDescription: "The org URL, for example `https://acme.okta.com` (`OKTA_ORG_URL`). `https://` is required except for loopback addresses."},
+						MarkdownDescription: "The org URL, scheme and host only, for example `https://acme.okta.com` (`OKTA_ORG_URL`). `https://` is required except for loopback addresses. " +
+							"Conflicts with `org_name` and `base_url`.",
+						Validators: conflictsWithSiblings("org_name", "base_url")},
 					"org_name": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "The org subdomain, for example `acme` (`OKTA_ORG_NAME`); an alternative to `org_url`, used with `base_url`."},
 					"base_url": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "The Okta domain that goes with `org_name` (`OKTA_BASE_URL`); default `okta.com`."},
 					"api_token": schema.StringAttribute{Optional: true, Sensitive: true,
-						MarkdownDescription: "An API token (`OKTA_API_TOKEN`), without the `SSWS` prefix."},
+						MarkdownDescription: "An API token (`OKTA_API_TOKEN`), without the `SSWS` prefix. Conflicts with the service app's `client_id`, `private_key`, `private_key_id` and `scopes`.",
+						Validators:          conflictsWithSiblings("client_id", "private_key", "private_key_id", "scopes")},
 					"client_id": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "The client ID of an OAuth 2.0 service app that uses `private_key_jwt` (`OKTA_API_CLIENT_ID`)."},
 					"private_key": schema.StringAttribute{Optional: true, Sensitive: true,
-						MarkdownDescription: "The service app's RSA private key, as PEM text or the path of a PEM file (`OKTA_API_PRIVATE_KEY`)."},
+						MarkdownDescription: "The service app's private key, as PEM text or the path of a PEM file (`OKTA_API_PRIVATE_KEY`): RSA (PKCS#1 or PKCS#8), or EC on P-256, P-384 or P-521 (SEC 1 or PKCS#8)."},
 					"private_key_id": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "The key ID (`kid`) of the service app's public key (`OKTA_API_PRIVATE_KEY_ID`)."},
 					"scopes": schema.ListAttribute{Optional: true, ElementType: types.StringType,
@@ -110,13 +115,16 @@ func (p *oktasfProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 						"client_id": schema.StringAttribute{Optional: true,
 							MarkdownDescription: "The consumer key of the connected app or external client app."},
 						"client_secret": schema.StringAttribute{Optional: true, Sensitive: true,
-							MarkdownDescription: "The consumer secret, for the client credentials flow (the app's run-as user). Conflicts with `username`/`private_key`."},
+							MarkdownDescription: "The consumer secret, for the client credentials flow (the app's run-as user). Conflicts with `username`/`private_key`.",
+							Validators:          conflictsWithSiblings("username", "private_key")},
 						"username": schema.StringAttribute{Optional: true,
-							MarkdownDescription: "The user the JWT bearer flow signs in as; goes with `private_key`."},
+							MarkdownDescription: "The user the JWT bearer flow signs in as; requires `private_key`.",
+							Validators:          alsoRequiresSiblings("private_key")},
 						"private_key": schema.StringAttribute{Optional: true, Sensitive: true,
-							MarkdownDescription: "The RSA private key whose certificate is uploaded to the app, as PEM text or a file path (JWT bearer flow)."},
+							MarkdownDescription: "The RSA private key (PKCS#1 or PKCS#8) whose certificate is uploaded to the app, as PEM text or a file path (JWT bearer flow); requires `username`.",
+							Validators:          alsoRequiresSiblings("username")},
 						"api_version": schema.StringAttribute{Optional: true,
-							MarkdownDescription: "The Salesforce API version, default `" + DefaultAPIVersion + "`."},
+							MarkdownDescription: "The Salesforce API version, default `" + salesforce.DefaultAPIVersion + "`."},
 						"jwt_audience": schema.StringAttribute{Optional: true,
 							MarkdownDescription: "The `aud` of the JWT bearer assertion. Default: `https://test.salesforce.com` for sandbox and scratch org login hosts, " +
 								"the site URL for an Experience Cloud site, and `https://login.salesforce.com` for any other host; set it for a sandbox reached through another host."},
@@ -125,6 +133,25 @@ func (p *oktasfProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			},
 		},
 	}
+}
+
+// conflictsWithSiblings refuses the attribute beside any of the named attributes of the same object.
+// Only one attribute of each pair carries it, so a conflict is reported once.
+func conflictsWithSiblings(names ...string) []validator.String {
+	return []validator.String{stringvalidator.ConflictsWith(siblings(names)...)}
+}
+
+// alsoRequiresSiblings requires the named attributes of the same object beside the attribute.
+func alsoRequiresSiblings(names ...string) []validator.String {
+	return []validator.String{stringvalidator.AlsoRequires(siblings(names)...)}
+}
+
+func siblings(names []string) []path.Expression {
+	exprs := make([]path.Expression, len(names))
+	for i, n := range names {
+		exprs[i] = path.MatchRelative().AtParent().AtName(n)
+	}
+	return exprs
 }
 
 func (p *oktasfProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {

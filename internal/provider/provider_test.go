@@ -17,9 +17,6 @@ import (
 
 // Bad provider configuration fails at plan, through terraform, with the attribute and the fix.
 func TestAccProvider_invalidConfigFailsAtPlan(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("configuration errors need no org")
-	}
 	cases := []struct {
 		name   string
 		config string
@@ -28,9 +25,17 @@ func TestAccProvider_invalidConfigFailsAtPlan(t *testing.T) {
 		{"okta plain http", `provider "oktasf" {
   okta = { org_url = "http://acme.okta.com", api_token = "x" }
 }`, `(?s)Invalid Okta org URL.*okta\.org_url.*not a loopback address`},
+		// Static conflicts are the schema's (ConflictsWith), which names both attributes.
 		{"salesforce conflicting credentials", `provider "oktasf" {
   salesforce = { prod = { login_url = "https://acme.my.salesforce.com", client_id = "c", client_secret = "s", username = "u@acme.example" } }
-}`, `(?s)Conflicting Salesforce credentials.*salesforce\["prod"\]\.client_secret`},
+}`, `(?s)Invalid Attribute Combination.*salesforce\[\\"prod\\"\]\.username" cannot be specified when "salesforce\[\\"prod\\"\]\.client_secret"`},
+		{"okta conflicting credentials", `provider "oktasf" {
+  okta = { org_url = "https://acme.okta.com", api_token = "x", client_id = "0oa1" }
+}`, `(?s)Invalid Attribute Combination.*"okta\.client_id" cannot be specified when "okta\.api_token" is specified`},
+		// Refused at plan by the Okta client's own rule, not first at Configure.
+		{"okta org url with a path", `provider "oktasf" {
+  okta = { org_url = "https://acme.okta.com/api/v1", api_token = "x" }
+}`, `(?s)Invalid Okta org URL.*okta\.org_url.*has the path "/api/v1"`},
 		{"salesforce bad key", `provider "oktasf" {
   salesforce = { prod = { login_url = "https://acme.my.salesforce.com", client_id = "c", username = "u@acme.example", private_key = "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n" } }
 }`, `(?s)Invalid Salesforce private key.*not a valid PKCS#1 RSA key`},
@@ -52,9 +57,7 @@ func TestAccProvider_invalidConfigFailsAtPlan(t *testing.T) {
 // A step run with TF_LOG=trace leaves no token, client secret or private key bytes in the log, while the
 // provider's request log lines are there (so the check is not vacuous).
 func TestAccProvider_traceLogHasNoSecrets(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("uses the sandbox's known credentials")
-	}
+	acctest.RequireSandbox(t, "looks in the log for credentials it must know, and signs in to a second org with a client secret")
 	dir := t.TempDir()
 	t.Setenv("TF_LOG", "TRACE")
 	t.Setenv("TF_LOG_PATH_MASK", filepath.Join(dir, "%s.log"))

@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
 var (
@@ -77,6 +79,15 @@ func noEnv(string) string { return "" }
 
 func env(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 
+// sfEnv is env with the SALESFORCE_* org's login URL and client ID added.
+func sfEnv(kv map[string]string) func(string) string {
+	all := map[string]string{"SALESFORCE_LOGIN_URL": "https://acme.my.salesforce.com", "SALESFORCE_CLIENT_ID": "3MVG"}
+	for k, v := range kv {
+		all[k] = v
+	}
+	return env(all)
+}
+
 // TestResolveSettings_errors checks that each bad provider argument fails with an error that names the
 // attribute (or environment variable) and the fix, and never echoes key material.
 func TestResolveSettings_errors(t *testing.T) {
@@ -99,8 +110,14 @@ func TestResolveSettings_errors(t *testing.T) {
 			"okta.org_url", "Invalid Okta org URL", `has the scheme "ftp"`},
 		{"okta url with query", oktaCfg(func(o *oktaModel) { o.OrgURL = str("https://acme.okta.com/?x=1") }), noEnv,
 			"okta.org_url", "Invalid Okta org URL", "must not carry credentials, a query or a fragment"},
-		{"okta url and org name", oktaCfg(func(o *oktaModel) { o.OrgName = str("acme") }), noEnv,
-			"okta.org_url", "Conflicting Okta org settings", "Set either org_url"},
+		// A conflict between two attributes is the schema's to report (TestValidateProviderConfig_staticRules);
+		// one between an attribute and an environment variable is the code's.
+		{"okta url and env org name", oktaCfg(func(*oktaModel) {}), env(map[string]string{"OKTA_ORG_NAME": "acme"}),
+			"okta.org_url", "Conflicting Okta org settings", "Both okta.org_url and environment variable OKTA_ORG_NAME are set. Set either org_url"},
+		{"okta org name with admin domain", oktaCfg(func(o *oktaModel) { o.OrgURL, o.OrgName = types.StringNull(), str("acme-admin") }), noEnv,
+			"okta.org_name", "Invalid Okta org name", `"https://acme-admin.okta.com" is the Admin Console's address`},
+		{"okta url with path", oktaCfg(func(o *oktaModel) { o.OrgURL = str("https://acme.okta.com/home") }), noEnv,
+			"okta.org_url", "Invalid Okta org URL", `has the path "/home"; the org URL is the scheme and host only`},
 		{"okta base url alone", oktaCfg(func(o *oktaModel) { o.OrgURL = types.StringNull(); o.BaseURL = str("okta.com") }), noEnv,
 			"okta.base_url", "Incomplete Okta org settings", "Set org_name (OKTA_ORG_NAME) too"},
 		{"okta org name with domain", oktaCfg(func(o *oktaModel) { o.OrgURL = types.StringNull(); o.OrgName = str("acme.okta.com") }), noEnv,
@@ -113,8 +130,8 @@ func TestResolveSettings_errors(t *testing.T) {
 			"okta.org_url", "Missing Okta org URL", "needs org_url (or OKTA_ORG_URL)"},
 		{"okta no credentials", oktaCfg(func(o *oktaModel) { o.APIToken = types.StringNull() }), noEnv,
 			"okta.api_token", "Missing Okta credentials", "api_token (or OKTA_API_TOKEN), or an OAuth 2.0 service app"},
-		{"okta token and client id", oktaCfg(func(o *oktaModel) { o.ClientID = str("0oa1") }), noEnv,
-			"okta.api_token", "Conflicting Okta credentials", "not both"},
+		{"okta token and env client id", oktaCfg(func(*oktaModel) {}), env(map[string]string{"OKTA_API_CLIENT_ID": "0oa1"}),
+			"okta.api_token", "Conflicting Okta credentials", "Both okta.api_token and environment variable OKTA_API_CLIENT_ID are set"},
 		{"okta token with scheme", oktaCfg(func(o *oktaModel) { o.APIToken = str("SSWS 00abc") }), noEnv,
 			"okta.api_token", "Invalid Okta API token", `starts with "SSWS "`},
 		{"okta client id without key", oktaCfg(func(o *oktaModel) {
@@ -138,9 +155,11 @@ func TestResolveSettings_errors(t *testing.T) {
 		{"okta bad scope", oktaCfg(func(o *oktaModel) {
 			o.APIToken, o.ClientID, o.PrivateKey, o.Scopes = types.StringNull(), str("0oa1"), str(pkcs1), scopes("okta.groups.read", "groups.read")
 		}), noEnv, "okta.scopes[1]", "Invalid Okta OAuth scope", `"groups.read" is not an Okta management scope`},
-		{"okta key id without service app", oktaCfg(func(o *oktaModel) { o.PrivateKeyID = str("kid1") }), noEnv,
+		{"okta key id without service app", oktaCfg(func(o *oktaModel) { o.APIToken, o.PrivateKeyID = types.StringNull(), str("kid1") }), noEnv,
 			"okta.private_key_id", "Okta private key ID without a service app", "names the key of client_id/private_key"},
-		{"okta scopes with api token", oktaCfg(func(o *oktaModel) { o.Scopes = scopes("okta.groups.read") }), noEnv,
+		{"okta env key id with api token", oktaCfg(func(*oktaModel) {}), env(map[string]string{"OKTA_API_PRIVATE_KEY_ID": "kid1"}),
+			"okta.private_key_id", "Okta private key ID without a service app", "environment variable OKTA_API_PRIVATE_KEY_ID is set"},
+		{"okta env scopes with api token", oktaCfg(func(*oktaModel) {}), env(map[string]string{"OKTA_API_SCOPES": "okta.groups.read"}),
 			"okta.scopes", "Okta OAuth scopes with an API token", "Remove scopes"},
 		{"okta env url plain http", configInput{}, env(map[string]string{"OKTA_ORG_URL": "http://acme.okta.com", "OKTA_API_TOKEN": "x"}),
 			"okta.org_url", "Invalid Okta org URL", "environment variable OKTA_ORG_URL"},
@@ -157,14 +176,15 @@ func TestResolveSettings_errors(t *testing.T) {
 			`salesforce["prod"].login_url`, "Invalid Salesforce login URL", "not an absolute URL"},
 		{"sf no client id", orgCfg(func(o *salesforceOrgModel) { o.ClientID = types.StringNull() }), noEnv,
 			`salesforce["prod"].client_id`, "Missing Salesforce client ID", "consumer key"},
-		{"sf secret and jwt", orgCfg(func(o *salesforceOrgModel) { o.Username = str("u@acme.example") }), noEnv,
-			`salesforce["prod"].client_secret`, "Conflicting Salesforce credentials", "not both"},
+		// The salesforce map's pairs are the schema's to check; the SALESFORCE_* org's are the code's.
+		{"sf env secret and jwt", configInput{}, sfEnv(map[string]string{"SALESFORCE_CLIENT_SECRET": "s", "SALESFORCE_USERNAME": "u@acme.example"}),
+			`salesforce["default"].client_secret`, "Conflicting Salesforce credentials", "environment variable SALESFORCE_USERNAME. Use either the JWT bearer flow"},
 		{"sf no credentials", orgCfg(func(o *salesforceOrgModel) { o.ClientSecret = types.StringNull() }), noEnv,
 			`salesforce["prod"]`, "Missing Salesforce credentials", "username with private_key (JWT bearer flow), or client_secret"},
-		{"sf username without key", orgCfg(func(o *salesforceOrgModel) { o.ClientSecret, o.Username = types.StringNull(), str("u@acme.example") }), noEnv,
-			`salesforce["prod"].private_key`, "Missing Salesforce private key", "sets username but not private_key"},
-		{"sf key without username", orgCfg(func(o *salesforceOrgModel) { o.ClientSecret, o.PrivateKey = types.StringNull(), str(pkcs1) }), noEnv,
-			`salesforce["prod"].username`, "Missing Salesforce username", "sets private_key but not username"},
+		{"sf env username without key", configInput{}, sfEnv(map[string]string{"SALESFORCE_USERNAME": "u@acme.example"}),
+			`salesforce["default"].private_key`, "Missing Salesforce private key", "sets username but not private_key"},
+		{"sf env key without username", configInput{}, sfEnv(map[string]string{"SALESFORCE_PRIVATE_KEY": pkcs1}),
+			`salesforce["default"].username`, "Missing Salesforce username", "sets private_key but not username"},
 		{"sf key not a key", orgCfg(func(o *salesforceOrgModel) {
 			o.ClientSecret, o.Username, o.PrivateKey = types.StringNull(), str("u@acme.example"), str("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n")
 		}), noEnv, `salesforce["prod"].private_key`, "Invalid Salesforce private key", "not a valid PKCS#1 RSA key"},
@@ -248,7 +268,7 @@ func TestResolveSettings_valid(t *testing.T) {
 	if s.Okta.OrgURL != "https://acme.oktapreview.com" || s.Okta.PrivateKey != pkcs8 {
 		t.Errorf("okta = %+v", s.Okta.OrgURL)
 	}
-	if got := s.Salesforce["prod"]; got.LoginURL != "https://acme.my.salesforce.com" || got.APIVersion != DefaultAPIVersion {
+	if got := s.Salesforce["prod"]; got.LoginURL != "https://acme.my.salesforce.com" || got.APIVersion != salesforce.DefaultAPIVersion {
 		t.Errorf("prod = %+v", got.LoginURL)
 	}
 	if got := s.Salesforce["uat"]; got.APIVersion != "62.0" || got.LoginURL != "http://127.0.0.1:7452" {

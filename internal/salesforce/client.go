@@ -4,14 +4,15 @@
 package salesforce
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -38,7 +39,7 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	Username     string
-	PrivateKey   string // PEM, PKCS#1 or PKCS#8 RSA
+	PrivateKey   string // PEM: what ParsePrivateKey accepts
 	APIVersion   string // "63.0" by default
 	JWTAudience  string // default: jwtAudience(LoginURL)
 	HTTPClient   *http.Client
@@ -78,25 +79,20 @@ type session struct {
 
 var apiVersionPattern = regexp.MustCompile(`^[0-9]{2,3}\.0$`)
 
-// New validates cfg; it makes no network call.
+// New validates cfg; it makes no network call. Its checks are the exported validators below, which the
+// provider's settings call too, so that the two never disagree.
 func New(cfg Config) (*Client, error) {
-	loginURL := strings.TrimRight(strings.TrimSpace(cfg.LoginURL), "/")
-	if loginURL == "" {
-		loginURL = "https://login.salesforce.com"
+	rawLogin := cfg.LoginURL
+	if strings.TrimSpace(rawLogin) == "" {
+		rawLogin = "https://login.salesforce.com"
 	}
-	u, err := url.Parse(loginURL)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%w: salesforce org %q: login URL %q is not an absolute URL", ErrValidation, cfg.Alias, cfg.LoginURL)
+	loginURL, err := NormalizeLoginURL(rawLogin)
+	if err != nil {
+		return nil, fmt.Errorf("%w: salesforce org %q: login URL: %w", ErrValidation, cfg.Alias, err)
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
-		return nil, fmt.Errorf("%w: salesforce org %q: login URL %q must use https (http only for loopback hosts)", ErrValidation, cfg.Alias, cfg.LoginURL)
-	}
-	version := strings.TrimPrefix(cfg.APIVersion, "v")
-	if version == "" {
-		version = DefaultAPIVersion
-	}
-	if !apiVersionPattern.MatchString(version) {
-		return nil, fmt.Errorf("%w: salesforce org %q: API version %q must look like 63.0", ErrValidation, cfg.Alias, cfg.APIVersion)
+	version, err := NormalizeAPIVersion(cfg.APIVersion)
+	if err != nil {
+		return nil, fmt.Errorf("%w: salesforce org %q: %w", ErrValidation, cfg.Alias, err)
 	}
 	c := &Client{
 		alias: cfg.Alias, loginURL: loginURL, clientID: cfg.ClientID, secret: cfg.ClientSecret,
@@ -109,16 +105,28 @@ func New(cfg Config) (*Client, error) {
 	if cfg.ClientID == "" {
 		return nil, fmt.Errorf("%w: salesforce org %q: client_id is required", ErrValidation, cfg.Alias)
 	}
+	if cfg.JWTAudience != "" {
+		if err := CheckJWTAudience(cfg.JWTAudience); err != nil {
+			return nil, fmt.Errorf("%w: salesforce org %q: %w", ErrValidation, cfg.Alias, err)
+		}
+	}
+	jwtBearer := cfg.PrivateKey != "" || cfg.Username != ""
 	switch {
-	case cfg.PrivateKey != "":
+	case jwtBearer && cfg.ClientSecret != "":
+		return nil, fmt.Errorf("%w: salesforce org %q: set either username with private_key (JWT bearer) or client_secret (client credentials), not both", ErrValidation, cfg.Alias)
+	case jwtBearer:
 		if cfg.Username == "" {
 			return nil, fmt.Errorf("%w: salesforce org %q: the JWT bearer flow (private_key) needs a username", ErrValidation, cfg.Alias)
 		}
-		if c.key, err = parseRSAKey(cfg.PrivateKey); err != nil {
-			return nil, fmt.Errorf("%w: salesforce org %q: %v", ErrValidation, cfg.Alias, err)
+		if cfg.PrivateKey == "" {
+			return nil, fmt.Errorf("%w: salesforce org %q: the JWT bearer flow (username) needs a private_key", ErrValidation, cfg.Alias)
+		}
+		if c.key, err = ParsePrivateKey([]byte(cfg.PrivateKey)); err != nil {
+			return nil, fmt.Errorf("%w: salesforce org %q: private key: %w", ErrValidation, cfg.Alias, err)
 		}
 		c.audience = cfg.JWTAudience
 		if c.audience == "" {
+			u, _ := url.Parse(loginURL) // NormalizeLoginURL has parsed it
 			c.audience = jwtAudience(u)
 		}
 	case cfg.ClientSecret != "":
@@ -126,6 +134,47 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("%w: salesforce org %q: set private_key (JWT bearer) or client_secret (client credentials)", ErrValidation, cfg.Alias)
 	}
 	return c, nil
+}
+
+// loginURLExample is the shape of a login URL, quoted as the fix in errors.
+const loginURLExample = "https://acme.my.salesforce.com"
+
+// NormalizeLoginURL returns the login URL as the client uses it (without a trailing "/"), or why the client
+// refuses it: it must be absolute, https or http to a loopback host, without credentials, query or
+// fragment. A path is kept: an Experience Cloud site's login URL has one.
+func NormalizeLoginURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return "", fmt.Errorf("%q is not an absolute URL; set it like %s", raw, loginURLExample)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", fmt.Errorf("%q must not carry credentials, a query or a fragment; set it like %s", raw, loginURLExample)
+	}
+	if err := transport.CheckScheme(u); err != nil {
+		return "", err
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// NormalizeAPIVersion returns the API version as the client uses it ("63.0"): a leading "v" is dropped and
+// "" means DefaultAPIVersion.
+func NormalizeAPIVersion(v string) (string, error) {
+	if v == "" {
+		return DefaultAPIVersion, nil
+	}
+	version := strings.TrimPrefix(v, "v")
+	if !apiVersionPattern.MatchString(version) {
+		return "", fmt.Errorf("%q is not a Salesforce API version; give the version number such as %q", v, DefaultAPIVersion)
+	}
+	return version, nil
+}
+
+// CheckJWTAudience refuses an aud that cannot be one Salesforce accepts: it is always an absolute URL.
+func CheckJWTAudience(aud string) error {
+	if u, err := url.Parse(aud); err != nil || !u.IsAbs() || u.Host == "" {
+		return fmt.Errorf("the JWT audience %q must be an absolute URL such as https://login.salesforce.com or https://test.salesforce.com", aud)
+	}
+	return nil
 }
 
 // jwtAudience is the JWT bearer `aud` Salesforce accepts for a login URL: https://test.salesforce.com for
@@ -153,34 +202,37 @@ func jwtAudience(u *url.URL) string {
 	}
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func parseRSAKey(pemKey string) (*rsa.PrivateKey, error) {
-	block, _ := pem.Decode([]byte(strings.ReplaceAll(pemKey, `\n`, "\n")))
+// ParsePrivateKey parses the PEM private key of the JWT bearer flow: RSA, PKCS#1 or PKCS#8, because
+// Salesforce verifies the assertion with RS256 only. Literal "\n" sequences count as line breaks (a key
+// kept on one line of an environment variable). Errors name the structure, never key bytes.
+func ParsePrivateKey(pemText []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(bytes.TrimSpace(bytes.ReplaceAll(pemText, []byte(`\n`), []byte("\n"))))
 	if block == nil {
-		return nil, fmt.Errorf("the private key is not PEM encoded")
+		return nil, errors.New("no PEM block could be decoded; paste the key including its -----BEGIN/-----END lines, with the line breaks kept")
 	}
 	switch block.Type {
 	case "RSA PRIVATE KEY":
-		return x509.ParsePKCS1PrivateKey(block.Bytes)
-	case "PRIVATE KEY":
-		key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
 		if err != nil {
-			return nil, err
+			return nil, errors.New("the \"RSA PRIVATE KEY\" block is not a valid PKCS#1 RSA key; export the key again (openssl genrsa or openssl rsa)")
 		}
-		rsaKey, ok := key.(*rsa.PrivateKey)
+		return k, nil
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, errors.New("the \"PRIVATE KEY\" block is not a valid PKCS#8 key; export the key again (openssl pkcs8 -topk8 -nocrypt)")
+		}
+		rsaKey, ok := k.(*rsa.PrivateKey)
 		if !ok {
-			return nil, fmt.Errorf("the private key must be RSA (Salesforce signs with RS256)")
+			return nil, fmt.Errorf("the key is a %T, but the JWT bearer flow needs an RSA key (Salesforce verifies RS256 only)", k)
 		}
 		return rsaKey, nil
+	case "EC PRIVATE KEY":
+		return nil, errors.New("the key is an EC key, but the JWT bearer flow needs an RSA key (Salesforce verifies RS256 only)")
+	case "ENCRYPTED PRIVATE KEY":
+		return nil, errors.New("the key is encrypted; give an unencrypted PEM key (openssl pkcs8 -topk8 -nocrypt), kept in a secret store")
 	default:
-		return nil, fmt.Errorf("unsupported PEM block %q (want a PKCS#1 or PKCS#8 RSA private key)", block.Type)
+		return nil, fmt.Errorf("the PEM block is a %q, not a private key; give the RSA private key (\"RSA PRIVATE KEY\" or \"PRIVATE KEY\"), not the certificate or public key", block.Type)
 	}
 }
 

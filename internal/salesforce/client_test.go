@@ -2,6 +2,11 @@ package salesforce
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/url"
@@ -134,6 +139,16 @@ func TestNewValidation(t *testing.T) {
 		{"bad key", Config{ClientID: "k", Username: "u", PrivateKey: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"}},
 		{"plain http remote", Config{LoginURL: "http://login.salesforce.com", ClientID: "k", ClientSecret: "s"}},
 		{"bad version", Config{ClientID: "k", ClientSecret: "s", APIVersion: "63"}},
+		// The provider's settings refused these while New accepted them, before both used the same validators.
+		{"version v alone", Config{ClientID: "k", ClientSecret: "s", APIVersion: "v"}},
+		{"login URL with a query", Config{LoginURL: "https://acme.my.salesforce.com?x=1", ClientID: "k", ClientSecret: "s"}},
+		{"login URL with a fragment", Config{LoginURL: "https://acme.my.salesforce.com#x", ClientID: "k", ClientSecret: "s"}},
+		{"login URL with credentials", Config{LoginURL: "https://u:p@acme.my.salesforce.com", ClientID: "k", ClientSecret: "s"}},
+		{"JWT audience not a URL", Config{ClientID: "k", Username: "u", PrivateKey: pkcs1Key(), JWTAudience: "test.salesforce.com"}},
+		{"JWT audience not a URL beside a secret", Config{ClientID: "k", ClientSecret: "s", JWTAudience: "test.salesforce.com"}},
+		{"secret and username", Config{ClientID: "k", ClientSecret: "s", Username: "u"}},
+		{"secret and JWT bearer", Config{ClientID: "k", ClientSecret: "s", Username: "u", PrivateKey: pkcs1Key()}},
+		{"EC key", Config{ClientID: "k", Username: "u", PrivateKey: ecKeyPEM(t)}},
 	}
 	for _, tt := range tests {
 		_, err := New(tt.cfg)
@@ -304,27 +319,27 @@ func TestMetadataSamlSsoConfig(t *testing.T) {
 	f := newFakeOrg(t, "62.0")
 	c := f.jwtClient(t)
 	ctx := context.Background()
-	cfg := SamlSsoConfig{
+	cfg := SAMLSSOConfig{
 		FullName: "Okta", Issuer: "http://www.okta.com/exk1fcia6d6EMsf331d8", SAMLEntityID: "https://acme.my.salesforce.com",
 		ValidationCert: "MIIDpDCCAoygAwIBAgIGAZ<&>", LoginURL: "https://acme.okta.com/app/acme_sf/exk1/sso/saml",
 		IdentityMapping: "FederationId", IdentityLocation: "SubjectNameId", SAMLVersion: "SAML2_0",
 		UserProvisioning: true, RequestSignatureMethod: "RSA-SHA256",
 	}
-	if _, err := c.ReadSamlSsoConfig(ctx, "Okta"); !errors.Is(err, ErrNotFound) {
+	if _, err := c.ReadSAMLSSOConfig(ctx, "Okta"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("read before create: %v, want ErrNotFound", err)
 	}
-	created, err := c.UpsertSamlSsoConfig(ctx, cfg)
+	created, err := c.UpsertSAMLSSOConfig(ctx, cfg)
 	if err != nil || !created {
 		t.Fatalf("first upsert created=%v err=%v", created, err)
 	}
 	// The session expires between calls: the SOAP fault must trigger one refresh and a rebuilt envelope.
 	f.expireSession()
 	cfg.UserProvisioning = false
-	created, err = c.UpsertSamlSsoConfig(ctx, cfg)
+	created, err = c.UpsertSAMLSSOConfig(ctx, cfg)
 	if err != nil || created {
 		t.Fatalf("second upsert created=%v err=%v", created, err)
 	}
-	got, err := c.ReadSamlSsoConfig(ctx, "Okta")
+	got, err := c.ReadSAMLSSOConfig(ctx, "Okta")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,15 +352,102 @@ func TestMetadataSamlSsoConfig(t *testing.T) {
 	if !strings.Contains(f.lastSOAP, "<met:readMetadata><met:type>SamlSsoConfig</met:type><met:fullNames>Okta</met:fullNames>") {
 		t.Fatalf("read envelope: %s", f.lastSOAP)
 	}
-	if err := c.DeleteSamlSsoConfig(ctx, "Okta"); err != nil {
+	if err := c.DeleteSAMLSSOConfig(ctx, "Okta"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteSamlSsoConfig(ctx, "Okta"); !errors.Is(err, ErrNotFound) {
+	if err := c.DeleteSAMLSSOConfig(ctx, "Okta"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second delete: %v, want ErrNotFound", err)
 	}
-	if _, err := c.UpsertSamlSsoConfig(ctx, SamlSsoConfig{FullName: "Bad"}); err == nil {
+	if _, err := c.UpsertSAMLSSOConfig(ctx, SAMLSSOConfig{FullName: "Bad"}); err == nil {
 		t.Fatal("upsert without issuer succeeded")
 	} else if !errors.Is(err, ErrValidation) || !strings.Contains(err.Error(), "REQUIRED_FIELD_MISSING") {
 		t.Fatalf("upsert without issuer: %v", err)
+	}
+}
+
+func ecKeyPEM(t *testing.T) string {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
+}
+
+func TestNormalizeLoginURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		raw, want, wantErr string
+	}{
+		{"https://acme.my.salesforce.com/", "https://acme.my.salesforce.com", ""},
+		{"HTTPS://acme.my.salesforce.com", "https://acme.my.salesforce.com", ""},
+		{"https://acme.my.site.com/customers/", "https://acme.my.site.com/customers", ""},
+		{"http://127.0.0.1:7452", "http://127.0.0.1:7452", ""},
+		{"http://localhost:7452/", "http://localhost:7452", ""},
+		{"http://acme.my.salesforce.com", "", "not a loopback address; use https://"},
+		{"ftp://acme.my.salesforce.com", "", `has the scheme "ftp"`},
+		{"/services", "", `"/services" is not an absolute URL; set it like https://acme.my.salesforce.com`},
+		{"https://acme.my.salesforce.com?x=1", "", "must not carry credentials, a query or a fragment"},
+		{"https://u:p@acme.my.salesforce.com", "", "must not carry credentials, a query or a fragment"},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeLoginURL(tt.raw)
+		switch {
+		case tt.wantErr == "" && (err != nil || got != tt.want):
+			t.Errorf("NormalizeLoginURL(%q) = %q, %v; want %q", tt.raw, got, err, tt.want)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("NormalizeLoginURL(%q) = %q, %v; want an error containing %q", tt.raw, got, err, tt.wantErr)
+		}
+	}
+}
+
+func TestNormalizeAPIVersion(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ raw, want string }{
+		{"", DefaultAPIVersion}, {"62.0", "62.0"}, {"v61.0", "61.0"}, {"63", ""}, {"v", ""}, {"vv62.0", ""}, {"62.1", ""},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeAPIVersion(tt.raw)
+		if got != tt.want || (err != nil) != (tt.want == "") {
+			t.Errorf("NormalizeAPIVersion(%q) = %q, %v; want %q", tt.raw, got, err, tt.want)
+		}
+		if err != nil && !strings.Contains(err.Error(), `give the version number such as "`+DefaultAPIVersion+`"`) {
+			t.Errorf("NormalizeAPIVersion(%q): the error %q does not give the fix", tt.raw, err)
+		}
+	}
+}
+
+func TestParsePrivateKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		pem     string
+		wantErr string // "" when accepted
+	}{
+		{"PKCS#1", pkcs1Key(), ""},
+		{"PKCS#8", pkcs8Key(t), ""},
+		{"on one line", strings.ReplaceAll(strings.TrimSpace(pkcs8Key(t)), "\n", `\n`), ""},
+		{"EC SEC 1", ecKeyPEM(t), "the JWT bearer flow needs an RSA key"},
+		{"not PEM", "not a key", "no PEM block could be decoded"},
+		{"corrupt PKCS#1", "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n", "not a valid PKCS#1 RSA key"},
+		{"corrupt PKCS#8", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "not a valid PKCS#8 key"},
+		{"encrypted", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", "the key is encrypted"},
+		{"certificate", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", `the PEM block is a "CERTIFICATE", not a private key`},
+	}
+	for _, tt := range tests {
+		_, err := ParsePrivateKey([]byte(tt.pem))
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("%s: err = %v, want one containing %q", tt.name, err, tt.wantErr)
+		}
+		if err != nil && strings.Contains(err.Error(), "AAAA") {
+			t.Errorf("%s: the error leaks key bytes: %v", tt.name, err)
+		}
 	}
 }

@@ -108,7 +108,7 @@ func TestLookups(t *testing.T) {
 	if len(groups) != 1 || groups[0].DeveloperName != "Sales_Bundle" || groups[0].Label != "Sales Bundle" {
 		t.Errorf("groups = %+v", groups)
 	}
-	nf := c.NotFound("profile", "Sales Usr", []string{"Sales User", "Support User", "System Administrator"})
+	nf := c.NewNameNotFoundError("profile", "Sales Usr", []string{"Sales User", "Support User", "System Administrator"})
 	if !errors.Is(nf, salesforce.ErrNotFound) || !strings.Contains(nf.Error(), `did you mean "Sales User"`) {
 		t.Errorf("NotFound = %v", nf)
 	}

@@ -15,11 +15,11 @@ const loginPageType = "Org"
 
 // LoginPageProviders returns the ids of the AuthConfigProviders rows that show the SAML configuration
 // samlSsoConfigID on the org's My Domain login page: none when it is hidden. One Tooling query.
-func (c *Client) LoginPageProviders(ctx context.Context, samlSsoConfigID string) (rowIDs []string, err error) {
+func (c *Client) LoginPageProviders(ctx context.Context, samlSSOConfigID string) (rowIDs []string, err error) {
 	var rows []struct {
 		ID string `json:"Id"`
 	}
-	q := "SELECT Id FROM AuthConfigProviders WHERE AuthProviderId = " + Quote(samlSsoConfigID) +
+	q := "SELECT Id FROM AuthConfigProviders WHERE AuthProviderId = " + Quote(samlSSOConfigID) +
 		" AND AuthConfig.Type = " + Quote(loginPageType)
 	if err := c.ToolingQuery(ctx, q, &rows); err != nil {
 		return nil, err
@@ -33,8 +33,8 @@ func (c *Client) LoginPageProviders(ctx context.Context, samlSsoConfigID string)
 
 // ShowOnLoginPage adds the SAML configuration's button to the My Domain login page. It is idempotent:
 // a configuration already shown gets no second row.
-func (c *Client) ShowOnLoginPage(ctx context.Context, samlSsoConfigID string) error {
-	rows, err := c.LoginPageProviders(ctx, samlSsoConfigID)
+func (c *Client) ShowOnLoginPage(ctx context.Context, samlSSOConfigID string) error {
+	rows, err := c.LoginPageProviders(ctx, samlSSOConfigID)
 	if err != nil || len(rows) > 0 {
 		return err
 	}
@@ -42,7 +42,7 @@ func (c *Client) ShowOnLoginPage(ctx context.Context, samlSsoConfigID string) er
 	if err != nil {
 		return err
 	}
-	_, err = c.toolingCreate(ctx, "AuthConfigProviders", map[string]any{"AuthConfigId": pageID, "AuthProviderId": samlSsoConfigID})
+	_, err = c.toolingCreate(ctx, "AuthConfigProviders", map[string]any{"AuthConfigId": pageID, "AuthProviderId": samlSSOConfigID})
 	if errors.Is(err, ErrDuplicate) { // another apply added it between our query and our insert
 		return nil
 	}
@@ -51,8 +51,8 @@ func (c *Client) ShowOnLoginPage(ctx context.Context, samlSsoConfigID string) er
 
 // HideFromLoginPage removes every button of the SAML configuration from the My Domain login page; a
 // configuration already hidden is left as it is.
-func (c *Client) HideFromLoginPage(ctx context.Context, samlSsoConfigID string) error {
-	rows, err := c.LoginPageProviders(ctx, samlSsoConfigID)
+func (c *Client) HideFromLoginPage(ctx context.Context, samlSSOConfigID string) error {
+	rows, err := c.LoginPageProviders(ctx, samlSSOConfigID)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 )
 
 // orgWithSamlConfig starts an org holding one SamlSsoConfig and returns it with the config's id.
-func orgWithSamlConfig(t *testing.T) (*sandbox.Sandbox, *salesforce.Client, string) {
+func orgWithSAMLConfig(t *testing.T) (*sandbox.Sandbox, *salesforce.Client, string) {
 	t.Helper()
 	sb, c := startOrg(t, sfemu.OrgSeed{Name: "Acme QA", AdminUsername: "integration@acme.qa"})
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -32,7 +32,7 @@ func orgWithSamlConfig(t *testing.T) (*sandbox.Sandbox, *salesforce.Client, stri
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := c.UpsertSamlSsoConfig(ctx, salesforce.SamlSsoConfig{FullName: "Okta", Name: "Okta", Issuer: "http://www.okta.com/exk1",
+	if _, err := c.UpsertSAMLSSOConfig(ctx, salesforce.SAMLSSOConfig{FullName: "Okta", Name: "Okta", Issuer: "http://www.okta.com/exk1",
 		SAMLEntityID: "https://acme.my.salesforce.com", IdentityMapping: "FederationId", IdentityLocation: "SubjectNameId",
 		SAMLVersion: "SAML2_0", ValidationCert: base64.StdEncoding.EncodeToString(der)}); err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func countButtons(t *testing.T, c *salesforce.Client) int {
 
 func TestLoginPageShowHide(t *testing.T) {
 	t.Parallel()
-	sb, c, samlID := orgWithSamlConfig(t)
+	sb, c, samlID := orgWithSAMLConfig(t)
 	ctx := context.Background()
 	steps := []struct {
 		name string
@@ -99,7 +99,7 @@ func TestLoginPageShowHide(t *testing.T) {
 // Reading the login-page state is one Tooling query, so a refresh can afford it.
 func TestLoginPageProvidersCost(t *testing.T) {
 	t.Parallel()
-	sb, c, samlID := orgWithSamlConfig(t)
+	sb, c, samlID := orgWithSAMLConfig(t)
 	ctx := context.Background()
 	if err := c.ShowOnLoginPage(ctx, samlID); err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestLoginPageProvidersCost(t *testing.T) {
 
 func TestLoginPageErrors(t *testing.T) {
 	t.Parallel()
-	_, c, samlID := orgWithSamlConfig(t)
+	_, c, samlID := orgWithSAMLConfig(t)
 	ctx := context.Background()
 	var users []struct {
 		ID string `json:"Id"`
@@ -150,7 +150,7 @@ func TestLoginPageErrors(t *testing.T) {
 	if err := c.ShowOnLoginPage(ctx, samlID); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteSamlSsoConfig(ctx, "Okta"); err != nil {
+	if err := c.DeleteSAMLSSOConfig(ctx, "Okta"); err != nil {
 		t.Fatal(err)
 	}
 	if rows, err := c.LoginPageProviders(ctx, samlID); err != nil || len(rows) != 0 {

@@ -153,8 +153,8 @@ func (e *NameNotFoundError) Error() string {
 
 func (e *NameNotFoundError) Unwrap() error { return ErrNotFound }
 
-// NotFound builds the error for a name missing among candidates, suggesting the closest of them.
-func (c *Client) NotFound(kind, name string, candidates []string) *NameNotFoundError {
+// NewNameNotFoundError builds the error for a name missing among candidates, suggesting the closest of them.
+func (c *Client) NewNameNotFoundError(kind, name string, candidates []string) *NameNotFoundError {
 	return &NameNotFoundError{Kind: kind, Name: name, Org: c.alias, Suggestions: Suggest(name, candidates, 3)}
 }
 

@@ -17,12 +17,12 @@ const (
 	soapEnvNS     = "http://schemas.xmlsoap.org/soap/envelope/"
 	metadataNS    = "http://soap.sforce.com/2006/04/metadata"
 	xsiNS         = "http://www.w3.org/2001/XMLSchema-instance"
-	samlSsoConfig = "SamlSsoConfig"
+	samlSSOConfig = "SamlSsoConfig"
 )
 
 // SamlSsoConfig is the Metadata API SamlSsoConfig type (field names as in the metadata WSDL).
 // SalesforceLoginURL and OAuthTokenEndpoint are outputs: read back, never written.
-type SamlSsoConfig struct {
+type SAMLSSOConfig struct {
 	FullName               string
 	Name                   string
 	AttributeName          string
@@ -51,7 +51,7 @@ type SamlSsoConfig struct {
 }
 
 // samlSsoConfigWire is the XML form; element order follows the WSDL (fullName, then alphabetical).
-type samlSsoConfigWire struct {
+type samlSSOConfigWire struct {
 	FullName               string `xml:"fullName"`
 	AttributeName          string `xml:"attributeName,omitempty"`
 	AttributeNameIDFormat  string `xml:"attributeNameIdFormat,omitempty"`
@@ -78,8 +78,8 @@ type samlSsoConfigWire struct {
 	ValidationCert         string `xml:"validationCert"`
 }
 
-func (w samlSsoConfigWire) public() *SamlSsoConfig {
-	return &SamlSsoConfig{
+func (w samlSSOConfigWire) public() *SAMLSSOConfig {
+	return &SAMLSSOConfig{
 		FullName: w.FullName, Name: w.Name, AttributeName: w.AttributeName, AttributeNameIDFormat: w.AttributeNameIDFormat,
 		DecryptionCertificate: w.DecryptionCertificate, ErrorURL: w.ErrorURL, ExecutionUserID: w.ExecutionUserID,
 		IdentityLocation: w.IdentityLocation, IdentityMapping: w.IdentityMapping, Issuer: w.Issuer, LoginURL: w.LoginURL,
@@ -92,7 +92,7 @@ func (w samlSsoConfigWire) public() *SamlSsoConfig {
 }
 
 // writeSamlSsoConfig writes cfg's elements with the met: prefix; outputs are left out.
-func writeSamlSsoConfig(b *bytes.Buffer, cfg SamlSsoConfig) {
+func writeSAMLSSOConfig(b *bytes.Buffer, cfg SAMLSSOConfig) {
 	el := func(name, value string, always bool) {
 		if value == "" && !always {
 			return
@@ -182,7 +182,7 @@ type soapResponse struct {
 		Read struct {
 			Records []struct {
 				Nil string `xml:"http://www.w3.org/2001/XMLSchema-instance nil,attr"`
-				samlSsoConfigWire
+				samlSSOConfigWire
 			} `xml:"result>records"`
 		} `xml:"readMetadataResponse"`
 	} `xml:"Body"`
@@ -241,7 +241,7 @@ func (c *Client) postSOAP(ctx context.Context, s *session, body func(*bytes.Buff
 }
 
 // UpsertSamlSsoConfig creates or updates the config named cfg.FullName; created tells which.
-func (c *Client) UpsertSamlSsoConfig(ctx context.Context, cfg SamlSsoConfig) (created bool, err error) {
+func (c *Client) UpsertSAMLSSOConfig(ctx context.Context, cfg SAMLSSOConfig) (created bool, err error) {
 	if cfg.FullName == "" {
 		return false, fmt.Errorf("%w: SamlSsoConfig needs a fullName", ErrValidation)
 	}
@@ -250,7 +250,7 @@ func (c *Client) UpsertSamlSsoConfig(ctx context.Context, cfg SamlSsoConfig) (cr
 	}
 	resp, err := c.soap(ctx, func(b *bytes.Buffer) {
 		b.WriteString("<met:upsertMetadata>")
-		writeSamlSsoConfig(b, cfg)
+		writeSAMLSSOConfig(b, cfg)
 		b.WriteString("</met:upsertMetadata>")
 	})
 	if err != nil {
@@ -267,9 +267,9 @@ func (c *Client) UpsertSamlSsoConfig(ctx context.Context, cfg SamlSsoConfig) (cr
 }
 
 // ReadSamlSsoConfig reads one config; ErrNotFound when the org has none by that name.
-func (c *Client) ReadSamlSsoConfig(ctx context.Context, fullName string) (*SamlSsoConfig, error) {
+func (c *Client) ReadSAMLSSOConfig(ctx context.Context, fullName string) (*SAMLSSOConfig, error) {
 	resp, err := c.soap(ctx, func(b *bytes.Buffer) {
-		b.WriteString("<met:readMetadata><met:type>" + samlSsoConfig + "</met:type><met:fullNames>" + escaped(fullName) + "</met:fullNames></met:readMetadata>")
+		b.WriteString("<met:readMetadata><met:type>" + samlSSOConfig + "</met:type><met:fullNames>" + escaped(fullName) + "</met:fullNames></met:readMetadata>")
 	})
 	if err != nil {
 		return nil, err
@@ -277,7 +277,7 @@ func (c *Client) ReadSamlSsoConfig(ctx context.Context, fullName string) (*SamlS
 	for _, rec := range resp.Body.Read.Records {
 		// Salesforce answers a missing name with an empty (or xsi:nil) record rather than a fault.
 		if rec.Nil != "true" && rec.FullName != "" && strings.EqualFold(rec.FullName, fullName) {
-			return rec.samlSsoConfigWire.public(), nil
+			return rec.samlSSOConfigWire.public(), nil
 		}
 	}
 	return nil, fmt.Errorf("salesforce org %q: SamlSsoConfig %s: %w", c.alias, fullName, ErrNotFound)
@@ -285,9 +285,9 @@ func (c *Client) ReadSamlSsoConfig(ctx context.Context, fullName string) (*SamlS
 
 // DeleteSamlSsoConfig deletes one config; a missing config returns an error wrapping ErrNotFound,
 // which callers deleting for Terraform treat as success.
-func (c *Client) DeleteSamlSsoConfig(ctx context.Context, fullName string) error {
+func (c *Client) DeleteSAMLSSOConfig(ctx context.Context, fullName string) error {
 	resp, err := c.soap(ctx, func(b *bytes.Buffer) {
-		b.WriteString("<met:deleteMetadata><met:type>" + samlSsoConfig + "</met:type><met:fullNames>" + escaped(fullName) + "</met:fullNames></met:deleteMetadata>")
+		b.WriteString("<met:deleteMetadata><met:type>" + samlSSOConfig + "</met:type><met:fullNames>" + escaped(fullName) + "</met:fullNames></met:deleteMetadata>")
 	})
 	if err != nil {
 		return err

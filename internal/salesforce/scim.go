@@ -26,7 +26,7 @@ const (
 type scimError struct {
 	Detail   string `json:"detail"`
 	Status   any    `json:"status"`
-	ScimType string `json:"scimType"`
+	SCIMType string `json:"scimType"`
 }
 
 // scimWritable are the User fields SCIMUser carries; SCIM has no attribute for the others (Alias and
@@ -194,7 +194,7 @@ func (c *Client) sendSCIM(ctx context.Context, s *session, method, uri string, b
 func parseSCIMError(status int, body []byte) *APIError {
 	var e scimError
 	if json.Unmarshal(body, &e) == nil && e.Detail != "" {
-		code := strings.ToUpper(e.ScimType)
+		code := strings.ToUpper(e.SCIMType)
 		if code == "" {
 			code = http.StatusText(status)
 		}

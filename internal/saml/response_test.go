@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/samlidp"
 )
 
 type testSigner struct {
@@ -46,11 +48,12 @@ func testSigners(t testing.TB) [2]testSigner {
 	return signers
 }
 
-func baseOptions(s testSigner) ResponseOptions {
-	return ResponseOptions{
+// baseOptions builds with the sandbox IdP's builder: the parser is tested against code it shares nothing with.
+func baseOptions(s testSigner) samlidp.ResponseOptions {
+	return samlidp.ResponseOptions{
 		Issuer: "http://www.okta.com/exk1", Destination: "https://acme.my.salesforce.com?so=00D000000000001",
 		Audience: "https://acme.my.salesforce.com", NameID: "jane@example.com", NameIDFormat: NameIDFormatEmail,
-		Attributes: []Attribute{{Name: "User.Email", Values: []string{"jane@example.com"}}, {Name: "groups", NameFormat: AttrNameFormatBasic, Values: []string{"a", "b"}}},
+		Attributes: []samlidp.Attribute{{Name: "User.Email", Values: []string{"jane@example.com"}}, {Name: "groups", NameFormat: AttrNameFormatBasic, Values: []string{"a", "b"}}},
 		Key:        s.key, Certificate: s.cert,
 	}
 }
@@ -73,7 +76,7 @@ func TestBuildParseResponse_roundTrip(t *testing.T) {
 			t.Parallel()
 			opts := baseOptions(s[0])
 			opts.SignResponse, opts.SignAssertion, opts.InResponseTo = tc.signResponse, tc.signAssert, "req1"
-			b, err := BuildResponse(opts)
+			b, err := samlidp.BuildResponse(opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,13 +120,13 @@ func TestBuildParseResponse_roundTrip(t *testing.T) {
 func TestParseResponse_refusals(t *testing.T) {
 	t.Parallel()
 	s := testSigners(t)
-	signed, err := BuildResponse(baseOptions(s[0]))
+	signed, err := samlidp.BuildResponse(baseOptions(s[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := baseOptions(s[0])
 	opts.SignResponse = true
-	respSigned, err := BuildResponse(opts)
+	respSigned, err := samlidp.BuildResponse(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +192,7 @@ func TestParseResponse_unsignedResponseElement(t *testing.T) {
 	}
 	trusted := []*x509.Certificate{s[0].cert}
 
-	assertionOnly, err := BuildResponse(baseOptions(s[0]))
+	assertionOnly, err := samlidp.BuildResponse(baseOptions(s[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +213,7 @@ func TestParseResponse_unsignedResponseElement(t *testing.T) {
 
 	opts := baseOptions(s[0])
 	opts.SignResponse = true
-	responseSigned, err := BuildResponse(opts)
+	responseSigned, err := samlidp.BuildResponse(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +225,7 @@ func TestParseResponse_unsignedResponseElement(t *testing.T) {
 func TestParseResponse_unverifiedWithoutCerts(t *testing.T) {
 	t.Parallel()
 	s := testSigners(t)
-	b, err := BuildResponse(baseOptions(s[0]))
+	b, err := samlidp.BuildResponse(baseOptions(s[0]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +253,7 @@ func stripSignatures(t *testing.T, b []byte) string {
 
 func FuzzParseResponse(f *testing.F) {
 	s := testSigners(f)
-	b, err := BuildResponse(baseOptions(s[0]))
+	b, err := samlidp.BuildResponse(baseOptions(s[0]))
 	if err != nil {
 		f.Fatal(err)
 	}

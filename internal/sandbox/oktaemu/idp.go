@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/samlidp"
 )
 
 // Errors SignIn returns, wrapped with details; test them with errors.Is.
@@ -31,7 +31,7 @@ var (
 
 // ssoParams is everything signing needs, captured under the lock so the RSA work happens outside it.
 type ssoParams struct {
-	opts saml.ResponseOptions
+	opts samlidp.ResponseOptions
 	acs  string
 }
 
@@ -45,7 +45,7 @@ func (s *Server) SignIn(appID, login string) (samlResponse []byte, acsURL string
 		return nil, "", err
 	}
 	s.ctrl.Changed()
-	b, err := saml.BuildResponse(p.opts)
+	b, err := samlidp.BuildResponse(p.opts)
 	if err != nil {
 		return nil, "", err
 	}
@@ -148,7 +148,7 @@ func (s *Server) assertionContent(rec *appRec, au *appUser, cert *x509.Certifica
 	if secs, ok := signOn["samlAssertionLifetimeSeconds"].(int64); ok && secs > 0 {
 		lifetime = time.Duration(secs) * time.Second
 	}
-	return &ssoParams{acs: acs, opts: saml.ResponseOptions{
+	return &ssoParams{acs: acs, opts: samlidp.ResponseOptions{
 		Issuer: issuer, Destination: destination, Recipient: recipient, Audience: audience,
 		NameID: nameID, NameIDFormat: format, Attributes: attrs,
 		IssueInstant: now, NotBefore: now.Add(-5 * time.Minute), NotOnOrAfter: now.Add(lifetime),
@@ -159,14 +159,14 @@ func (s *Server) assertionContent(rec *appRec, au *appUser, cert *x509.Certifica
 
 // evalStatements renders EXPRESSION statements (each value an expression) and GROUP statements (the names of
 // the user's groups passing the filter, in name order).
-func (s *Server) evalStatements(raw any, sc exprScope, userID string) ([]saml.Attribute, error) {
+func (s *Server) evalStatements(raw any, sc exprScope, userID string) ([]samlidp.Attribute, error) {
 	list, _ := raw.([]any)
-	var out []saml.Attribute
+	var out []samlidp.Attribute
 	for _, item := range list {
 		st := obj(item)
 		name, _ := st["name"].(string)
 		ns, _ := st["namespace"].(string)
-		attr := saml.Attribute{Name: name, NameFormat: ns}
+		attr := samlidp.Attribute{Name: name, NameFormat: ns}
 		switch st["type"] {
 		case "GROUP":
 			ft, _ := st["filterType"].(string)
@@ -266,7 +266,7 @@ func (s *Server) handleSSO(w http.ResponseWriter, r *http.Request) {
 	var b []byte
 	if err == nil {
 		s.ctrl.Changed()
-		b, err = saml.BuildResponse(p.opts)
+		b, err = samlidp.BuildResponse(p.opts)
 	}
 	if err != nil {
 		writeSSOError(w, label, login, err)

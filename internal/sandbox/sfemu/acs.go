@@ -1,20 +1,16 @@
 package sfemu
 
 // This file is the org's SAML assertion consumer service at the My Domain root (POST /?so=<orgId15>, and
-// POST /login?so=…): it verifies the Response against a SamlSsoConfig, maps the subject to a user, runs
-// standard JIT when the config enables it, records LoginHistory and answers as Salesforce's browser flow does.
+// POST /login?so=…): it verifies the Response against a SamlSsoConfig (samlverify.go), maps the subject to a user,
+// runs standard JIT when the config enables it, records LoginHistory and answers as Salesforce's browser flow does.
 
 import (
-	"crypto/x509"
-	"encoding/base64"
-	"fmt"
 	"html/template"
 	"net"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu/soql"
 )
 
@@ -36,11 +32,13 @@ const (
 	statusJITError          = "Failed: Just-in-time Provisioning Error"
 )
 
-// ssoFailure is a rejected sign-in: the LoginHistory status, a detail for the page, the user when known.
+// ssoFailure is a rejected sign-in: the LoginHistory status, a detail for the page, the user when known, and
+// crewjam's error when the validator refused the response.
 type ssoFailure struct {
 	status, detail string
 	user           soql.Record
 	config         soql.Record
+	cause          error
 }
 
 var ssoErrorPage = template.Must(template.New("sso").Parse(`<!DOCTYPE html>
@@ -65,7 +63,8 @@ func (o *Org) handleACS(w http.ResponseWriter, r *http.Request) {
 	}
 	sourceIP, _, _ := net.SplitHostPort(r.RemoteAddr)
 	o.mu.Lock()
-	sid, location, fail := o.consumeAssertion(r.URL.Query().Get("so"), get("SAMLResponse"), get("RelayState"), sourceIP)
+	received := o.cfg.BaseURL + r.URL.RequestURI()
+	sid, location, fail := o.consumeAssertion(r.URL.Query().Get("so"), get("SAMLResponse"), get("RelayState"), received, sourceIP)
 	o.mu.Unlock()
 	o.cfg.Control.Changed()
 	if fail != nil {
@@ -79,12 +78,13 @@ func (o *Org) handleACS(w http.ResponseWriter, r *http.Request) {
 }
 
 // consumeAssertion runs the whole validation and provisioning; on success it returns a new session id and
-// the redirect target. It records LoginHistory for every attempt whose user is known. o.mu must be held.
-func (o *Org) consumeAssertion(so, encoded, relayState, sourceIP string) (string, string, *ssoFailure) {
+// the redirect target. received is the URL the Response was posted to. It records LoginHistory for every attempt
+// whose user is known. o.mu must be held.
+func (o *Org) consumeAssertion(so, encoded, relayState, received, sourceIP string) (string, string, *ssoFailure) {
 	now := o.now()
-	resp, cfg, fail := o.verifySAMLResponse(so, encoded, now)
+	resp, cfg, fail := o.verifySAMLResponse(so, encoded, received, now)
 	loginType := loginTypeSAMLIdP
-	if resp != nil && resp.ConfirmationInResponseTo != "" {
+	if resp != nil && resp.inResponseTo != "" {
 		loginType = loginTypeSAMLSP
 	}
 	var user soql.Record
@@ -118,73 +118,6 @@ func (o *Org) loginHost() string {
 	return strings.TrimPrefix(strings.TrimPrefix(o.cfg.BaseURL, "https://"), "http://")
 }
 
-// verifySAMLResponse decodes the Response, picks the SamlSsoConfig whose Issuer it names and checks signature,
-// status, audience, recipient and time window.
-func (o *Org) verifySAMLResponse(so, encoded string, now time.Time) (*saml.Response, soql.Record, *ssoFailure) {
-	if so != "" && key15(so) != o.keys.OrgID[:15] {
-		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: "the so parameter names another organization"}
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
-	if err != nil || len(raw) == 0 {
-		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: "SAMLResponse is missing or not base64"}
-	}
-	unverified, err := saml.ParseResponse(raw, nil, now)
-	if err != nil {
-		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: err.Error()}
-	}
-	var cfg soql.Record
-	o.each("SamlSsoConfig", func(r soql.Record) bool {
-		if str(r, "Issuer") == unverified.Issuer {
-			cfg = r
-		}
-		return cfg == nil
-	})
-	if cfg == nil {
-		return unverified, nil, &ssoFailure{status: statusIssuerMismatched, detail: "no SAML configuration trusts issuer " + unverified.Issuer}
-	}
-	der, err := base64.StdEncoding.DecodeString(str(cfg, "ValidationCert"))
-	if err != nil {
-		return unverified, cfg, &ssoFailure{status: statusSignatureInvalid, detail: "the configuration's certificate is unreadable"}
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return unverified, cfg, &ssoFailure{status: statusSignatureInvalid, detail: "the configuration's certificate is unreadable"}
-	}
-	resp, err := saml.ParseResponse(raw, []*x509.Certificate{cert}, now)
-	if err != nil {
-		return unverified, cfg, &ssoFailure{status: statusSignatureInvalid, detail: err.Error(), user: o.mappedUser(unverified, cfg)}
-	}
-	// Status sits on the Response element, outside the signature when only the assertion is signed (Okta's
-	// default); refusing anything but Success on the unverified read is what an SP can do, and is safe.
-	if unverified.StatusCode != saml.StatusSuccess {
-		return resp, cfg, &ssoFailure{status: statusStatusInvalid, detail: "status " + unverified.StatusCode}
-	}
-	// The signed assertion's Issuer is the one that counts; the first pass read it unverified.
-	if resp.Issuer != str(cfg, "Issuer") {
-		return resp, cfg, &ssoFailure{status: statusIssuerMismatched, detail: "issuer " + resp.Issuer}
-	}
-	known := o.mappedUser(resp, cfg)
-	if err := resp.ValidAt(now, clockSkew); err != nil {
-		return resp, cfg, &ssoFailure{status: statusAssertionExpired, detail: err.Error(), user: known}
-	}
-	if aud := str(cfg, "Audience"); aud != "" && !containsString(resp.Audiences, aud) {
-		return resp, cfg, &ssoFailure{status: statusAudienceInvalid, detail: fmt.Sprintf("audience %v, want %s", resp.Audiences, aud), user: known}
-	}
-	if !o.isACS(resp.Recipient) {
-		return resp, cfg, &ssoFailure{status: statusRecipientMismatch, detail: "recipient " + resp.Recipient, user: known}
-	}
-	return resp, cfg, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // isACS accepts the org's login URLs: the My Domain root or /login, with or without ?so=<orgId15|18>.
 func (o *Org) isACS(recipient string) bool {
 	base, _, _ := strings.Cut(recipient, "?")
@@ -193,18 +126,18 @@ func (o *Org) isACS(recipient string) bool {
 }
 
 // identity is the value the config maps to a user: the NameID or the named attribute's first value.
-func identity(resp *saml.Response, cfg soql.Record) string {
+func identity(resp *samlClaims, cfg soql.Record) string {
 	if str(cfg, "IdentityLocation") == "Attribute" {
-		if v := resp.AttributeValues(str(cfg, "AttributeName")); len(v) > 0 {
+		if v := resp.attributeValues(str(cfg, "AttributeName")); len(v) > 0 {
 			return v[0]
 		}
 		return ""
 	}
-	return resp.Subject
+	return resp.subject
 }
 
 // mappedUser finds the user the assertion names, by FederationIdentifier (case-insensitive), Username or Id.
-func (o *Org) mappedUser(resp *saml.Response, cfg soql.Record) soql.Record {
+func (o *Org) mappedUser(resp *samlClaims, cfg soql.Record) soql.Record {
 	id := identity(resp, cfg)
 	if id == "" {
 		return nil
@@ -232,7 +165,7 @@ func (o *Org) mappedUser(resp *saml.Response, cfg soql.Record) soql.Record {
 }
 
 // mapAndProvision finds or JIT-creates the user, refuses inactive ones and applies JIT updates.
-func (o *Org) mapAndProvision(resp *saml.Response, cfg soql.Record) (soql.Record, *ssoFailure) {
+func (o *Org) mapAndProvision(resp *samlClaims, cfg soql.Record) (soql.Record, *ssoFailure) {
 	user := o.mappedUser(resp, cfg)
 	jit := cfg["OptionsUserProvisioning"] == true
 	if user == nil {

@@ -73,7 +73,7 @@ func newFederation(t *testing.T, jit bool) *federation {
 	f := &federation{sb: sb, okta: oc, sf: sc, sfURL: qa.LoginURL}
 	f.app = f.createApp(t, "Salesforce QA")
 	md := f.metadata(t, f.app.ID)
-	if _, err := sc.UpsertSamlSsoConfig(ctx, salesforce.SamlSsoConfig{FullName: "Okta", Name: "Okta", Issuer: md.EntityID,
+	if _, err := sc.UpsertSAMLSSOConfig(ctx, salesforce.SAMLSSOConfig{FullName: "Okta", Name: "Okta", Issuer: md.EntityID,
 		SAMLEntityID: qa.LoginURL, IdentityMapping: "FederationId", IdentityLocation: "SubjectNameId", SAMLVersion: "SAML2_0",
 		UserProvisioning: jit, ValidationCert: base64.StdEncoding.EncodeToString(md.SigningCertificates[0].Raw)}); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 )
 
 type userRow struct {
-	Id                   string
+	ID                   string
 	Username             string
 	FederationIdentifier string
 	IsActive             bool
@@ -63,14 +63,14 @@ func TestGoSalesforceAuthFlows(t *testing.T) {
 				t.Fatalf("instance_url %q, want %q", got, c.LoginURL)
 			}
 			var orgs []struct {
-				Id        string
+				ID        string
 				Name      string
 				IsSandbox bool
 			}
 			if err := sf.Query("SELECT Id, Name, IsSandbox FROM Organization", &orgs); err != nil {
 				t.Fatal(err)
 			}
-			if len(orgs) != 1 || orgs[0].Id != c.OrgID || orgs[0].Name != "Acme QA" || orgs[0].IsSandbox {
+			if len(orgs) != 1 || orgs[0].ID != c.OrgID || orgs[0].Name != "Acme QA" || orgs[0].IsSandbox {
 				t.Fatalf("organization = %+v", orgs)
 			}
 		})
@@ -105,7 +105,7 @@ func TestGoSalesforceQueryRelationshipsAndPagination(t *testing.T) {
 	if err != nil || res.HasSalesforceErrors || len(res.Results) != 2100 {
 		t.Fatalf("InsertCollection: %v %+v", err, res.HasSalesforceErrors)
 	}
-	var bulk []struct{ Id, Username string }
+	var bulk []struct{ ID, Username string }
 	if err := sf.Query("SELECT Id, Username FROM User WHERE Username LIKE 'bulk%' ORDER BY Username DESC", &bulk); err != nil {
 		t.Fatal(err)
 	}
@@ -114,10 +114,10 @@ func TestGoSalesforceQueryRelationshipsAndPagination(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, u := range bulk {
-		if seen[u.Id] {
-			t.Fatalf("duplicate row %s across pages", u.Id)
+		if seen[u.ID] {
+			t.Fatalf("duplicate row %s across pages", u.ID)
 		}
-		seen[u.Id] = true
+		seen[u.ID] = true
 	}
 	// The raw first page says where the next one is.
 	page := to.query(t, "SELECT Id FROM User WHERE Username LIKE 'bulk%'")
@@ -244,7 +244,7 @@ func TestGoSalesforceToolingAndReauth(t *testing.T) {
 
 	before := to.cfg.Control.Stats().Routes["salesforce:qa POST /services/oauth2/token"]
 	to.ExpireSessions()
-	var orgs []struct{ Id string }
+	var orgs []struct{ ID string }
 	if err := sf.Query("SELECT Id FROM Organization", &orgs); err != nil || len(orgs) != 1 {
 		t.Fatalf("query after expiry: %v", err)
 	}

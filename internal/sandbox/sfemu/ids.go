@@ -17,7 +17,7 @@ const (
 	prefixPSGComponent     = "0PH"
 	prefixPSAssignment     = "0Pa"
 	prefixOrganization     = "00D"
-	prefixSamlSsoConfig    = "0LE"
+	prefixSAMLSSOConfig    = "0LE"
 	prefixUserLicense      = "100"
 	prefixQueryLocator     = "01g"
 	base62                 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu/soql"
 )
 
@@ -21,19 +20,19 @@ func (e *jitError) Error() string { return e.msg }
 var jitRequired = []string{"Username", "Email", "LastName", "ProfileId"}
 
 // jitFields collects the User.* attributes as field → first value, with canonical field names.
-func (o *Org) jitFields(resp *saml.Response) (map[string]string, *jitError) {
+func (o *Org) jitFields(resp *samlClaims) (map[string]string, *jitError) {
 	t := o.objectType("User")
 	out := map[string]string{}
-	for _, a := range resp.Attributes {
-		name, ok := strings.CutPrefix(a.Name, "User.")
-		if !ok || len(a.Values) == 0 {
+	for _, a := range resp.attributes {
+		name, ok := strings.CutPrefix(a.name, "User.")
+		if !ok || len(a.values) == 0 {
 			continue
 		}
 		f := t.field(name)
 		if f == nil {
-			return nil, &jitError{fmt.Sprintf("Invalid field: %s", a.Name)}
+			return nil, &jitError{fmt.Sprintf("Invalid field: %s", a.name)}
 		}
-		out[f.Name] = a.Values[0]
+		out[f.Name] = a.values[0]
 	}
 	return out, nil
 }
@@ -95,7 +94,7 @@ func (o *Org) resolveByName(typ, v string) string {
 
 // jitCreate inserts a user from the assertion. subject is the mapped identity (FederationIdentifier when the
 // config maps FederationId). o.mu must be held.
-func (o *Org) jitCreate(resp *saml.Response, mapping, subject string) (soql.Record, *jitError) {
+func (o *Org) jitCreate(resp *samlClaims, mapping, subject string) (soql.Record, *jitError) {
 	fields, jerr := o.jitFields(resp)
 	if jerr != nil {
 		return nil, jerr
@@ -153,7 +152,7 @@ func (o *Org) jitDefaults(fields map[string]string) {
 
 // jitUpdate applies the assertion's User.* attributes to an existing user, never its Username or
 // FederationIdentifier. o.mu must be held.
-func (o *Org) jitUpdate(user soql.Record, resp *saml.Response) *jitError {
+func (o *Org) jitUpdate(user soql.Record, resp *samlClaims) *jitError {
 	fields, jerr := o.jitFields(resp)
 	if jerr != nil {
 		return jerr

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/samlidp"
 )
 
 var (
@@ -25,7 +25,7 @@ var (
 	idpCert *x509.Certificate
 )
 
-func testIdP(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
+func testIDP(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
 	t.Helper()
 	idpOnce.Do(func() {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -46,41 +46,41 @@ func testIdP(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
 const testIssuer = "http://www.okta.com/exkJIT"
 
 // trustIdP stores a SamlSsoConfig for the test IdP; mod adjusts it first.
-func trustIdP(t *testing.T, to *testOrg, mod func(*samlMetadata)) {
+func trustIDP(t *testing.T, to *testOrg, mod func(*samlMetadata)) {
 	t.Helper()
-	_, cert := testIdP(t)
-	m := samlMetadata{FullName: "Okta", Name: "Okta", Issuer: testIssuer, SamlEntityID: to.srv.URL, IdentityMapping: "FederationId",
-		IdentityLocation: "SubjectNameId", SamlVersion: "SAML2_0", UserProvisioning: "true", ValidationCert: base64.StdEncoding.EncodeToString(cert.Raw)}
+	_, cert := testIDP(t)
+	m := samlMetadata{FullName: "Okta", Name: "Okta", Issuer: testIssuer, SAMLEntityID: to.srv.URL, IdentityMapping: "FederationId",
+		IdentityLocation: "SubjectNameId", SAMLVersion: "SAML2_0", UserProvisioning: "true", ValidationCert: base64.StdEncoding.EncodeToString(cert.Raw)}
 	if mod != nil {
 		mod(&m)
 	}
 	to.mu.Lock()
-	_, serr := to.saveSamlConfig(m)
+	_, serr := to.saveSAMLConfig(m)
 	to.mu.Unlock()
 	if serr != nil {
 		t.Fatalf("save SamlSsoConfig: %s", serr.message)
 	}
 }
 
-func jitAttrs(kv ...string) []saml.Attribute {
-	var out []saml.Attribute
+func jitAttrs(kv ...string) []samlidp.Attribute {
+	var out []samlidp.Attribute
 	for i := 0; i+1 < len(kv); i += 2 {
-		out = append(out, saml.Attribute{Name: kv[i], Values: []string{kv[i+1]}})
+		out = append(out, samlidp.Attribute{Name: kv[i], Values: []string{kv[i+1]}})
 	}
 	return out
 }
 
 // postAssertion signs a Response for subject and posts it to the org's ACS.
-func postAssertion(t *testing.T, to *testOrg, subject string, mod func(*saml.ResponseOptions)) (int, string, string) {
+func postAssertion(t *testing.T, to *testOrg, subject string, mod func(*samlidp.ResponseOptions)) (int, string, string) {
 	t.Helper()
-	key, cert := testIdP(t)
+	key, cert := testIDP(t)
 	acs := to.srv.URL + "?so=" + to.Credentials().OrgID[:15]
-	opts := saml.ResponseOptions{Issuer: testIssuer, Destination: acs, Audience: to.srv.URL, NameID: subject, Key: key, Certificate: cert,
+	opts := samlidp.ResponseOptions{Issuer: testIssuer, Destination: acs, Audience: to.srv.URL, NameID: subject, Key: key, Certificate: cert,
 		Attributes: jitAttrs("User.Username", "neo@acme.qa", "User.Email", "neo@acme.com", "User.LastName", "Anderson", "User.FirstName", "Thomas", "User.ProfileId", "Sales Rep")}
 	if mod != nil {
 		mod(&opts)
 	}
-	b, err := saml.BuildResponse(opts)
+	b, err := samlidp.BuildResponse(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestACS_jitAndMapping(t *testing.T) {
 		name       string
 		config     func(*samlMetadata)
 		subject    string
-		response   func(*saml.ResponseOptions)
+		response   func(*samlidp.ResponseOptions)
 		prepare    func(t *testing.T, to *testOrg)
 		wantFail   string // substring of the error page; empty means success
 		wantUser   string // a SOQL WHERE clause that must find exactly one user after the sign-in
@@ -109,21 +109,21 @@ func TestACS_jitAndMapping(t *testing.T) {
 		wantLoginT string
 	}{
 		{name: "JIT create with profile name", subject: "neo@acme.com", wantUser: "Username = 'neo@acme.qa' AND Alias = 'tande' AND Profile.Name = 'Sales Rep'", wantLogin: "Success", wantLoginT: loginTypeSAMLIdP},
-		{name: "SP-initiated", subject: "neo@acme.com", response: func(o *saml.ResponseOptions) { o.InResponseTo = "_req1" }, wantUser: "Username = 'neo@acme.qa'", wantLogin: "Success", wantLoginT: loginTypeSAMLSP},
+		{name: "SP-initiated", subject: "neo@acme.com", response: func(o *samlidp.ResponseOptions) { o.InResponseTo = "_req1" }, wantUser: "Username = 'neo@acme.qa'", wantLogin: "Success", wantLoginT: loginTypeSAMLSP},
 		{name: "FederationIdentifier attribute replaced by the subject", subject: "neo@acme.com",
-			response: func(o *saml.ResponseOptions) {
+			response: func(o *samlidp.ResponseOptions) {
 				o.Attributes = append(o.Attributes, jitAttrs("User.FederationIdentifier", "someone-else")...)
 			}, wantUser: "FederationIdentifier = 'neo@acme.com'", wantLogin: "Success"},
 		{name: "missing required attribute", subject: "neo@acme.com",
-			response: func(o *saml.ResponseOptions) { o.Attributes = o.Attributes[:2] }, wantFail: "Missing required field(s): User.LastName, User.ProfileId"},
+			response: func(o *samlidp.ResponseOptions) { o.Attributes = o.Attributes[:2] }, wantFail: "Missing required field(s): User.LastName, User.ProfileId"},
 		{name: "bad picklist value", subject: "neo@acme.com",
-			response: func(o *saml.ResponseOptions) {
+			response: func(o *samlidp.ResponseOptions) {
 				o.Attributes = append(o.Attributes, jitAttrs("User.TimeZoneSidKey", "Mars/Olympus")...)
 			}, wantFail: "bad value for restricted picklist field: Mars/Olympus"},
 		{name: "unknown field", subject: "neo@acme.com",
-			response: func(o *saml.ResponseOptions) { o.Attributes = append(o.Attributes, jitAttrs("User.Shoe", "42")...) }, wantFail: "Invalid field: User.Shoe"},
+			response: func(o *samlidp.ResponseOptions) { o.Attributes = append(o.Attributes, jitAttrs("User.Shoe", "42")...) }, wantFail: "Invalid field: User.Shoe"},
 		{name: "unknown profile", subject: "neo@acme.com",
-			response: func(o *saml.ResponseOptions) { o.Attributes[4].Values = []string{"Nope"} }, wantFail: "Invalid Profile: Nope"},
+			response: func(o *samlidp.ResponseOptions) { o.Attributes[4].Values = []string{"Nope"} }, wantFail: "Invalid Profile: Nope"},
 		{name: "license limit", subject: "neo@acme.com", prepare: func(t *testing.T, to *testOrg) {
 			to.mu.Lock()
 			defer to.mu.Unlock()
@@ -134,21 +134,21 @@ func TestACS_jitAndMapping(t *testing.T) {
 			config: func(m *samlMetadata) {
 				m.IdentityMapping, m.IdentityLocation, m.AttributeName, m.UserProvisioning = "Username", "Attribute", "sfuser", "false"
 			},
-			response: func(o *saml.ResponseOptions) { o.Attributes = jitAttrs("sfuser", "ADA@acme.qa") },
+			response: func(o *samlidp.ResponseOptions) { o.Attributes = jitAttrs("sfuser", "ADA@acme.qa") },
 			wantUser: "Username = 'ada@acme.qa'", wantLogin: "Success"},
 		{name: "existing user by federation id, case-insensitive, JIT update", subject: "ADA@ACME.COM",
-			response: func(o *saml.ResponseOptions) {
+			response: func(o *samlidp.ResponseOptions) {
 				o.Attributes = jitAttrs("User.Title", "Countess", "User.Username", "hijack@acme.qa")
 			},
 			wantUser: "Username = 'ada@acme.qa' AND Title = 'Countess'", wantLogin: "Success"},
 		{name: "inactive user", subject: "cy@acme.qa", config: func(m *samlMetadata) { m.IdentityMapping = "Username" },
 			wantFail: "User is Inactive", wantUser: "Username = 'cy@acme.qa' AND IsActive = false", wantLogin: "User is Inactive"},
-		{name: "expired", subject: "ada@acme.com", response: func(o *saml.ResponseOptions) {
+		{name: "expired", subject: "ada@acme.com", response: func(o *samlidp.ResponseOptions) {
 			o.IssueInstant, o.NotBefore, o.NotOnOrAfter = past, past.Add(-time.Minute), past.Add(time.Minute)
 		}, wantFail: "Failed: Assertion Expired", wantUser: "Username = 'ada@acme.qa'", wantLogin: "Failed: Assertion Expired"},
-		{name: "wrong audience", subject: "ada@acme.com", response: func(o *saml.ResponseOptions) { o.Audience = "https://other.my.salesforce.com" },
+		{name: "wrong audience", subject: "ada@acme.com", response: func(o *samlidp.ResponseOptions) { o.Audience = "https://other.my.salesforce.com" },
 			wantFail: "Failed: Audience Invalid", wantUser: "Username = 'ada@acme.qa'", wantLogin: "Failed: Audience Invalid"},
-		{name: "wrong recipient", subject: "ada@acme.com", response: func(o *saml.ResponseOptions) { o.Recipient = "https://other.my.salesforce.com" },
+		{name: "wrong recipient", subject: "ada@acme.com", response: func(o *samlidp.ResponseOptions) { o.Recipient = "https://other.my.salesforce.com" },
 			wantFail: "Failed: Recipient Mismatched", wantUser: "Username = 'ada@acme.qa'", wantLogin: "Failed: Recipient Mismatched"},
 		{name: "no JIT, unknown subject", subject: "neo@acme.com", config: func(m *samlMetadata) { m.UserProvisioning = "false" },
 			wantFail: "Failed: Unable to Map Subject"},
@@ -157,7 +157,7 @@ func TestACS_jitAndMapping(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			to := startOrg(t, "qa", testSeed(), nil, nil, 0)
-			trustIdP(t, to, tc.config)
+			trustIDP(t, to, tc.config)
 			if tc.prepare != nil {
 				tc.prepare(t, to)
 			}

@@ -62,7 +62,7 @@ var authConfigProviderHooks = hooks{
 }
 
 // samlSsoConfigHooks drop the login-page buttons of a deleted configuration, as deleteMetadata does.
-var samlSsoConfigHooks = hooks{
+var samlSSOConfigHooks = hooks{
 	afterDelete: func(o *Org, rec soql.Record) { o.deleteWhere("AuthConfigProviders", "AuthProviderId", str(rec, "Id")) },
 }
 
@@ -76,7 +76,7 @@ func (o *Org) syncAuthOptions(authConfigID string) {
 	saml, provider := false, false
 	o.each("AuthConfigProviders", func(r soql.Record) bool {
 		if sameID(str(r, "AuthConfigId"), authConfigID) {
-			if hasPrefix(str(r, "AuthProviderId"), prefixSamlSsoConfig) {
+			if hasPrefix(str(r, "AuthProviderId"), prefixSAMLSSOConfig) {
 				saml = true
 			} else {
 				provider = true

@@ -27,7 +27,7 @@ func (to *testOrg) toolingQuery(t *testing.T, q string) []map[string]any {
 }
 
 // loginPageWithSamlConfig returns an org with one SamlSsoConfig, the id of that config and of the login page.
-func loginPageWithSamlConfig(t *testing.T) (to *testOrg, samlID, authConfigID string) {
+func loginPageWithSAMLConfig(t *testing.T) (to *testOrg, samlID, authConfigID string) {
 	t.Helper()
 	to = startOrg(t, "qa", testSeed(), nil, nil, 0)
 	if status, body := to.soap(t, envelope(to.token, upsertBody("http://www.okta.com/exk1", testCertificate(t)))); status != 200 || !strings.Contains(body, "<success>true</success>") {
@@ -74,7 +74,7 @@ func TestAuthConfigSeeded(t *testing.T) {
 
 func TestAuthConfigProvidersLifecycle(t *testing.T) {
 	t.Parallel()
-	to, samlID, pageID := loginPageWithSamlConfig(t)
+	to, samlID, pageID := loginPageWithSAMLConfig(t)
 	body := `{"AuthConfigId":"` + pageID + `","AuthProviderId":"` + samlID + `"}`
 
 	status, hdr, resp := to.do(t, "POST", toolingBase+"/sobjects/AuthConfigProviders", body)
@@ -129,7 +129,7 @@ func TestAuthConfigProvidersLifecycle(t *testing.T) {
 
 func TestAuthConfigProvidersRefusals(t *testing.T) {
 	t.Parallel()
-	to, samlID, pageID := loginPageWithSamlConfig(t)
+	to, samlID, pageID := loginPageWithSAMLConfig(t)
 	adminID := to.toolingQuery(t, "SELECT Id FROM User WHERE Username = 'integration@acme.qa'")[0]["Id"].(string)
 	cases := []struct {
 		name, body, code string
@@ -158,7 +158,7 @@ func TestAuthConfigProvidersRefusals(t *testing.T) {
 // Deleting the SAML settings through the Metadata API takes their login-page button with them.
 func TestDeleteMetadataRemovesLoginPageButton(t *testing.T) {
 	t.Parallel()
-	to, samlID, pageID := loginPageWithSamlConfig(t)
+	to, samlID, pageID := loginPageWithSAMLConfig(t)
 	status, _, resp := to.do(t, "POST", toolingBase+"/sobjects/AuthConfigProviders", `{"AuthConfigId":"`+pageID+`","AuthProviderId":"`+samlID+`"}`)
 	if status != 201 {
 		t.Fatalf("create: %d %s", status, resp)

@@ -29,9 +29,9 @@ type samlMetadata struct {
 	Name                   string `xml:"name"`
 	RedirectBinding        string `xml:"redirectBinding"`
 	RequestSignatureMethod string `xml:"requestSignatureMethod"`
-	SamlEntityID           string `xml:"samlEntityId"`
-	SamlJitHandlerID       string `xml:"samlJitHandlerId"`
-	SamlVersion            string `xml:"samlVersion"`
+	SAMLEntityID           string `xml:"samlEntityId"`
+	SAMLJITHandlerID       string `xml:"samlJitHandlerId"`
+	SAMLVersion            string `xml:"samlVersion"`
 	SingleLogoutBinding    string `xml:"singleLogoutBinding"`
 	SingleLogoutURL        string `xml:"singleLogoutUrl"`
 	UserProvisioning       string `xml:"userProvisioning"`
@@ -64,7 +64,7 @@ func (o *Org) upsertMetadata(items []samlMetadata) ([]byte, *soapFault) {
 		return nil, f
 	}
 	for _, m := range items {
-		for _, c := range []struct{ enum, v string }{{"SamlIdentityType", m.IdentityMapping}, {"SamlIdentityLocationType", m.IdentityLocation}, {"SamlType", m.SamlVersion}, {"SamlSpSLOBinding", m.SingleLogoutBinding}} {
+		for _, c := range []struct{ enum, v string }{{"SamlIdentityType", m.IdentityMapping}, {"SamlIdentityLocationType", m.IdentityLocation}, {"SamlType", m.SAMLVersion}, {"SamlSpSLOBinding", m.SingleLogoutBinding}} {
 			if f := checkEnum(c.enum, c.v); f != nil {
 				return nil, f
 			}
@@ -77,7 +77,7 @@ func (o *Org) upsertMetadata(items []samlMetadata) ([]byte, *soapFault) {
 	}
 	var b bytes.Buffer
 	for _, m := range items {
-		created, serr := o.saveSamlConfig(m)
+		created, serr := o.saveSAMLConfig(m)
 		b.WriteString("<result>")
 		if serr == nil {
 			element(&b, "created", strconv.FormatBool(created))
@@ -110,12 +110,12 @@ func normalizeCertificate(s string) (string, bool) {
 	return s, true
 }
 
-func (o *Org) saveSamlConfig(m samlMetadata) (bool, *saveError) {
+func (o *Org) saveSAMLConfig(m samlMetadata) (bool, *saveError) {
 	if t := strings.TrimPrefix(m.Type, "met:"); m.Type != "" && !strings.HasSuffix(t, "SamlSsoConfig") {
 		return false, &saveError{"INVALID_TYPE", fmt.Sprintf("Unsupported metadata type: %s", t)}
 	}
-	required := []struct{ name, v string }{{"fullName", m.FullName}, {"name", m.Name}, {"issuer", m.Issuer}, {"samlEntityId", m.SamlEntityID},
-		{"identityMapping", m.IdentityMapping}, {"identityLocation", m.IdentityLocation}, {"samlVersion", m.SamlVersion}, {"validationCert", m.ValidationCert}}
+	required := []struct{ name, v string }{{"fullName", m.FullName}, {"name", m.Name}, {"issuer", m.Issuer}, {"samlEntityId", m.SAMLEntityID},
+		{"identityMapping", m.IdentityMapping}, {"identityLocation", m.IdentityLocation}, {"samlVersion", m.SAMLVersion}, {"validationCert", m.ValidationCert}}
 	for _, r := range required {
 		if strings.TrimSpace(r.v) == "" {
 			return false, &saveError{"REQUIRED_FIELD_MISSING", "Required field is missing: " + r.name}
@@ -132,12 +132,12 @@ func (o *Org) saveSamlConfig(m samlMetadata) (bool, *saveError) {
 		return false, &saveError{"FIELD_INTEGRITY_EXCEPTION", "Identity Provider Certificate: the certificate is not a valid X.509 certificate."}
 	}
 	rec := map[string]any{
-		"DeveloperName": m.FullName, "MasterLabel": m.Name, "Language": "en_US", "Issuer": m.Issuer, "Audience": m.SamlEntityID,
+		"DeveloperName": m.FullName, "MasterLabel": m.Name, "Language": "en_US", "Issuer": m.Issuer, "Audience": m.SAMLEntityID,
 		"AttributeFormat": m.AttributeNameIDFormat, "AttributeName": m.AttributeName, "IdentityMapping": m.IdentityMapping,
 		"IdentityLocation": m.IdentityLocation, "LoginUrl": m.LoginURL, "LogoutUrl": m.LogoutURL, "ErrorUrl": m.ErrorURL,
 		"ValidationCert": cert, "RequestSignatureMethod": m.RequestSignatureMethod, "SingleLogoutUrl": m.SingleLogoutURL,
-		"SingleLogoutBinding": m.SingleLogoutBinding, "ExecutionUserId": m.ExecutionUserID, "SamlJitHandlerId": m.SamlJitHandlerID,
-		"DecryptionCertificateId": m.DecryptionCertificate, "Version": m.SamlVersion,
+		"SingleLogoutBinding": m.SingleLogoutBinding, "ExecutionUserId": m.ExecutionUserID, "SamlJitHandlerId": m.SAMLJITHandlerID,
+		"DecryptionCertificateId": m.DecryptionCertificate, "Version": m.SAMLVersion,
 		"OptionsUserProvisioning": m.UserProvisioning == "true", "OptionsSpInitBinding": m.RedirectBinding == "true",
 	}
 	t := o.objectType("SamlSsoConfig")
@@ -171,7 +171,7 @@ func (o *Org) readMetadata(typ string, names []string) ([]byte, *soapFault) {
 			continue
 		}
 		b.WriteString(`<records xsi:type="SamlSsoConfig">`)
-		o.writeSamlMetadata(&b, rec)
+		o.writeSAMLMetadata(&b, rec)
 		b.WriteString("</records>")
 	}
 	b.WriteString("</result>")
@@ -179,7 +179,7 @@ func (o *Org) readMetadata(typ string, names []string) ([]byte, *soapFault) {
 }
 
 // writeSamlMetadata renders a stored config in the Metadata API's element order (fullName, then alphabetical).
-func (o *Org) writeSamlMetadata(b *bytes.Buffer, rec soql.Record) {
+func (o *Org) writeSAMLMetadata(b *bytes.Buffer, rec soql.Record) {
 	orgID15 := o.keys.OrgID[:15]
 	boolText := func(v any) string { return strconv.FormatBool(v == true) }
 	element(b, "fullName", str(rec, "DeveloperName"))

@@ -248,7 +248,7 @@ func newSchema() map[string]*ObjectType {
 				fd("IsActive", "boolean", "d", 0, "Is Active"),
 				fd("IsRevoked", "boolean", "d", 0, "Is Revoked"),
 			), hooks: assignmentHooks},
-		{Name: "SamlSsoConfig", Label: "SAML Single Sign-On Setting", LabelPlural: "SAML Single Sign-On Settings", KeyPrefix: prefixSamlSsoConfig,
+		{Name: "SamlSsoConfig", Label: "SAML Single Sign-On Setting", LabelPlural: "SAML Single Sign-On Settings", KeyPrefix: prefixSAMLSSOConfig,
 			Fields: append(systemFields(),
 				fd("DeveloperName", "string", "", 80, "API Name"),
 				fd("MasterLabel", "string", "", 80, "Name"),
@@ -276,7 +276,7 @@ func newSchema() map[string]*ObjectType {
 				fd("OptionsRequireMfaSaml", "boolean", "", 0, "Require MFA"),
 				fd("OptionsUseConfigRequestMethod", "boolean", "", 0, "Use Config Request Method"),
 				fd("OptionsUseSameDigestAlgoForSigning", "boolean", "", 0, "Use Same Digest Algorithm For Signing"),
-			), hooks: samlSsoConfigHooks},
+			), hooks: samlSSOConfigHooks},
 	}
 	types = append(types, authConfigTypes()...)
 	types = append(types, loginHistoryType())

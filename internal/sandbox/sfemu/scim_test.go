@@ -25,7 +25,7 @@ func TestSCIMUsers_list(t *testing.T) {
 		status, total     int
 		perPage           int
 		firstUserName     string
-		wantErrorScimType string
+		wantErrorSCIMType string
 	}{
 		{name: "all", query: "", status: 200, total: 4, perPage: 4, firstUserName: "integration@acme.qa"},
 		{name: "userName eq, case-insensitive", query: `filter=userName eq "ADA@acme.qa"`, status: 200, total: 1, perPage: 1, firstUserName: "ada@acme.qa"},
@@ -33,8 +33,8 @@ func TestSCIMUsers_list(t *testing.T) {
 		{name: "no match", query: `filter=userName eq "nobody@acme.qa"`, status: 200, total: 0, perPage: 0},
 		{name: "paging", query: "startIndex=2&count=2", status: 200, total: 4, perPage: 2, firstUserName: "ada@acme.qa"},
 		{name: "count capped at 200", query: "count=5000", status: 200, total: 4, perPage: 4, firstUserName: "integration@acme.qa"},
-		{name: "unsupported operator", query: `filter=userName co "a"`, status: 400, wantErrorScimType: "invalidFilter"},
-		{name: "unsupported attribute", query: `filter=title eq "x"`, status: 400, wantErrorScimType: "invalidFilter"},
+		{name: "unsupported operator", query: `filter=userName co "a"`, status: 400, wantErrorSCIMType: "invalidFilter"},
+		{name: "unsupported attribute", query: `filter=title eq "x"`, status: 400, wantErrorSCIMType: "invalidFilter"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,8 +50,8 @@ func TestSCIMUsers_list(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", status, tc.status, body)
 			}
 			m := decodeSCIM(t, body)
-			if tc.wantErrorScimType != "" {
-				if m["scimType"] != tc.wantErrorScimType || m["status"] != "400" || m["schemas"].([]any)[0] != scimErrorSchema || m["detail"] == "" {
+			if tc.wantErrorSCIMType != "" {
+				if m["scimType"] != tc.wantErrorSCIMType || m["status"] != "400" || m["schemas"].([]any)[0] != scimErrorSchema || m["detail"] == "" {
 					t.Errorf("error body %s", body)
 				}
 				return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
 
@@ -55,7 +56,7 @@ func saveBaseline(ctx context.Context, p privateState, b placeBaseline) diag.Dia
 	raw, err := json.Marshal(b)
 	if err != nil {
 		var diags diag.Diagnostics
-		diags.AddError("Unable to Record Group Order", err.Error())
+		diags.AddError(framework.Summary("Record", "Group Order"), err.Error())
 		return diags
 	}
 	return p.SetKey(ctx, orderKey, raw)

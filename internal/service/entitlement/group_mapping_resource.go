@@ -16,10 +16,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
 
@@ -30,30 +32,13 @@ var (
 	_ resource.ResourceWithModifyPlan  = (*groupMappingResource)(nil)
 )
 
-// The app-user profile keys a group assignment carries: the Salesforce profile and role names.
-const (
-	keyProfile = "profile"
-	keyRole    = "role"
-)
-
 // NewGroupMappingResource returns the oktasf_group_mapping resource.
-func NewGroupMappingResource() resource.Resource { return &groupMappingResource{} }
-
-type groupMappingResource struct{ clients *conns.Clients }
-
-type groupMappingModel struct {
-	ID                types.String `tfsdk:"id"`
-	AppID             types.String `tfsdk:"app_id"`
-	GroupID           types.String `tfsdk:"group_id"`
-	Priority          types.Int64  `tfsdk:"priority"`
-	Profile           types.String `tfsdk:"profile"`
-	Role              types.String `tfsdk:"role"`
-	SalesforceOrg     types.String `tfsdk:"salesforce_org"`
-	EffectivePriority types.Int64  `tfsdk:"effective_priority"`
+func NewGroupMappingResource() resource.Resource {
+	return &groupMappingResource{ResourceWithConfigure: framework.NewResourceWithConfigure("group_mapping", "Group Mapping")}
 }
 
-func (r *groupMappingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_group_mapping"
+type groupMappingResource struct {
+	framework.ResourceWithConfigure
 }
 
 func (r *groupMappingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -93,47 +78,9 @@ func (r *groupMappingResource) Schema(_ context.Context, _ resource.SchemaReques
 	}
 }
 
-func (r *groupMappingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
-// ModifyPlan resolves the org and checks the profile and role names against it before apply.
-func (r *groupMappingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.clients == nil {
-		return
-	}
-	var plan, config groupMappingModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() || config.SalesforceOrg.IsUnknown() {
-		return
-	}
-	alias, sf := r.clients.OrgOf(config.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
-	plan.SalesforceOrg = types.StringValue(alias)
-	if !plan.AppID.IsUnknown() && !plan.GroupID.IsUnknown() {
-		plan.ID = types.StringValue(plan.AppID.ValueString() + "/" + plan.GroupID.ValueString())
-	}
-	if !plan.Profile.IsUnknown() {
-		if _, err := findProfile(ctx, sf, plan.Profile.ValueString()); err != nil {
-			nameDiag(&resp.Diagnostics, path.Root("profile"), "Salesforce Profile", err)
-		}
-	}
-	if !plan.Role.IsUnknown() && !plan.Role.IsNull() {
-		if _, err := findRole(ctx, sf, plan.Role.ValueString()); err != nil {
-			nameDiag(&resp.Diagnostics, path.Root("role"), "Salesforce Role", err)
-		}
-	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-}
-
 func (r *groupMappingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan groupMappingModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	client := r.clients.OktaClient(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
+	plan, client, ok := framework.OpenOkta[groupMappingModel](ctx, r, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	appID, groupID := plan.AppID.ValueString(), plan.GroupID.ValueString()
@@ -145,34 +92,26 @@ func (r *groupMappingResource) Create(ctx context.Context, req resource.CreateRe
 				groupID, appID, appID, groupID))
 		return
 	} else if !errors.Is(err, okta.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Create Group Mapping", fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
 		return
 	}
-	base := r.write(ctx, client, &plan, true, "Create", &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	plan.ID = types.StringValue(appID + "/" + groupID)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(saveBaseline(ctx, resp.Private, base)...)
+	r.save(ctx, client, &plan, true, framework.OpCreate, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
 func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state groupMappingModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	client := r.clients.OktaClient(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
+	state, _, ok := framework.OpenOkta[groupMappingModel](ctx, r, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	appID, groupID := state.AppID.ValueString(), state.GroupID.ValueString()
-	a, all, err := findAssignment(ctx, client, appID, groupID)
+	a, all, err := findAssignment(ctx, r.Clients(), appID, groupID)
 	if errors.Is(err, okta.ErrNotFound) {
 		tflog.Debug(ctx, "group assignment is gone from Okta; removing it from state", map[string]any{"app_id": appID, "group_id": groupID})
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Group Mapping", fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
 		return
 	}
 	flattenAssignment(a, &state)
@@ -195,8 +134,8 @@ func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadReques
 		state.Priority = configured
 		resp.Diagnostics.Append(saveBaseline(ctx, resp.Private, placeBaseline{configured.ValueInt64(), order})...)
 	}
-	if state.SalesforceOrg.IsNull() && r.clients != nil {
-		if aliases := r.clients.Aliases(); len(aliases) == 1 {
+	if state.SalesforceOrg.IsNull() {
+		if aliases := r.Clients().Aliases(); len(aliases) == 1 {
 			state.SalesforceOrg = types.StringValue(aliases[0])
 		}
 	}
@@ -205,33 +144,24 @@ func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadReques
 }
 
 func (r *groupMappingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state groupMappingModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	client := r.clients.OktaClient(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
+	plan, client, ok := framework.OpenOkta[groupMappingModel](ctx, r, req.Plan, &resp.Diagnostics)
+	state, read := framework.Get[groupMappingModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !read {
 		return
 	}
 	// The group moves only when its priority changed in configuration or was moved outside Terraform.
-	base := r.write(ctx, client, &plan, !plan.Priority.Equal(state.Priority), "Update", &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(saveBaseline(ctx, resp.Private, base)...)
+	r.save(ctx, client, &plan, !plan.Priority.Equal(state.Priority), framework.OpUpdate, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
 func (r *groupMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state groupMappingModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	client := r.clients.OktaClient(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
+	state, client, ok := framework.OpenOkta[groupMappingModel](ctx, r, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	appID, groupID := state.AppID.ValueString(), state.GroupID.ValueString()
-	defer forgetAppAssignments(client, appID)
+	defer r.Clients().Caches.ForgetAppAssignments(appID)
 	if err := client.DeleteAppGroupAssignment(ctx, appID, groupID); err != nil && !errors.Is(err, okta.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete Group Mapping", fmt.Sprintf("Removing group %s from app %s: %s", groupID, appID, err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpDelete), fmt.Sprintf("Removing group %s from app %s: %s", groupID, appID, err))
 	}
 }
 
@@ -247,32 +177,37 @@ func (r *groupMappingResource) ImportState(ctx context.Context, req resource.Imp
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 }
 
+// save writes the assignment (see write) and records it in the state, and where the group stands in the
+// private state.
+func (r *groupMappingResource) save(ctx context.Context, client *okta.Client, m *groupMappingModel, move bool, op framework.Op,
+	st *tfsdk.State, private privateState, diags *diag.Diagnostics) {
+	base := r.write(ctx, client, m, move, op, diags)
+	if diags.HasError() {
+		return
+	}
+	m.ID = types.StringValue(m.AppID.ValueString() + "/" + m.GroupID.ValueString())
+	diags.Append(st.Set(ctx, m)...)
+	diags.Append(saveBaseline(ctx, private, base)...)
+}
+
 // write sets the assignment to the plan, at the configured priority when move is set and where Okta holds
 // it otherwise, records what Okta holds in m, and returns where the group now stands.
-func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m *groupMappingModel, move bool, op string, diags *diag.Diagnostics) placeBaseline {
+func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m *groupMappingModel, move bool, op framework.Op, diags *diag.Diagnostics) placeBaseline {
 	appID, groupID := m.AppID.ValueString(), m.GroupID.ValueString()
-	summary := "Unable to " + op + " Group Mapping"
-	if err := ensureAppUserSchema(ctx, client, appID); err != nil {
+	summary := r.Summary(op)
+	if err := ensureAppUserSchema(ctx, r.Clients(), appID); err != nil {
 		diags.AddError(summary, fmt.Sprintf("Adding the profile and role properties to the app-user schema of app %s: %s", appID, err))
 		return placeBaseline{}
 	}
-	// Merge into the profile Okta holds, so values other than profile and role (set by an admin) survive.
-	profile := map[string]any{}
 	var held *int // the priority Okta holds, sent back when the group is not to move
-	if current, err := client.GetAppGroupAssignment(ctx, appID, groupID); err == nil {
-		for k, v := range current.Profile {
-			profile[k] = v
-		}
-		held = &current.Priority
+	var current map[string]any
+	if a, err := client.GetAppGroupAssignment(ctx, appID, groupID); err == nil {
+		current, held = a.Profile, &a.Priority
 	} else if !errors.Is(err, okta.ErrNotFound) {
 		diags.AddError(summary, fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
 		return placeBaseline{}
 	}
-	profile[keyProfile] = m.Profile.ValueString()
-	profile[keyRole] = nil
-	if !m.Role.IsNull() {
-		profile[keyRole] = m.Role.ValueString()
-	}
+	profile := expandProfile(m, current)
 	priority := held
 	if move || held == nil {
 		priority = nil
@@ -281,7 +216,8 @@ func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m
 			priority = &p
 		}
 	}
-	defer forgetAppAssignments(client, appID)
+	caches := &r.Clients().Caches
+	defer caches.ForgetAppAssignments(appID)
 	a, err := client.SetAppGroupAssignment(ctx, appID, groupID, priority, profile)
 	if err != nil {
 		diags.AddError(summary, fmt.Sprintf("Assigning group %s to app %s: %s", groupID, appID, err))
@@ -291,9 +227,9 @@ func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m
 		m.Priority = types.Int64Value(int64(a.Priority))
 	}
 	flattenAssignment(a, m)
-	forgetAppAssignments(client, appID)
+	caches.ForgetAppAssignments(appID)
 	base := placeBaseline{Configured: m.Priority.ValueInt64()}
-	if all, err := appAssignments(ctx, client, appID); err == nil {
+	if all, err := appAssignments(ctx, r.Clients(), appID); err == nil {
 		base.Groups = placement(all)
 	} else { // without an order the next refresh takes Okta's as it finds it
 		tflog.Warn(ctx, "could not read the app's groups after writing", map[string]any{"app_id": appID, "error": err.Error()})
@@ -303,8 +239,8 @@ func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m
 
 // findAssignment finds one group's assignment in the app's list, which all mappings of the app share, and
 // returns the list with it.
-func findAssignment(ctx context.Context, client *okta.Client, appID, groupID string) (*okta.AppGroupAssignment, []okta.AppGroupAssignment, error) {
-	all, err := appAssignments(ctx, client, appID)
+func findAssignment(ctx context.Context, c *conns.Clients, appID, groupID string) (*okta.AppGroupAssignment, []okta.AppGroupAssignment, error) {
+	all, err := appAssignments(ctx, c, appID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -314,28 +250,4 @@ func findAssignment(ctx context.Context, client *okta.Client, appID, groupID str
 		}
 	}
 	return nil, nil, fmt.Errorf("group %s is not assigned to app %s: %w", groupID, appID, okta.ErrNotFound)
-}
-
-// flattenAssignment sets what Okta holds: profile and role show drift made out of band, the priority
-// number only in effective_priority.
-func flattenAssignment(a *okta.AppGroupAssignment, m *groupMappingModel) {
-	m.EffectivePriority = types.Int64Value(int64(a.Priority))
-	m.Profile = stringOrNull(a.Profile[keyProfile])
-	m.Role = stringOrNull(a.Profile[keyRole])
-}
-
-func stringOrNull(v any) types.String {
-	if s, ok := v.(string); ok && s != "" {
-		return types.StringValue(s)
-	}
-	return types.StringNull()
-}
-
-// nameDiag reports a name problem on the attribute, or a failed read as a plain error.
-func nameDiag(diags *diag.Diagnostics, attr path.Path, what string, err error) {
-	if isNameError(err) {
-		diags.AddAttributeError(attr, what+" Not Found", err.Error())
-		return
-	}
-	diags.AddAttributeError(attr, "Unable to Check "+what, err.Error())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -20,87 +21,92 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
 
-const mappingAddr = "oktasf_group_mapping.sales"
+const mappingAddr = "oktasf_group_mapping.test"
 
-// mappingConfig is an app for the qa org and the mappings given, which may refer to
-// data.oktasf_okta_group.{sales,users,admins}.
-func mappingConfig(sb *sandbox.Sandbox, label, mappings string) string {
+// mappingConfig is an app for the primary org and the mappings given.
+func mappingConfig(sb *sandbox.Sandbox, label string, mappings ...string) string {
 	return acctest.ProviderConfig(sb) + fmt.Sprintf(`
 resource "oktasf_saml_app" "test" {
-  salesforce_org = "qa"
+  salesforce_org = %q
   label          = %q
 }
-data "oktasf_okta_group" "sales" {
-  name = "Salesforce Sales"
-}
-data "oktasf_okta_group" "users" {
-  name = "Salesforce Users"
-}
-data "oktasf_okta_group" "admins" {
-  name = "Salesforce Admins"
-}
-%s
-`, label, mappings)
+%s`, acctest.PrimaryOrg(), label, strings.Join(mappings, ""))
 }
 
-func salesMapping(extra string) string {
+// groupMapping is oktasf_group_mapping.<name> of a group to the app, with the attributes in extra.
+func groupMapping(name string, g acctest.OktaGroup, extra string) string {
 	return fmt.Sprintf(`
-resource "oktasf_group_mapping" "sales" {
+resource "oktasf_group_mapping" %q {
   app_id         = oktasf_saml_app.test.id
-  group_id       = data.oktasf_okta_group.sales.id
-  salesforce_org = "qa"
+  group_id       = %q
+  salesforce_org = %q
 %s
 }
-`, extra)
+`, name, g.ID, acctest.PrimaryOrg(), extra)
 }
 
-func mappingIDs(s *terraform.State, addr string) (appID, groupID string, err error) {
-	rs, ok := s.RootModule().Resources[addr]
-	if !ok {
-		return "", "", fmt.Errorf("%s not in state", addr)
+// mappingExists finds a mapping's assignment in Okta by app and group.
+func mappingExists(c *okta.Client) acctest.Finder {
+	return func(ctx context.Context, is *terraform.InstanceState) error {
+		_, err := c.GetAppGroupAssignment(ctx, is.Attributes["app_id"], is.Attributes["group_id"])
+		return err
 	}
-	return rs.Primary.Attributes["app_id"], rs.Primary.Attributes["group_id"], nil
+}
+
+// checkOktaAssignment checks, in Okta, the profile and role the mapping's assignment holds.
+func checkOktaAssignment(c *okta.Client, addr, profile, role string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		appID, err := acctest.StateAttr(s, addr, "app_id")
+		if err != nil {
+			return err
+		}
+		groupID, _ := acctest.StateAttr(s, addr, "group_id")
+		a, err := c.GetAppGroupAssignment(context.Background(), appID, groupID)
+		if err != nil {
+			return err
+		}
+		gotRole, _ := a.Profile["role"].(string)
+		if got, _ := a.Profile["profile"].(string); got != profile || gotRole != role {
+			return fmt.Errorf("Okta assigns group %s with profile %q and role %q, want %q and %q", groupID, got, gotRole, profile, role)
+		}
+		return nil
+	}
 }
 
 func TestAccGroupMapping_basic(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("relies on the sandbox's seeded groups")
-	}
-	sb := acctest.SharedSandbox(t)
-	cfg := mappingConfig(sb, acctest.RandomName("mapping"), salesMapping(`
+	sb := acctest.Sandbox(t)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	group := acctest.CreateOktaGroup(t, oc, "sales", "mapped")
+	role, _ := acctest.CreateRole(t, sf, "rep", "")
+	cfg := mappingConfig(sb, acctest.RandomName("mapping"), groupMapping("test", group, fmt.Sprintf(`
   priority = 0
-  profile  = "Sales User"
-  role     = "Sales Rep"
-`))
-	test(t, resource.TestCase{
+  profile  = %q
+  role     = %q
+`, acctest.StandardProfile, role)))
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: acctest.CheckDestroy("oktasf_group_mapping", mappingExists(oc)),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^0oa[A-Za-z0-9]+/00g[A-Za-z0-9]+$`))),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^0oa[A-Za-z0-9]+/`+regexp.QuoteMeta(group.ID)+`$`))),
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(0)),
-					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact("Sales User")),
-					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("role"), knownvalue.StringExact("Sales Rep")),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact(acctest.StandardProfile)),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("role"), knownvalue.StringExact(role)),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            checkOktaAssignment(oc, mappingAddr, acctest.StandardProfile, role),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
 				// A second mapping of the same group would replace the first one's assignment.
-				Config: cfg + `
-resource "oktasf_group_mapping" "duplicate" {
-  app_id         = oktasf_saml_app.test.id
-  group_id       = data.oktasf_okta_group.sales.id
-  salesforce_org = "qa"
-  profile        = "Read Only"
-}
-`,
+				Config:      cfg + groupMapping("duplicate", group, fmt.Sprintf("  profile = %q\n", acctest.AdminProfile)),
 				ExpectError: regexp.MustCompile(`(?s)Group Mapping Already Exists.*terraform\s+import`),
 			},
 			{
 				ResourceName:      mappingAddr,
 				ImportState:       true,
 				ImportStateVerify: true,
-				// With three orgs configured an imported mapping cannot tell which one its names came from.
+				// With several orgs configured an imported mapping cannot tell which one its names came from.
 				ImportStateVerifyIgnore: []string{"salesforce_org"},
 			},
 		},
@@ -109,26 +115,24 @@ resource "oktasf_group_mapping" "duplicate" {
 
 // Profile, role and priority change in place; an omitted priority takes the number Okta gives.
 func TestAccGroupMapping_update(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("relies on the sandbox's seeded groups")
-	}
-	sb := acctest.SharedSandbox(t)
+	sb := acctest.Sandbox(t)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	group := acctest.CreateOktaGroup(t, oc, "sales", "mapped")
+	role, _ := acctest.CreateRole(t, sf, "rep", "")
 	label := acctest.RandomName("mapping")
-	test(t, resource.TestCase{
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: acctest.CheckDestroy("oktasf_group_mapping", mappingExists(oc)),
 		Steps: []resource.TestStep{
-			{Config: mappingConfig(sb, label, salesMapping(`
-  profile = "Sales User"
-  role    = "Sales Rep"
-`)),
+			{
+				Config: mappingConfig(sb, label, groupMapping("test", group, fmt.Sprintf("  profile = %q\n  role = %q\n", acctest.StandardProfile, role))),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(0)),
 				},
+				Check:            checkOktaAssignment(oc, mappingAddr, acctest.StandardProfile, role),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
-				Config: mappingConfig(sb, label, salesMapping(`
-  priority = 3
-  profile  = "Support User"
-`)),
+				Config: mappingConfig(sb, label, groupMapping("test", group, fmt.Sprintf("  priority = 3\n  profile = %q\n", acctest.AdminProfile))),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -136,39 +140,37 @@ func TestAccGroupMapping_update(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(3)),
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(3)), // a free priority is kept
-					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact("Support User")),
+					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact(acctest.AdminProfile)),
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("role"), knownvalue.Null()),
 				},
+				Check: checkOktaAssignment(oc, mappingAddr, acctest.AdminProfile, ""),
 			},
 		},
 	})
 }
 
-// A profile changed in Okta shows as drift; an assignment removed there is created again.
-func TestAccGroupMapping_driftAndDisappears(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("relies on the sandbox's seeded groups")
-	}
-	sb := acctest.SharedSandbox(t)
-	client := acctest.OktaClient(t, sb)
-	ctx := context.Background()
-	cfg := mappingConfig(sb, acctest.RandomName("mapping"), salesMapping(`
-  profile = "Sales User"
-  role    = "Sales Rep"
-`))
-	var appID, gid string
-	test(t, resource.TestCase{
+// A profile changed in Okta shows as drift, and apply puts the configured one back in Okta.
+func TestAccGroupMapping_drift(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	group := acctest.CreateOktaGroup(t, oc, "sales", "mapped")
+	role, _ := acctest.CreateRole(t, sf, "rep", "")
+	cfg := mappingConfig(sb, acctest.RandomName("mapping"), groupMapping("test", group, fmt.Sprintf("  profile = %q\n  role = %q\n", acctest.StandardProfile, role)))
+	var appID string
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: acctest.CheckDestroy("oktasf_group_mapping", mappingExists(oc)),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg,
 				Check: func(s *terraform.State) (err error) {
-					appID, gid, err = mappingIDs(s, mappingAddr)
+					appID, err = acctest.StateAttr(s, mappingAddr, "app_id")
 					return err
 				},
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
 				PreConfig: func() {
-					if _, err := client.SetAppGroupAssignment(ctx, appID, gid, nil, map[string]any{"profile": "Read Only", "role": "Sales Rep"}); err != nil {
+					if _, err := oc.SetAppGroupAssignment(context.Background(), appID, group.ID, nil, map[string]any{"profile": acctest.AdminProfile, "role": role}); err != nil {
 						t.Fatalf("change the profile out of band: %v", err)
 					}
 				},
@@ -176,20 +178,65 @@ func TestAccGroupMapping_driftAndDisappears(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact("Sales User")),
+						plancheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("profile"), knownvalue.StringExact(acctest.StandardProfile)),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
+				Check: checkOktaAssignment(oc, mappingAddr, acctest.StandardProfile, role),
+			},
+		},
+	})
+}
+
+// An assignment removed in Okta is planned for creation again, and apply assigns the group again.
+func TestAccGroupMapping_disappears(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	oc := acctest.OktaClient(t, sb)
+	group := acctest.CreateOktaGroup(t, oc, "sales", "mapped")
+	cfg := mappingConfig(sb, acctest.RandomName("mapping"), groupMapping("test", group, fmt.Sprintf("  profile = %q\n", acctest.StandardProfile)))
+	remove := func(ctx context.Context, is *terraform.InstanceState) error {
+		return oc.DeleteAppGroupAssignment(ctx, is.Attributes["app_id"], is.Attributes["group_id"])
+	}
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: acctest.CheckDestroy("oktasf_group_mapping", mappingExists(oc)),
+		Steps:        acctest.DisappearsSteps(t, cfg, mappingAddr, remove, mappingExists(oc)),
+	})
+}
+
+// A mapping is imported as <app_id>/<group_id>; a malformed ID and a group the app does not have are refused.
+func TestAccGroupMapping_import(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	oc := acctest.OktaClient(t, sb)
+	group, other := acctest.CreateOktaGroup(t, oc, "sales", "mapped"), acctest.CreateOktaGroup(t, oc, "other", "not mapped")
+	cfg := mappingConfig(sb, acctest.RandomName("mapping"), groupMapping("test", group, fmt.Sprintf("  priority = 0\n  profile = %q\n", acctest.AdminProfile)))
+	idOf := func(groupID string) resource.ImportStateIdFunc {
+		return func(s *terraform.State) (string, error) {
+			appID, err := acctest.StateAttr(s, mappingAddr, "app_id")
+			return appID + "/" + groupID, err
+		}
+	}
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: acctest.CheckDestroy("oktasf_group_mapping", mappingExists(oc)),
+		Steps: []resource.TestStep{
+			{Config: cfg, ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
+			{
+				ResourceName:            mappingAddr,
+				ImportState:             true,
+				ImportStateIdFunc:       idOf(group.ID),
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"salesforce_org"},
 			},
 			{
-				Config: cfg,
-				Check: func(*terraform.State) error {
-					return client.DeleteAppGroupAssignment(ctx, appID, gid)
-				},
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionCreate)},
-				},
+				ResourceName:  mappingAddr,
+				ImportState:   true,
+				ImportStateId: group.ID,
+				ExpectError:   regexp.MustCompile(`(?s)Invalid Import ID.*<app_id>/<group_id>`),
+			},
+			{
+				ResourceName:      mappingAddr,
+				ImportState:       true,
+				ImportStateIdFunc: idOf(other.ID),
+				ExpectError:       regexp.MustCompile(`Cannot import non-existent remote object`),
 			},
 		},
 	})
@@ -198,58 +245,43 @@ func TestAccGroupMapping_driftAndDisappears(t *testing.T) {
 // Users in two groups get the profile of the group with the lower priority; a group inserted before
 // them shifts Okta's numbers, which is no diff.
 func TestAccGroupMapping_priorities(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("relies on the sandbox's seeded groups")
-	}
-	sb := acctest.SharedSandbox(t)
-	client := acctest.OktaClient(t, sb)
+	sb := acctest.Sandbox(t)
+	oc := acctest.OktaClient(t, sb)
+	// inAll is in the three groups, inTwo in the first two, inOne in the second only.
+	inAll, inTwo, inOne := acctest.CreateOktaUser(t, oc, "all"), acctest.CreateOktaUser(t, oc, "two"), acctest.CreateOktaUser(t, oc, "one")
+	first := acctest.CreateOktaGroup(t, oc, "first", "priority 0", inAll, inTwo)
+	second := acctest.CreateOktaGroup(t, oc, "second", "priority 1", inAll, inTwo, inOne)
+	inserted := acctest.CreateOktaGroup(t, oc, "inserted", "inserted at 0", inAll)
 	label := acctest.RandomName("priorities")
-	two := salesMapping(`
-  priority = 0
-  profile  = "Sales User"
-  role     = "Sales Rep"
-`) + `
-resource "oktasf_group_mapping" "users" {
-  app_id         = oktasf_saml_app.test.id
-  group_id       = data.oktasf_okta_group.users.id
-  salesforce_org = "qa"
-  priority       = 1
-  profile        = "Read Only"
-  depends_on     = [oktasf_group_mapping.sales]
-}
-`
-	three := two + `
-resource "oktasf_group_mapping" "admins" {
-  app_id         = oktasf_saml_app.test.id
-  group_id       = data.oktasf_okta_group.admins.id
-  salesforce_org = "qa"
-  priority       = 0
-  profile        = "Support User"
-  depends_on     = [oktasf_group_mapping.users]
-}
-`
-	test(t, resource.TestCase{
+	two := []string{
+		groupMapping("test", first, fmt.Sprintf("  priority = 0\n  profile = %q\n", acctest.StandardProfile)),
+		groupMapping("second", second, fmt.Sprintf("  priority = 1\n  profile = %q\n  depends_on = [oktasf_group_mapping.test]\n", acctest.AdminProfile)),
+	}
+	three := append(slices.Clone(two),
+		groupMapping("inserted", inserted, fmt.Sprintf("  priority = 0\n  profile = %q\n  depends_on = [oktasf_group_mapping.second]\n", acctest.AdminProfile)))
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: acctest.CheckDestroy("oktasf_group_mapping", mappingExists(oc)),
 		Steps: []resource.TestStep{
 			{
-				Config:           mappingConfig(sb, label, two),
-				Check:            checkAppProfiles(t, client, map[string]string{"alice.anders": "Sales User", "carol.chen": "Sales User", "dave.diaz": "Read Only", "frank.fischer": "Read Only"}),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Config:           mappingConfig(sb, label, two...),
+				Check:            checkAppProfiles(oc, map[string]string{inAll.Login: acctest.StandardProfile, inTwo.Login: acctest.StandardProfile, inOne.Login: acctest.AdminProfile}),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
-				Config:           mappingConfig(sb, label, three),
-				Check:            checkAppProfiles(t, client, map[string]string{"alice.anders": "Sales User", "frank.fischer": "Support User", "heidi.hall": "Read Only"}),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Config:           mappingConfig(sb, label, three...),
+				Check:            checkAppProfiles(oc, map[string]string{inAll.Login: acctest.AdminProfile, inTwo.Login: acctest.StandardProfile, inOne.Login: acctest.AdminProfile}),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
 				// The shifted numbers reach state with the next refresh, and still plan nothing.
-				Config: mappingConfig(sb, label, three),
+				Config: mappingConfig(sb, label, three...),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("oktasf_group_mapping.admins", tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(0)),
+					statecheck.ExpectKnownValue("oktasf_group_mapping.inserted", tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(0)),
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(1)),
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(0)),
-					statecheck.ExpectKnownValue("oktasf_group_mapping.users", tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(2)),
+					statecheck.ExpectKnownValue("oktasf_group_mapping.second", tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(2)),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 		},
 	})
@@ -258,36 +290,24 @@ resource "oktasf_group_mapping" "admins" {
 // A group moved past another group in Okta shows as drift and apply puts it back; Okta renumbering the
 // groups when another is assigned or removed, or an admin rewriting a group where it stands, plans nothing.
 func TestAccGroupMapping_reorderDrift(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("relies on the sandbox's seeded groups")
-	}
-	sb := acctest.NewSandbox(t, sandbox.Options{}) // its own: the test assigns groups out of band
-	client := acctest.OktaClient(t, sb)
+	sb := acctest.Sandbox(t)
+	oc := acctest.OktaClient(t, sb)
 	ctx := context.Background()
-	const usersAddr = "oktasf_group_mapping.users"
-	cfg := mappingConfig(sb, acctest.RandomName("reorder"), salesMapping(`
-  priority = 0
-  profile  = "Sales User"
-`)+`
-resource "oktasf_group_mapping" "users" {
-  app_id         = oktasf_saml_app.test.id
-  group_id       = data.oktasf_okta_group.users.id
-  salesforce_org = "qa"
-  priority       = 1
-  profile        = "Read Only"
-  depends_on     = [oktasf_group_mapping.sales]
-}
-`)
+	first, second, other := acctest.CreateOktaGroup(t, oc, "first", "priority 0"), acctest.CreateOktaGroup(t, oc, "second", "priority 1"),
+		acctest.CreateOktaGroup(t, oc, "other", "assigned out of band")
+	const secondAddr = "oktasf_group_mapping.second"
+	cfg := mappingConfig(sb, acctest.RandomName("reorder"),
+		groupMapping("test", first, fmt.Sprintf("  priority = 0\n  profile = %q\n", acctest.StandardProfile)),
+		groupMapping("second", second, fmt.Sprintf("  priority = 1\n  profile = %q\n  depends_on = [oktasf_group_mapping.test]\n", acctest.AdminProfile)))
 	var appID string
-	group := func(name string) string { return acctest.OktaGroupID(t, client, name) }
 	// oktaOrder checks the app's groups as Okta holds them, by priority.
-	oktaOrder := func(names ...string) resource.TestCheckFunc {
+	oktaOrder := func(groups ...acctest.OktaGroup) resource.TestCheckFunc {
 		return func(*terraform.State) error {
-			var want []string
-			for _, name := range names {
-				want = append(want, group(name))
+			var want, names []string
+			for _, g := range groups {
+				want, names = append(want, g.ID), append(names, g.Name)
 			}
-			all, err := client.ListAppGroupAssignments(ctx, appID)
+			all, err := oc.ListAppGroupAssignments(ctx, appID)
 			if err != nil {
 				return err
 			}
@@ -303,46 +323,49 @@ resource "oktasf_group_mapping" "users" {
 		}
 	}
 	// place puts a group at a priority in Okta, as an admin would, keeping its profile.
-	place := func(name string, priority int) {
-		gid := group(name)
+	place := func(g acctest.OktaGroup, priority int) {
 		profile := map[string]any{}
-		if current, err := client.GetAppGroupAssignment(ctx, appID, gid); err == nil {
+		if current, err := oc.GetAppGroupAssignment(ctx, appID, g.ID); err == nil {
 			profile = current.Profile
 		}
-		if _, err := client.SetAppGroupAssignment(ctx, appID, gid, &priority, profile); err != nil {
-			t.Fatalf("place %s at %d out of band: %v", name, priority, err)
+		if _, err := oc.SetAppGroupAssignment(ctx, appID, g.ID, &priority, profile); err != nil {
+			t.Fatalf("place %s at %d out of band: %v", g.Name, priority, err)
 		}
 	}
-	test(t, resource.TestCase{
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: acctest.CheckDestroy("oktasf_group_mapping", mappingExists(oc)),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg,
 				Check: resource.ComposeTestCheckFunc(
-					func(s *terraform.State) (err error) { appID, _, err = mappingIDs(s, mappingAddr); return err },
-					oktaOrder("Salesforce Sales", "Salesforce Users"),
+					func(s *terraform.State) (err error) {
+						appID, err = acctest.StateAttr(s, mappingAddr, "app_id")
+						return err
+					},
+					oktaOrder(first, second),
 				),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
-				// An admin moves Salesforce Users before Salesforce Sales.
-				PreConfig: func() { place("Salesforce Users", 0) },
+				// An admin moves the second group before the first.
+				PreConfig: func() { place(second, 0) },
 				Config:    cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(usersAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(usersAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(1)),
+						plancheck.ExpectResourceAction(secondAddr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(secondAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(1)),
 						plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionNoop),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: oktaOrder("Salesforce Sales", "Salesforce Users"),
+				Check: oktaOrder(first, second),
 			},
 			{
-				// An admin assigns another group first (Okta renumbers both mapped groups), then rewrites Salesforce
-				// Sales where it now stands.
+				// An admin assigns another group first (Okta renumbers both mapped groups), then rewrites the first
+				// group where it now stands.
 				PreConfig: func() {
-					place("Salesforce Admins", 0)
-					place("Salesforce Sales", 1)
+					place(other, 0)
+					place(first, 1)
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -352,15 +375,15 @@ resource "oktasf_group_mapping" "users" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(0)),
 					statecheck.ExpectKnownValue(mappingAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(usersAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(usersAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(2)),
+					statecheck.ExpectKnownValue(secondAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(secondAddr, tfjsonpath.New("effective_priority"), knownvalue.Int64Exact(2)),
 				},
-				Check: oktaOrder("Salesforce Admins", "Salesforce Sales", "Salesforce Users"),
+				Check: oktaOrder(other, first, second),
 			},
 			{
 				// The admin removes that group again.
 				PreConfig: func() {
-					if err := client.DeleteAppGroupAssignment(ctx, appID, group("Salesforce Admins")); err != nil {
+					if err := oc.DeleteAppGroupAssignment(ctx, appID, other.ID); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -369,31 +392,30 @@ resource "oktasf_group_mapping" "users" {
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: oktaOrder("Salesforce Sales", "Salesforce Users"),
+				Check: oktaOrder(first, second),
 			},
 		},
 	})
 }
 
-// checkAppProfiles checks the Salesforce profile Okta derives for app users, by login prefix.
-func checkAppProfiles(t *testing.T, client *okta.Client, want map[string]string) resource.TestCheckFunc {
+// checkAppProfiles checks the Salesforce profile Okta derives for app users, by login.
+func checkAppProfiles(client *okta.Client, want map[string]string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources["oktasf_saml_app.test"]
-		if !ok {
-			return fmt.Errorf("no app in state")
+		appID, err := acctest.StateAttr(s, "oktasf_saml_app.test", "id")
+		if err != nil {
+			return err
 		}
-		users, err := client.ListAppUsers(context.Background(), rs.Primary.ID)
+		users, err := client.ListAppUsers(context.Background(), appID)
 		if err != nil {
 			return err
 		}
 		got := map[string]string{}
 		for _, u := range users {
-			name, _, _ := strings.Cut(u.UserName, "@")
-			got[name], _ = u.Profile["profile"].(string)
+			got[u.UserName], _ = u.Profile["profile"].(string)
 		}
-		for name, profile := range want {
-			if got[name] != profile {
-				return fmt.Errorf("app user %s has profile %q, want %q (all: %v)", name, got[name], profile, got)
+		for login, profile := range want {
+			if got[login] != profile {
+				return fmt.Errorf("app user %s has profile %q, want %q (all: %v)", login, got[login], profile, got)
 			}
 		}
 		return nil
@@ -401,18 +423,19 @@ func checkAppProfiles(t *testing.T, client *okta.Client, want map[string]string)
 }
 
 func TestAccGroupMapping_badNames(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("relies on the sandbox's seeded names")
-	}
-	sb := acctest.SharedSandbox(t)
+	sb := acctest.Sandbox(t)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	group := acctest.CreateOktaGroup(t, oc, "sales", "mapped")
+	role, _ := acctest.CreateRole(t, sf, "rep", "")
 	cases := []struct{ name, extra, want string }{
-		{"profile", `profile = "Sales Usr"`, `(?s)Salesforce Profile Not Found.*no profile named "Sales Usr"; did you mean "Sales User"`},
-		{"role", "profile = \"Sales User\"\n  role = \"Sales Reps\"", `(?s)Salesforce Role Not Found.*no role named "Sales Reps"; did you mean "Sales Rep"`},
+		{"profile", `profile = "Standard Usr"`, `(?s)Salesforce Profile Not Found.*no profile named "Standard Usr"; did you mean "Standard User"`},
+		{"role", fmt.Sprintf("profile = %q\n  role = %q", acctest.StandardProfile, typo(role)),
+			fmt.Sprintf(`(?s)Salesforce Role Not Found.*no role named %q; did you mean %q`, typo(role), role)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			test(t, resource.TestCase{Steps: []resource.TestStep{{
-				Config:      mappingConfig(sb, acctest.RandomName("bad"), salesMapping("  "+tc.extra)),
+			acctest.Test(t, resource.TestCase{Steps: []resource.TestStep{{
+				Config:      mappingConfig(sb, acctest.RandomName("bad"), groupMapping("test", group, "  "+tc.extra)),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)),
 			}}})

@@ -3,66 +3,71 @@ package entitlement_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
+	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
-	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
-	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu"
 )
 
-// test runs an acceptance test.
-func test(t *testing.T, tc resource.TestCase) {
-	t.Helper()
-	acctest.Test(t, tc)
+// person is an Okta user a test created and, unless made without one, the active Salesforce user with its
+// login as Federation ID.
+type person struct {
+	acctest.OktaUser
+	SalesforceID string
 }
 
-// entitlementSandbox is a sandbox of its own with one org, qa, whose users match the default Okta users
-// by Federation ID: bob and dave hold Sales_Cloud_User by hand, the integration user etl.bot holds it
-// without a Federation ID, and grace has a Platform license that Full_CRM does not allow.
-func entitlementSandbox(t *testing.T) *sandbox.Sandbox {
+// newPerson creates an Okta user and its Salesforce user (profile acctest.StandardProfile).
+func newPerson(t *testing.T, oc *okta.Client, sf *salesforce.Client, what string) person {
 	t.Helper()
-	if acctest.Live() {
-		t.Skip("needs the sandbox's seeded users")
-	}
-	seed, err := sandbox.DefaultSeed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	qa := seed.Salesforce["qa"]
-	qa.Profiles = append(qa.Profiles, sfemu.ProfileSeed{Name: "Platform User", UserLicense: "Salesforce Platform"})
-	qa.PermissionSets = append(qa.PermissionSets, sfemu.PermissionSetSeed{Name: "Full_CRM", Label: "Full CRM", License: "Salesforce"})
-	var users []sfemu.UserSeed
-	for _, u := range qa.Users {
-		if u.Username == "etl.bot@acme.example.qa" {
-			u.PermissionSets = append(u.PermissionSets, "Sales_Cloud_User")
-		}
-		users = append(users, u)
-	}
-	for _, name := range []string{"bob.baker", "carol.chen", "dave.diaz", "erin.evans", "frank.fischer", "grace.green", "heidi.hall"} {
-		first, last, _ := strings.Cut(name, ".")
-		u := sfemu.UserSeed{Username: name + "@acme.example.qa", Email: name + "@acme.example", FirstName: first, LastName: last,
-			Alias: first, FederationID: name + "@acme.example", Profile: "Sales User"}
-		switch first {
-		case "bob", "dave":
-			u.PermissionSets = []string{"Sales_Cloud_User"}
-		case "grace":
-			u.Profile = "Platform User"
-		}
-		users = append(users, u)
-	}
-	qa.Users = users
-	seed.Salesforce = map[string]sfemu.OrgSeed{"qa": qa}
-	return acctest.NewSandbox(t, sandbox.Options{Seed: &seed})
+	p := person{OktaUser: acctest.CreateOktaUser(t, oc, what)}
+	p.SalesforceID = acctest.CreateSalesforceUser(t, sf, p.OktaUser, acctest.StandardProfile, nil)
+	return p
 }
 
-// holders lists the Federation IDs (or, without one, usernames) of the users holding a permission set.
-func holders(t *testing.T, sf *salesforce.Client, permissionSet string) []string {
+// newOktaOnlyPerson creates an Okta user without a Salesforce user.
+func newOktaOnlyPerson(t *testing.T, oc *okta.Client, what string) person {
+	t.Helper()
+	return person{OktaUser: acctest.CreateOktaUser(t, oc, what)}
+}
+
+// fids are the sorted Federation IDs (Okta logins) of people.
+func fids(people ...person) []string {
+	out := make([]string, len(people))
+	for i, p := range people {
+		out[i] = p.Login
+	}
+	slices.Sort(out)
+	return out
+}
+
+func users(people ...person) []acctest.OktaUser {
+	out := make([]acctest.OktaUser, len(people))
+	for i, p := range people {
+		out[i] = p.OktaUser
+	}
+	return out
+}
+
+func setOf(values []string) knownvalue.Check {
+	checks := make([]knownvalue.Check, len(values))
+	for i, v := range values {
+		checks[i] = knownvalue.StringExact(v)
+	}
+	return knownvalue.SetExact(checks)
+}
+
+// holders lists the Federation IDs (or, without one, usernames) of the users holding a permission set (by
+// API name) or, with group set, a permission set group.
+func holders(t *testing.T, sf *salesforce.Client, name string, group bool) []string {
 	t.Helper()
 	var rows []struct {
 		Assignee struct {
@@ -70,11 +75,14 @@ func holders(t *testing.T, sf *salesforce.Client, permissionSet string) []string
 			FederationIdentifier *string `json:"FederationIdentifier"`
 		} `json:"Assignee"`
 	}
-	if err := sf.Query(context.Background(), "SELECT Assignee.Username, Assignee.FederationIdentifier FROM PermissionSetAssignment WHERE PermissionSet.Name = "+
-		salesforce.Quote(permissionSet), &rows); err != nil {
+	where := "PermissionSet.Name = " + salesforce.Quote(name)
+	if group {
+		where = "PermissionSetGroup.DeveloperName = " + salesforce.Quote(name)
+	}
+	if err := sf.Query(context.Background(), "SELECT Assignee.Username, Assignee.FederationIdentifier FROM PermissionSetAssignment WHERE "+where, &rows); err != nil {
 		t.Fatal(err)
 	}
-	var out []string
+	out := []string{}
 	for _, r := range rows {
 		if r.Assignee.FederationIdentifier != nil && *r.Assignee.FederationIdentifier != "" {
 			out = append(out, *r.Assignee.FederationIdentifier)
@@ -84,6 +92,38 @@ func holders(t *testing.T, sf *salesforce.Client, permissionSet string) []string
 	}
 	sort.Strings(out)
 	return out
+}
+
+// checkHolders checks in Salesforce who holds a permission set (or group).
+func checkHolders(t *testing.T, sf *salesforce.Client, name string, group bool, want ...string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		sort.Strings(want)
+		if got := holders(t, sf, name, group); !slices.Equal(got, want) {
+			return fmt.Errorf("%s is held in Salesforce by %v, want %v", name, got, want)
+		}
+		return nil
+	}
+}
+
+// integrationUser is the API user the tests run as: a holder without a Federation ID, which no binding may
+// touch. It returns the user's ID and username.
+func integrationUser(t *testing.T, sf *salesforce.Client) (id, username string) {
+	t.Helper()
+	_, id, err := sf.Identity(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Username             string  `json:"Username"`
+		FederationIdentifier *string `json:"FederationIdentifier"`
+	}
+	if err := sf.Query(context.Background(), "SELECT Username, FederationIdentifier FROM User WHERE Id = "+salesforce.Quote(id), &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("read the API user %s: %v", id, err)
+	}
+	if f := rows[0].FederationIdentifier; f != nil && *f != "" {
+		t.Fatalf("the API user %s has Federation ID %s: the tests need it without one", rows[0].Username, *f)
+	}
+	return id, rows[0].Username
 }
 
 // expectSetChange checks that the plan changes a set attribute of addr from exactly before to exactly after.
@@ -119,26 +159,17 @@ func (e expectSetChange) CheckPlan(_ context.Context, req plancheck.CheckPlanReq
 	resp.Error = fmt.Errorf("%s is not in the plan", e.addr)
 }
 
-func salesforceUserID(t *testing.T, sf *salesforce.Client, fid string) string {
-	t.Helper()
-	users, err := sf.UsersByFederationID(context.Background(), []string{fid})
-	if err != nil || users[fid].ID == "" {
-		t.Fatalf("find the Salesforce user of %s: %v", fid, err)
+// typo is name with one character changed in its middle: the closest name to it is name.
+func typo(name string) string {
+	i := len(name) / 2
+	r := byte('x')
+	if name[i] == 'x' {
+		r = 'y'
 	}
-	return users[fid].ID
+	return name[:i] + string(r) + name[i+1:]
 }
 
-func permissionSetTarget(t *testing.T, sf *salesforce.Client, name string) salesforce.AssignmentTarget {
-	t.Helper()
-	sets, err := sf.ListPermissionSets(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range sets {
-		if s.Name == name {
-			return salesforce.AssignmentTarget{PermissionSetID: s.ID}
-		}
-	}
-	t.Fatalf("no permission set %s", name)
-	return salesforce.AssignmentTarget{}
+// checkRemote is a TestCheckFunc that asks the real clients, not the state.
+func checkRemote(f func(ctx context.Context) error) resource.TestCheckFunc {
+	return func(*terraform.State) error { return f(context.Background()) }
 }

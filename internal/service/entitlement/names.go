@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
@@ -12,8 +13,8 @@ import (
 var errNotAssignable = errors.New("not assignable")
 
 // findProfile returns the profile named name, or a *salesforce.NameNotFoundError with suggestions.
-func findProfile(ctx context.Context, sf *salesforce.Client, name string) (*salesforce.Profile, error) {
-	all, err := profiles(ctx, sf)
+func findProfile(ctx context.Context, org *conns.Org, name string) (*salesforce.Profile, error) {
+	all, err := profiles(ctx, org)
 	if err != nil {
 		return nil, err
 	}
@@ -24,12 +25,12 @@ func findProfile(ctx context.Context, sf *salesforce.Client, name string) (*sale
 		}
 		names[i] = p.Name
 	}
-	return nil, sf.NotFound("profile", name, names)
+	return nil, org.Client.NewNameNotFoundError("profile", name, names)
 }
 
 // findRole returns the role named name (its label, as Setup shows it) or whose DeveloperName is name.
-func findRole(ctx context.Context, sf *salesforce.Client, name string) (*salesforce.Role, error) {
-	all, err := roles(ctx, sf)
+func findRole(ctx context.Context, org *conns.Org, name string) (*salesforce.Role, error) {
+	all, err := roles(ctx, org)
 	if err != nil {
 		return nil, err
 	}
@@ -45,13 +46,13 @@ func findRole(ctx context.Context, sf *salesforce.Client, name string) (*salesfo
 			return &all[i], nil
 		}
 	}
-	return nil, sf.NotFound("role", name, names)
+	return nil, org.Client.NewNameNotFoundError("role", name, names)
 }
 
 // findPermissionSet returns the assignable permission set with API name name. A profile-owned or group
 // aggregate set of that name is errNotAssignable; no set is a NameNotFoundError.
-func findPermissionSet(ctx context.Context, sf *salesforce.Client, name string) (*salesforce.PermissionSet, error) {
-	all, err := permissionSets(ctx, sf)
+func findPermissionSet(ctx context.Context, org *conns.Org, name string) (*salesforce.PermissionSet, error) {
+	all, err := permissionSets(ctx, org)
 	if err != nil {
 		return nil, err
 	}
@@ -71,12 +72,12 @@ func findPermissionSet(ctx context.Context, sf *salesforce.Client, name string) 
 			names = append(names, ps.Name)
 		}
 	}
-	return nil, sf.NotFound("permission set", name, names)
+	return nil, org.Client.NewNameNotFoundError("permission set", name, names)
 }
 
 // findPermissionSetGroup returns the permission set group with DeveloperName name.
-func findPermissionSetGroup(ctx context.Context, sf *salesforce.Client, name string) (*salesforce.PermissionSetGroup, error) {
-	all, err := permissionSetGroups(ctx, sf)
+func findPermissionSetGroup(ctx context.Context, org *conns.Org, name string) (*salesforce.PermissionSetGroup, error) {
+	all, err := permissionSetGroups(ctx, org)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +88,7 @@ func findPermissionSetGroup(ctx context.Context, sf *salesforce.Client, name str
 		}
 		names[i] = g.DeveloperName
 	}
-	return nil, sf.NotFound("permission set group", name, names)
+	return nil, org.Client.NewNameNotFoundError("permission set group", name, names)
 }
 
 // isNameError tells a wrong name (an input problem for the attribute) from a failed read.

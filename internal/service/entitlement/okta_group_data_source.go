@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
 
@@ -24,9 +24,13 @@ var (
 )
 
 // NewOktaGroupDataSource returns the oktasf_okta_group data source.
-func NewOktaGroupDataSource() datasource.DataSource { return &oktaGroupDataSource{} }
+func NewOktaGroupDataSource() datasource.DataSource {
+	return &oktaGroupDataSource{DataSourceWithConfigure: framework.NewDataSourceWithConfigure("okta_group", "Okta Group")}
+}
 
-type oktaGroupDataSource struct{ clients *conns.Clients }
+type oktaGroupDataSource struct {
+	framework.DataSourceWithConfigure
+}
 
 type oktaGroupModel struct {
 	Name        types.String `tfsdk:"name"`
@@ -34,10 +38,6 @@ type oktaGroupModel struct {
 	Description types.String `tfsdk:"description"`
 	Type        types.String `tfsdk:"type"`
 	MemberCount types.Int64  `tfsdk:"member_count"`
-}
-
-func (d *oktaGroupDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_okta_group"
 }
 
 func (d *oktaGroupDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -55,18 +55,9 @@ func (d *oktaGroupDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 	}
 }
 
-func (d *oktaGroupDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *oktaGroupDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m oktaGroupModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := d.clients.OktaClient(&resp.Diagnostics)
-	if client == nil {
+	m, client, ok := framework.OpenOkta[oktaGroupModel](ctx, d, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	g, err := client.FindGroupByName(ctx, m.Name.ValueString())
@@ -76,7 +67,7 @@ func (d *oktaGroupDataSource) Read(ctx context.Context, req datasource.ReadReque
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Okta Group", fmt.Sprintf("Looking up group %q: %s", m.Name.ValueString(), err))
+		resp.Diagnostics.AddError(d.Summary(framework.OpRead), fmt.Sprintf("Looking up group %q: %s", m.Name.ValueString(), err))
 		return
 	}
 	m.ID = types.StringValue(g.ID)

@@ -1,6 +1,7 @@
 package entitlement_test
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -13,26 +14,27 @@ import (
 )
 
 func TestAccOktaGroupDataSource_basic(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("relies on the sandbox's seeded groups")
-	}
-	sb := acctest.SharedSandbox(t)
+	sb := acctest.Sandbox(t)
+	oc := acctest.OktaClient(t, sb)
+	members := []acctest.OktaUser{acctest.CreateOktaUser(t, oc, "a"), acctest.CreateOktaUser(t, oc, "b"), acctest.CreateOktaUser(t, oc, "c")}
+	group := acctest.CreateOktaGroup(t, oc, "sales", "Sales reps", members...)
 	const addr = "data.oktasf_okta_group.sales"
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config: acctest.ProviderConfig(sb) + `
+			Config: acctest.ProviderConfig(sb) + fmt.Sprintf(`
 data "oktasf_okta_group" "sales" {
-  name = "Salesforce Sales"
+  name = %q
 }
 data "oktasf_okta_group" "everyone" {
   name = "Everyone"
 }
-`,
+`, group.Name),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^00g[A-Za-z0-9]{17}$`))),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact(group.ID)),
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("type"), knownvalue.StringExact("OKTA_GROUP")),
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("description"), knownvalue.StringExact("Sales reps")),
 				statecheck.ExpectKnownValue(addr, tfjsonpath.New("member_count"), knownvalue.Int64Exact(3)),
+				statecheck.ExpectKnownValue("data.oktasf_okta_group.everyone", tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^00g[A-Za-z0-9]{17}$`))),
 				statecheck.ExpectKnownValue("data.oktasf_okta_group.everyone", tfjsonpath.New("type"), knownvalue.StringExact("BUILT_IN")),
 			},
 		}},
@@ -40,17 +42,15 @@ data "oktasf_okta_group" "everyone" {
 }
 
 func TestAccOktaGroupDataSource_notFound(t *testing.T) {
-	var cfg string
-	if acctest.Live() {
-		cfg = acctest.ProviderConfig(nil)
-	} else {
-		cfg = acctest.ProviderConfig(acctest.SharedSandbox(t))
-	}
+	sb := acctest.Sandbox(t)
+	oc := acctest.OktaClient(t, sb)
+	// Okta's group search matches prefixes: only an exact name may match.
+	group := acctest.CreateOktaGroup(t, oc, "prefix", "its name's prefix names no group")
+	prefix := group.Name[:len(group.Name)-2]
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			// "Salesforce" is a prefix of several groups: only an exact name may match.
-			Config:      cfg + "data \"oktasf_okta_group\" \"x\" {\n  name = \"Salesforce\"\n}\n",
-			ExpectError: regexp.MustCompile(`(?s)Okta group not found.*No Okta group is named "Salesforce"`),
+			Config:      acctest.ProviderConfig(sb) + fmt.Sprintf("data \"oktasf_okta_group\" \"x\" {\n  name = %q\n}\n", prefix),
+			ExpectError: regexp.MustCompile(`(?s)Okta group not found.*No Okta group is named "` + regexp.QuoteMeta(prefix) + `"`),
 		}},
 	})
 }

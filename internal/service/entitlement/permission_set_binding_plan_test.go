@@ -1,16 +1,14 @@
 package entitlement
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
@@ -116,8 +114,8 @@ func TestSetStrings(t *testing.T) {
 		want      []string
 		wantKnown bool
 	}{
-		{"sorted", stringSet([]string{"b", "a"}), []string{"a", "b"}, true},
-		{"empty", stringSet(nil), nil, true},
+		{"sorted", framework.StringSet([]string{"b", "a"}), []string{"a", "b"}, true},
+		{"empty", framework.StringSet(nil), nil, true},
 		{"unknown", types.SetUnknown(types.StringType), nil, false},
 	}
 	for _, tc := range cases {
@@ -128,50 +126,6 @@ func TestSetStrings(t *testing.T) {
 				t.Errorf("setStrings = %v, %v; want %v, %v", got, known, tc.want, tc.wantKnown)
 			}
 		})
-	}
-}
-
-// Concurrent readers of one key share one read; a failed read is retried by the next caller; forget
-// makes the next caller read again.
-func TestMemo(t *testing.T) {
-	t.Parallel()
-	var m memo[int]
-	var reads atomic.Int32
-	release := make(chan struct{})
-	read := func(context.Context) (int, error) {
-		<-release
-		return int(reads.Add(1)), nil
-	}
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	results := make([]int, 8)
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], _ = m.get(ctx, "k", read)
-		}()
-	}
-	close(release)
-	wg.Wait()
-	if reads.Load() != 1 {
-		t.Errorf("%d reads for 8 concurrent callers, want 1", reads.Load())
-	}
-	for _, r := range results {
-		if r != 1 {
-			t.Errorf("a caller got %d, want the shared value 1", r)
-		}
-	}
-	boom := errors.New("boom")
-	if _, err := m.get(ctx, "bad", func(context.Context) (int, error) { return 0, boom }); !errors.Is(err, boom) {
-		t.Errorf("err = %v", err)
-	}
-	if v, err := m.get(ctx, "bad", func(context.Context) (int, error) { return 5, nil }); err != nil || v != 5 {
-		t.Errorf("a failed read was kept: %v, %v", v, err)
-	}
-	m.forget("k")
-	if v, _ := m.get(ctx, "k", read); v != 2 {
-		t.Errorf("after forget got %d, want a new read (2)", v)
 	}
 }
 

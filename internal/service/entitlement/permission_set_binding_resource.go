@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -15,10 +16,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
@@ -33,22 +36,12 @@ var (
 const psgPrefix = "psg:"
 
 // NewPermissionSetBindingResource returns the oktasf_permission_set_binding resource.
-func NewPermissionSetBindingResource() resource.Resource { return &permissionSetBindingResource{} }
-
-type permissionSetBindingResource struct{ clients *conns.Clients }
-
-type bindingModel struct {
-	ID                    types.String `tfsdk:"id"`
-	SalesforceOrg         types.String `tfsdk:"salesforce_org"`
-	PermissionSet         types.String `tfsdk:"permission_set"`
-	PermissionSetGroup    types.String `tfsdk:"permission_set_group"`
-	GroupIDs              types.Set    `tfsdk:"group_ids"`
-	FederationIDAttribute types.String `tfsdk:"federation_id_attribute"`
-	AssignedFederationIDs types.Set    `tfsdk:"assigned_federation_ids"`
+func NewPermissionSetBindingResource() resource.Resource {
+	return &permissionSetBindingResource{ResourceWithConfigure: framework.NewResourceWithConfigure("permission_set_binding", "Permission Set Binding")}
 }
 
-func (r *permissionSetBindingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_permission_set_binding"
+type permissionSetBindingResource struct {
+	framework.ResourceWithConfigure
 }
 
 func (r *permissionSetBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -85,112 +78,25 @@ func (r *permissionSetBindingResource) Schema(_ context.Context, _ resource.Sche
 	}
 }
 
-func (r *permissionSetBindingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
-// ModifyPlan checks the names and plans assigned_federation_ids as the set the groups ask for.
-func (r *permissionSetBindingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.clients == nil {
-		return
-	}
-	var plan, config bindingModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() || config.SalesforceOrg.IsUnknown() {
-		return
-	}
-	alias, sf := r.clients.OrgOf(config.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
-	plan.SalesforceOrg = types.StringValue(alias)
-	if plan.PermissionSet.IsUnknown() || plan.PermissionSetGroup.IsUnknown() {
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-		return
-	}
-	if _, err := lookupTarget(ctx, sf, &plan); err != nil {
-		targetDiag(&resp.Diagnostics, &plan, err)
-		return
-	}
-	plan.ID = types.StringValue(bindingID(&plan))
-	oc := r.clients.OktaClient(&resp.Diagnostics)
-	if oc == nil {
-		return
-	}
-	if plan.GroupIDs.IsUnknown() || plan.FederationIDAttribute.IsUnknown() {
-		plan.AssignedFederationIDs = types.SetUnknown(types.StringType)
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-		return
-	}
-	desired, ok := desiredFederationIDs(ctx, oc, &plan, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	plan.AssignedFederationIDs = stringSet(desired)
-	if !req.State.Raw.IsNull() {
-		var state bindingModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if current, known := setStrings(state.AssignedFederationIDs); known {
-			add, remove := diffSets(desired, current)
-			if len(add)+len(remove) > 0 {
-				resp.Diagnostics.AddWarning("Permission Set Assignments Will Change", changeSummary(plan.ID.ValueString(), add, remove, 5))
-			}
-		}
-	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-}
-
 func (r *permissionSetBindingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan bindingModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.converge(ctx, &plan, "Create", &resp.Diagnostics)
-	if plan.AssignedFederationIDs.IsUnknown() { // nothing was read: keep no state
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.apply(ctx, req.Plan, &resp.State, framework.OpCreate, &resp.Diagnostics)
 }
 
 func (r *permissionSetBindingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan bindingModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.converge(ctx, &plan, "Update", &resp.Diagnostics)
-	if plan.AssignedFederationIDs.IsUnknown() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.apply(ctx, req.Plan, &resp.State, framework.OpUpdate, &resp.Diagnostics)
 }
 
 func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state bindingModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, org, ok := framework.OpenOrg[bindingModel](ctx, r, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	_, sf := r.clients.OrgOf(state.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
-	target, err := lookupTarget(ctx, sf, &state)
-	var nf *salesforce.NameNotFoundError
-	if errors.As(err, &nf) {
+	current, gone, ok := r.heldAssignments(ctx, org, &state, isNameNotFound, framework.OpRead, &resp.Diagnostics)
+	if gone {
 		tflog.Debug(ctx, "permission set is gone from Salesforce; removing the binding from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
-		return
 	}
-	if err != nil {
-		targetDiag(&resp.Diagnostics, &state, err)
-		return
-	}
-	current, err := sf.ListFederatedAssignments(ctx, target)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Permission Set Binding", fmt.Sprintf("Reading the assignments of %s: %s", bindingID(&state), err))
+	if !ok {
 		return
 	}
 	if state.FederationIDAttribute.IsNull() {
@@ -202,12 +108,12 @@ func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.Re
 	for _, fid := range assignedIDs(current) {
 		held[fid] = true
 	}
-	if oc := r.clients.OktaClient(&resp.Diagnostics); oc != nil && !state.GroupIDs.IsUnknown() {
-		desired, ok := desiredFederationIDs(ctx, oc, &state, &resp.Diagnostics)
+	if r.Okta(&resp.Diagnostics) != nil && !state.GroupIDs.IsUnknown() {
+		desired, ok := desiredFederationIDs(ctx, r.Clients(), &state, &resp.Diagnostics)
 		if !ok {
 			return
 		}
-		_, waiting, ok := assignable(ctx, sf, &state, desired, &resp.Diagnostics)
+		_, waiting, ok := assignable(ctx, org, &state, desired, &resp.Diagnostics)
 		if !ok {
 			return
 		}
@@ -215,47 +121,24 @@ func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.Re
 			held[fid] = true
 		}
 	}
-	state.AssignedFederationIDs = stringSet(keys(held))
+	state.AssignedFederationIDs = framework.StringSet(keys(held))
 	state.ID = types.StringValue(bindingID(&state))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 // Delete removes the assignments the binding holds; assignments it never managed stay.
 func (r *permissionSetBindingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state bindingModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, org, ok := framework.OpenOrg[bindingModel](ctx, r, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	_, sf := r.clients.OrgOf(state.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
-	target, err := lookupTarget(ctx, sf, &state)
-	if errors.Is(err, salesforce.ErrNotFound) { // the permission set went, and its assignments with it
-		return
-	}
-	if err != nil {
-		targetDiag(&resp.Diagnostics, &state, err)
-		return
-	}
-	current, err := sf.ListFederatedAssignments(ctx, target)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Delete Permission Set Binding", fmt.Sprintf("Reading the assignments of %s: %s", bindingID(&state), err))
+	// A permission set that went took its assignments with it.
+	current, _, ok := r.heldAssignments(ctx, org, &state, isNotFound, framework.OpDelete, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	held, _ := setStrings(state.AssignedFederationIDs)
-	keep := map[string]bool{}
-	for _, fid := range held {
-		keep[fid] = true
-	}
-	var remove []salesforce.Assignment
-	for _, a := range current {
-		if keep[a.FederationID] {
-			remove = append(remove, a)
-		}
-	}
-	removeAssignments(ctx, sf, remove, "Delete", &resp.Diagnostics)
+	r.removeAssignments(ctx, org.Client, assignmentsOf(current, held), framework.OpDelete, &resp.Diagnostics)
 }
 
 // ImportState takes "<salesforce_org>/<permission set>" or "<salesforce_org>/psg:<permission set group>";
@@ -271,11 +154,12 @@ func (r *permissionSetBindingResource) ImportState(ctx context.Context, req reso
 			fmt.Sprintf("%q is not <salesforce_org>/<permission set> or <salesforce_org>/psg:<permission set group>, for example prod/Sales_Cloud_User.", req.ID))
 		return
 	}
-	alias, sf := r.clients.ResolveOrg(alias, path.Root("salesforce_org"), &resp.Diagnostics)
-	if sf == nil {
+	org := r.Org(alias, &resp.Diagnostics)
+	if org == nil {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("salesforce_org"), alias)...)
+	alias = org.Alias
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, framework.OrgAttribute, alias)...)
 	if isGroup {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("permission_set_group"), group)...)
 	} else {
@@ -285,9 +169,176 @@ func (r *permissionSetBindingResource) ImportState(ctx context.Context, req reso
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), alias+"/"+name)...)
 }
 
-func bindingID(m *bindingModel) string {
-	if !m.PermissionSetGroup.IsNull() {
-		return m.SalesforceOrg.ValueString() + "/" + psgPrefix + m.PermissionSetGroup.ValueString()
+// apply converges on the plan and saves what Salesforce holds afterwards.
+func (r *permissionSetBindingResource) apply(ctx context.Context, plan tfsdk.Plan, st *tfsdk.State, op framework.Op, diags *diag.Diagnostics) {
+	m, ok := framework.Get[bindingModel](ctx, plan, diags)
+	if !ok {
+		return
 	}
-	return m.SalesforceOrg.ValueString() + "/" + m.PermissionSet.ValueString()
+	r.converge(ctx, &m, op, diags)
+	if m.AssignedFederationIDs.IsUnknown() { // nothing was read: keep no state
+		return
+	}
+	diags.Append(st.Set(ctx, &m)...)
+}
+
+// converge makes Salesforce hold the planned assignments and leaves in m what it holds afterwards: a
+// record Salesforce refuses is reported with its Federation ID while the others are applied and saved.
+func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingModel, op framework.Op, diags *diag.Diagnostics) {
+	desired, known := setStrings(m.AssignedFederationIDs)
+	m.AssignedFederationIDs = types.SetUnknown(types.StringType)
+	org := r.Org(m.SalesforceOrg.ValueString(), diags)
+	if org == nil {
+		return
+	}
+	target, err := lookupTarget(ctx, org, m)
+	if err != nil {
+		targetDiag(diags, m, err)
+		return
+	}
+	m.ID = types.StringValue(bindingID(m))
+	if !known { // group IDs were unknown at plan time
+		if r.Okta(diags) == nil {
+			return
+		}
+		if desired, known = desiredFederationIDs(ctx, r.Clients(), m, diags); !known {
+			return
+		}
+	}
+	ready, waiting, ok := assignable(ctx, org, m, desired, diags)
+	if !ok {
+		return
+	}
+	current, err := org.Client.ListFederatedAssignments(ctx, target)
+	if err != nil {
+		diags.AddError(r.Summary(op), fmt.Sprintf("Reading the assignments of %s: %s", m.ID.ValueString(), err))
+		return
+	}
+	add, _ := diffSets(ready, assignedIDs(current))
+	_, remove := diffSets(desired, assignedIDs(current))
+	held := map[string]bool{}
+	for _, a := range current {
+		held[a.FederationID] = true
+	}
+	for fid := range r.removeAssignments(ctx, org.Client, assignmentsOf(current, remove), op, diags) {
+		delete(held, fid)
+	}
+	for _, fid := range addAssignments(ctx, org, target, add, diags) {
+		held[fid] = true
+	}
+	for _, fid := range waiting { // members without a user yet count as bound: nothing to do until they have one
+		held[fid] = true
+	}
+	m.AssignedFederationIDs = framework.StringSet(keys(held))
+}
+
+// addAssignments assigns target to the users of fids in Collections calls and returns the Federation
+// IDs that hold it afterwards; every failure is an error naming its Federation ID.
+func addAssignments(ctx context.Context, org *conns.Org, target salesforce.AssignmentTarget, fids []string, diags *diag.Diagnostics) []string {
+	if len(fids) == 0 {
+		return nil
+	}
+	users, err := usersByFederationID(ctx, org, fids)
+	if err != nil {
+		diags.AddError(framework.Summary("Assign", "Permission Set"), fmt.Sprintf("Looking up the users of %d Federation IDs: %s", len(fids), err))
+		return nil
+	}
+	var ids, forIDs []string
+	for _, fid := range fids {
+		u, ok := users[fid]
+		if !ok || !u.IsActive {
+			diags.AddError(framework.Summary("Assign", "Permission Set"), fmt.Sprintf("Federation ID %q: Salesforce has no active user with it any more.", fid))
+			continue
+		}
+		ids, forIDs = append(ids, u.ID), append(forIDs, fid)
+	}
+	res, err := org.Client.AddAssignments(ctx, target, ids)
+	if err != nil {
+		diags.AddError(framework.Summary("Assign", "Permission Set"), fmt.Sprintf("Assigning %s to %d users: %s", target, len(ids), err))
+	}
+	var done []string
+	for i, rr := range res {
+		if i >= len(forIDs) {
+			break
+		}
+		if err := rr.Err(); err != nil && !errors.Is(err, salesforce.ErrDuplicate) {
+			diags.AddError(framework.Summary("Assign", "Permission Set"),
+				fmt.Sprintf("Federation ID %q (user %s): %s. The other assignments were made; the next plan shows this one again.", forIDs[i], ids[i], err))
+			continue
+		}
+		done = append(done, forIDs[i])
+	}
+	return done
+}
+
+// removeAssignments deletes the assignments and returns the Federation IDs that no longer hold them.
+func (r *permissionSetBindingResource) removeAssignments(ctx context.Context, sf *salesforce.Client, as []salesforce.Assignment, op framework.Op, diags *diag.Diagnostics) map[string]bool {
+	gone := map[string]bool{}
+	if len(as) == 0 {
+		return gone
+	}
+	ids := make([]string, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	res, err := sf.RemoveAssignments(ctx, ids)
+	if err != nil {
+		diags.AddError(r.Summary(op), fmt.Sprintf("Removing %d assignments: %s", len(ids), err))
+	}
+	for i, rr := range res {
+		if i >= len(as) {
+			break
+		}
+		if err := rr.Err(); err != nil && !errors.Is(err, salesforce.ErrNotFound) {
+			diags.AddError(framework.Summary("Remove", "Permission Set Assignment"),
+				fmt.Sprintf("Federation ID %q (assignment %s): %s", as[i].FederationID, as[i].ID, err))
+			continue
+		}
+		gone[as[i].FederationID] = true
+	}
+	return gone
+}
+
+// heldAssignments returns the federated assignments of the permission set or group m binds. When the
+// look-up of the set fails with an error gone accepts, gone is true and nothing is reported.
+func (r *permissionSetBindingResource) heldAssignments(ctx context.Context, org *conns.Org, m *bindingModel, isGone func(error) bool,
+	op framework.Op, diags *diag.Diagnostics) (current []salesforce.Assignment, gone, ok bool) {
+	target, err := lookupTarget(ctx, org, m)
+	if err != nil && isGone(err) {
+		return nil, true, false
+	}
+	if err != nil {
+		targetDiag(diags, m, err)
+		return nil, false, false
+	}
+	if current, err = org.Client.ListFederatedAssignments(ctx, target); err != nil {
+		diags.AddError(r.Summary(op), fmt.Sprintf("Reading the assignments of %s: %s", bindingID(m), err))
+		return nil, false, false
+	}
+	return current, false, true
+}
+
+// isNameNotFound: the org has no permission set (or group) of that name any more.
+func isNameNotFound(err error) bool {
+	var nf *salesforce.NameNotFoundError
+	return errors.As(err, &nf)
+}
+
+// isNotFound: the permission set (or group) is not there, whichever read found it missing.
+func isNotFound(err error) bool { return errors.Is(err, salesforce.ErrNotFound) }
+
+// lookupTarget finds the permission set or group the binding names.
+func lookupTarget(ctx context.Context, org *conns.Org, m *bindingModel) (salesforce.AssignmentTarget, error) {
+	if !m.PermissionSetGroup.IsNull() {
+		g, err := findPermissionSetGroup(ctx, org, m.PermissionSetGroup.ValueString())
+		if err != nil {
+			return salesforce.AssignmentTarget{}, err
+		}
+		return salesforce.AssignmentTarget{PermissionSetGroupID: g.ID}, nil
+	}
+	ps, err := findPermissionSet(ctx, org, m.PermissionSet.ValueString())
+	if err != nil {
+		return salesforce.AssignmentTarget{}, err
+	}
+	return salesforce.AssignmentTarget{PermissionSetID: ps.ID}, nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
-	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 )
 
 var (
@@ -25,18 +25,13 @@ var (
 // lookupDataSource is the shared shape of the look-ups by name: a name and an optional org in, what
 // find sets out. Each data source differs only in its schema attributes and its find.
 type lookupDataSource[M any] struct {
-	clients     *conns.Clients
-	typeSuffix  string
+	framework.DataSourceWithConfigure
 	description string
 	attributes  map[string]schema.Attribute
 	// find fills m from the org, or returns the name error (with suggestions) or read error.
-	find func(ctx context.Context, sf *salesforce.Client, name string, m *M) error
+	find func(ctx context.Context, org *conns.Org, name string, m *M) error
 	// common returns the name and org attributes of m.
 	common func(m *M) (name *types.String, org *types.String)
-}
-
-func (d *lookupDataSource[M]) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + d.typeSuffix
 }
 
 func (d *lookupDataSource[M]) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -52,23 +47,14 @@ func (d *lookupDataSource[M]) Schema(_ context.Context, _ datasource.SchemaReque
 	resp.Schema = schema.Schema{MarkdownDescription: d.description, Attributes: attrs}
 }
 
-func (d *lookupDataSource[M]) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *lookupDataSource[M]) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m M
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	m, org, ok := framework.OpenOrg[M](ctx, d, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	name, org := d.common(&m)
-	alias, sf := d.clients.OrgOf(*org, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
-	*org = types.StringValue(alias)
-	if err := d.find(ctx, sf, name.ValueString(), &m); err != nil {
+	name, alias := d.common(&m)
+	*alias = types.StringValue(org.Alias)
+	if err := d.find(ctx, org, name.ValueString(), &m); err != nil {
 		lookupDiag(&resp.Diagnostics, err)
 		return
 	}
@@ -84,7 +70,7 @@ func lookupDiag(diags *diag.Diagnostics, err error) {
 		diags.AddAttributeError(path.Root("name"), "Not Found in Salesforce", err.Error())
 		return
 	}
-	diags.AddError("Unable to Read Salesforce", err.Error())
+	diags.AddError(framework.Summary(framework.OpRead, "Salesforce"), err.Error())
 }
 
 func computedString(desc string) schema.StringAttribute {
@@ -101,15 +87,15 @@ type profileModel struct {
 // NewSalesforceProfileDataSource returns the oktasf_salesforce_profile data source.
 func NewSalesforceProfileDataSource() datasource.DataSource {
 	return &lookupDataSource[profileModel]{
-		typeSuffix:  "_salesforce_profile",
-		description: "Looks up a Salesforce profile by its exact name; a wrong name fails with the closest names the org has.",
+		DataSourceWithConfigure: framework.NewDataSourceWithConfigure("salesforce_profile", "Salesforce Profile"),
+		description:             "Looks up a Salesforce profile by its exact name; a wrong name fails with the closest names the org has.",
 		attributes: map[string]schema.Attribute{
 			"id":           computedString("The profile ID (`00e…`)."),
 			"user_license": computedString("The name of the user license the profile's users hold, for example `Salesforce`."),
 		},
 		common: func(m *profileModel) (*types.String, *types.String) { return &m.Name, &m.SalesforceOrg },
-		find: func(ctx context.Context, sf *salesforce.Client, name string, m *profileModel) error {
-			p, err := findProfile(ctx, sf, name)
+		find: func(ctx context.Context, org *conns.Org, name string, m *profileModel) error {
+			p, err := findProfile(ctx, org, name)
 			if err != nil {
 				return err
 			}
@@ -130,16 +116,16 @@ type roleModel struct {
 // NewSalesforceRoleDataSource returns the oktasf_salesforce_role data source.
 func NewSalesforceRoleDataSource() datasource.DataSource {
 	return &lookupDataSource[roleModel]{
-		typeSuffix:  "_salesforce_role",
-		description: "Looks up a Salesforce role by its name (or DeveloperName); a wrong name fails with the closest names the org has.",
+		DataSourceWithConfigure: framework.NewDataSourceWithConfigure("salesforce_role", "Salesforce Role"),
+		description:             "Looks up a Salesforce role by its name (or DeveloperName); a wrong name fails with the closest names the org has.",
 		attributes: map[string]schema.Attribute{
 			"id":             computedString("The role ID (`00E…`)."),
 			"developer_name": computedString("The role's API name."),
 			"parent_role_id": computedString("The ID of the role above it; null at the top of the hierarchy."),
 		},
 		common: func(m *roleModel) (*types.String, *types.String) { return &m.Name, &m.SalesforceOrg },
-		find: func(ctx context.Context, sf *salesforce.Client, name string, m *roleModel) error {
-			r, err := findRole(ctx, sf, name)
+		find: func(ctx context.Context, org *conns.Org, name string, m *roleModel) error {
+			r, err := findRole(ctx, org, name)
 			if err != nil {
 				return err
 			}
@@ -161,7 +147,7 @@ type permissionSetModel struct {
 // NewSalesforcePermissionSetDataSource returns the oktasf_salesforce_permission_set data source.
 func NewSalesforcePermissionSetDataSource() datasource.DataSource {
 	return &lookupDataSource[permissionSetModel]{
-		typeSuffix: "_salesforce_permission_set",
+		DataSourceWithConfigure: framework.NewDataSourceWithConfigure("salesforce_permission_set", "Salesforce Permission Set"),
 		description: "Looks up an assignable Salesforce permission set by API name, or else a permission set group by DeveloperName; " +
 			"a wrong name fails with the closest names the org has.",
 		attributes: map[string]schema.Attribute{
@@ -175,8 +161,8 @@ func NewSalesforcePermissionSetDataSource() datasource.DataSource {
 }
 
 // findPermissionSetOrGroup tries the permission sets first, then the groups, and suggests from both.
-func findPermissionSetOrGroup(ctx context.Context, sf *salesforce.Client, name string, m *permissionSetModel) error {
-	ps, psErr := findPermissionSet(ctx, sf, name)
+func findPermissionSetOrGroup(ctx context.Context, org *conns.Org, name string, m *permissionSetModel) error {
+	ps, psErr := findPermissionSet(ctx, org, name)
 	if psErr == nil {
 		m.ID, m.Label, m.IsGroup = types.StringValue(ps.ID), types.StringValue(ps.Label), types.BoolValue(false)
 		return nil
@@ -184,7 +170,7 @@ func findPermissionSetOrGroup(ctx context.Context, sf *salesforce.Client, name s
 	if !isNameError(psErr) {
 		return psErr
 	}
-	g, err := findPermissionSetGroup(ctx, sf, name)
+	g, err := findPermissionSetGroup(ctx, org, name)
 	if err == nil {
 		m.ID, m.Label, m.IsGroup = types.StringValue(g.ID), types.StringValue(g.Label), types.BoolValue(true)
 		return nil
@@ -195,8 +181,8 @@ func findPermissionSetOrGroup(ctx context.Context, sf *salesforce.Client, name s
 	if ps != nil { // exists, but a profile's or a group's: say that rather than "not found"
 		return psErr
 	}
-	sets, _ := permissionSets(ctx, sf)
-	groups, _ := permissionSetGroups(ctx, sf)
+	sets, _ := permissionSets(ctx, org)
+	groups, _ := permissionSetGroups(ctx, org)
 	var names []string
 	for _, s := range sets {
 		if s.Assignable() {
@@ -206,5 +192,5 @@ func findPermissionSetOrGroup(ctx context.Context, sf *salesforce.Client, name s
 	for _, g := range groups {
 		names = append(names, g.DeveloperName)
 	}
-	return sf.NotFound("permission set or permission set group", name, names)
+	return org.Client.NewNameNotFoundError("permission set or permission set group", name, names)
 }

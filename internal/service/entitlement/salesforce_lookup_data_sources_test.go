@@ -1,7 +1,6 @@
 package entitlement_test
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -16,85 +15,71 @@ import (
 )
 
 func TestAccSalesforceLookupDataSources_basic(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("relies on the sandbox's seeded profiles, roles and permission sets")
-	}
-	sb := acctest.SharedSandbox(t)
-	sf := acctest.SalesforceClient(t, sb, "qa")
-	var ceo []struct {
-		ID string `json:"Id"`
-	}
-	if err := sf.Query(context.Background(), "SELECT Id FROM UserRole WHERE Name = 'VP Sales'", &ceo); err != nil || len(ceo) != 1 {
-		t.Fatalf("find the VP Sales role: %v", err)
-	}
-	test(t, resource.TestCase{
+	sb := acctest.Sandbox(t)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	top, topID := acctest.CreateRole(t, sf, "top", "")
+	rep, _ := acctest.CreateRole(t, sf, "rep", topID)
+	ps, _ := acctest.CreatePermissionSet(t, sf, "lookup", map[string]any{"Label": "Lookup Test Set"})
+	_, partID := acctest.CreatePermissionSet(t, sf, "part", nil)
+	psg, _ := acctest.CreatePermissionSetGroup(t, sf, "bundle", partID)
+	org := acctest.PrimaryOrg()
+	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{{
-			Config: acctest.ProviderConfig(sb) + `
-data "oktasf_salesforce_profile" "sales" {
-  salesforce_org = "qa"
-  name           = "Sales User"
+			Config: acctest.ProviderConfig(sb) + fmt.Sprintf(`
+data "oktasf_salesforce_profile" "standard" {
+  salesforce_org = %[1]q
+  name           = %[2]q
 }
 data "oktasf_salesforce_role" "rep" {
-  salesforce_org = "qa"
-  name           = "Sales Rep"
+  salesforce_org = %[1]q
+  name           = %[3]q
 }
-data "oktasf_salesforce_role" "ceo" {
-  salesforce_org = "qa"
-  name           = "CEO"
+data "oktasf_salesforce_role" "top" {
+  salesforce_org = %[1]q
+  name           = %[4]q
 }
 data "oktasf_salesforce_permission_set" "ps" {
-  salesforce_org = "qa"
-  name           = "Sales_Cloud_User"
+  salesforce_org = %[1]q
+  name           = %[5]q
 }
 data "oktasf_salesforce_permission_set" "psg" {
-  salesforce_org = "qa"
-  name           = "Sales_Bundle"
+  salesforce_org = %[1]q
+  name           = %[6]q
 }
-`,
+`, org, acctest.StandardProfile, rep, top, ps, psg),
 			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.oktasf_salesforce_profile.sales", tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^00e`))),
-				statecheck.ExpectKnownValue("data.oktasf_salesforce_profile.sales", tfjsonpath.New("user_license"), knownvalue.StringExact("Salesforce")),
-				statecheck.ExpectKnownValue("data.oktasf_salesforce_role.rep", tfjsonpath.New("parent_role_id"), knownvalue.StringExact(ceo[0].ID)),
+				statecheck.ExpectKnownValue("data.oktasf_salesforce_profile.standard", tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^00e`))),
+				statecheck.ExpectKnownValue("data.oktasf_salesforce_profile.standard", tfjsonpath.New("user_license"), knownvalue.StringExact("Salesforce")),
+				statecheck.ExpectKnownValue("data.oktasf_salesforce_role.rep", tfjsonpath.New("parent_role_id"), knownvalue.StringExact(topID)),
 				statecheck.ExpectKnownValue("data.oktasf_salesforce_role.rep", tfjsonpath.New("developer_name"), knownvalue.NotNull()),
-				statecheck.ExpectKnownValue("data.oktasf_salesforce_role.ceo", tfjsonpath.New("parent_role_id"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.oktasf_salesforce_role.top", tfjsonpath.New("parent_role_id"), knownvalue.Null()),
 				statecheck.ExpectKnownValue("data.oktasf_salesforce_permission_set.ps", tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^0PS`))),
-				statecheck.ExpectKnownValue("data.oktasf_salesforce_permission_set.ps", tfjsonpath.New("label"), knownvalue.StringExact("Sales Cloud User")),
+				statecheck.ExpectKnownValue("data.oktasf_salesforce_permission_set.ps", tfjsonpath.New("label"), knownvalue.StringExact("Lookup Test Set")),
 				statecheck.ExpectKnownValue("data.oktasf_salesforce_permission_set.ps", tfjsonpath.New("is_group"), knownvalue.Bool(false)),
 				statecheck.ExpectKnownValue("data.oktasf_salesforce_permission_set.psg", tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^0PG`))),
 				statecheck.ExpectKnownValue("data.oktasf_salesforce_permission_set.psg", tfjsonpath.New("is_group"), knownvalue.Bool(true)),
-				statecheck.ExpectKnownValue("data.oktasf_salesforce_permission_set.psg", tfjsonpath.New("label"), knownvalue.StringExact("Sales Bundle")),
+				statecheck.ExpectKnownValue("data.oktasf_salesforce_permission_set.psg", tfjsonpath.New("label"), knownvalue.StringExact(strings.ReplaceAll(psg, "_", " "))),
 			},
 		}},
 	})
 }
 
-// A wrong name fails with the closest names; a profile's permission set is found but refused.
+// A wrong name fails with the closest names.
 func TestAccSalesforceLookupDataSources_notFound(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("relies on the sandbox's seeded names")
-	}
-	sb := acctest.SharedSandbox(t)
-	cases := []struct{ name, config, want string }{
-		{"profile", `data "oktasf_salesforce_profile" "x" {
-  salesforce_org = "qa"
-  name           = "Sales Usr"
-}`,
-			`(?s)Not Found in Salesforce.*no profile named "Sales Usr".*did you mean "Sales User"`},
-		{"role", `data "oktasf_salesforce_role" "x" {
-  salesforce_org = "qa"
-  name           = "Sales Reps"
-}`,
-			`(?s)no role named "Sales Reps".*did you mean "Sales Rep"`},
-		{"permission set", `data "oktasf_salesforce_permission_set" "x" {
-  salesforce_org = "qa"
-  name           = "Sales_Bundel"
-}`,
-			`(?s)no permission set or permission set group named "Sales_Bundel".*did you mean "Sales_Bundle"`},
+	sb := acctest.Sandbox(t)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	role, _ := acctest.CreateRole(t, sf, "rep", "")
+	_, partID := acctest.CreatePermissionSet(t, sf, "part", nil)
+	psg, _ := acctest.CreatePermissionSetGroup(t, sf, "bundle", partID)
+	cases := []struct{ name, dataSource, lookup, want string }{
+		{"profile", "oktasf_salesforce_profile", "Standard Usr", `(?s)Not Found in Salesforce.*no profile named "Standard Usr".*did you mean "Standard User"`},
+		{"role", "oktasf_salesforce_role", typo(role), fmt.Sprintf(`(?s)no role named %q.*did you mean %q`, typo(role), role)},
+		{"permission set", "oktasf_salesforce_permission_set", typo(psg), fmt.Sprintf(`(?s)no permission set or permission set group named %q.*did you mean %q`, typo(psg), psg)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			test(t, resource.TestCase{Steps: []resource.TestStep{{
-				Config:      acctest.ProviderConfig(sb) + fmt.Sprintf("%s\n", tc.config),
+			acctest.Test(t, resource.TestCase{Steps: []resource.TestStep{{
+				Config:      acctest.ProviderConfig(sb) + fmt.Sprintf("data %q \"x\" {\n  salesforce_org = %q\n  name           = %q\n}\n", tc.dataSource, acctest.PrimaryOrg(), tc.lookup),
 				ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)), // Terraform wraps long lines
 			}}})
 		})

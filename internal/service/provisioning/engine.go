@@ -3,23 +3,29 @@ package provisioning
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"weak"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
-	"github.com/oktasf/terraform-provider-oktasf/internal/service/entitlement"
 )
 
 // engine runs reconciliations of one app and org.
 type engine struct {
-	okta *okta.Client
-	sf   *salesforce.Client
+	clients *conns.Clients // the Okta client, and the caches the configuration's reads share
+	org     *conns.Org
 	// writer is the transport writes go through: sObject Collections, or SCIM.
 	writer userWriter
+}
+
+// newEngine returns the engine that reconciles with org through the transport ("rest" or "scim").
+func newEngine(c *conns.Clients, org *conns.Org, transport string) *engine {
+	e := &engine{clients: c, org: org, writer: restWriter{org.Client}}
+	if transport == transportSCIM {
+		e.writer = scimWriter{org.Client}
+	}
+	return e
 }
 
 // userWriter creates and updates users; results are in input order.
@@ -50,16 +56,16 @@ type userFailure struct {
 func (e *engine) read(ctx context.Context, s settings, managed map[string]bool, fresh bool) (inputs, error) {
 	in := inputs{Managed: managed}
 	var err error
-	if in.AppUsers, err = appUsers(ctx, e.okta, s.AppID, fresh); err != nil {
+	if in.AppUsers, err = e.appUsers(ctx, s.AppID, fresh); err != nil {
 		return in, fmt.Errorf("listing the users of Okta app %s: %w", s.AppID, err)
 	}
-	if in.Federated, err = federatedUsers(ctx, e.sf, s.fields(), fresh); err != nil {
+	if in.Federated, err = e.federatedUsers(ctx, s.fields(), fresh); err != nil {
 		return in, fmt.Errorf("listing the federated Salesforce users: %w", err)
 	}
-	if in.Profiles, err = profiles(ctx, e.sf); err != nil {
+	if in.Profiles, err = profiles(ctx, e.org); err != nil {
 		return in, fmt.Errorf("listing Salesforce profiles: %w", err)
 	}
-	if in.Roles, err = roles(ctx, e.sf); err != nil {
+	if in.Roles, err = roles(ctx, e.org); err != nil {
 		return in, fmt.Errorf("listing Salesforce roles: %w", err)
 	}
 	if s.Adopt {
@@ -91,7 +97,7 @@ func (e *engine) adoptionCandidates(ctx context.Context, s settings, in inputs) 
 	if len(usernames)+len(emails) == 0 {
 		return nil, nil
 	}
-	return e.sf.FindUnfederatedUsers(ctx, usernames, emails, s.fields())
+	return e.org.Client.FindUnfederatedUsers(ctx, usernames, emails, s.fields())
 }
 
 // plan reads and reconciles without writing.
@@ -126,7 +132,7 @@ func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool)
 	}
 	sort.Slice(updates, func(i, j int) bool { return updates[i].FederationID < updates[j].FederationID })
 	failures = append(failures, e.writeKinds(ctx, updates, kinds)...)
-	forgetReads(e.okta, e.sf)
+	e.clients.Caches.ForgetUsers(e.org)
 
 	// Everything now managed: users found before plus users just created.
 	now := map[string]bool{}
@@ -136,7 +142,7 @@ func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool)
 	for _, c := range todo.Creates {
 		now[strings.ToLower(c.FederationID)] = true
 	}
-	federated, rerr := federatedUsers(ctx, e.sf, s.fields(), true)
+	federated, rerr := e.federatedUsers(ctx, s.fields(), true)
 	if rerr != nil {
 		return todo, failures, fmt.Errorf("reading the users back after writing: %w", rerr)
 	}
@@ -192,111 +198,41 @@ func (e *engine) send(ctx context.Context, cs []change, kinds map[string]string,
 	return failures
 }
 
-// Per-run caches hang on the clients: every provider configuration builds new clients, so a terraform
-// command shares these reads between Read and ModifyPlan and never sees another command's.
-var (
-	oktaCaches       perClient[okta.Client, oktaReads]
-	salesforceCaches perClient[salesforce.Client, salesforceReads]
-	cacheKeyFields   = func(fields []string) string { return strings.Join(fields, ",") }
-)
+// The engine's reads go through the configuration's caches (conns.Caches, which also says when they are
+// forgotten): Read and ModifyPlan of one command share them; apply reads afresh.
 
-// oktaReads are the Okta reads of one client.
-type oktaReads struct {
-	appUsers sync.Map // app ID → *cached[[]okta.AppUserWithUser]
-}
-
-// salesforceReads are the Salesforce reads of one client.
-type salesforceReads struct {
-	federated sync.Map // field list → *cached[[]salesforce.UserRecord]
-	profiles  cached[[]salesforce.Profile]
-	roles     cached[[]salesforce.Role]
-}
-
-// perClient holds one value per client for as long as the client lives; its keys are weak, so the registry
-// keeps no client, and no value, alive (the same as the entitlement package's).
-type perClient[C, V any] struct {
-	values sync.Map // weak.Pointer[C] → *V
-}
-
-func (p *perClient[C, V]) of(c *C) *V {
-	key := weak.Make(c)
-	if v, ok := p.values.Load(key); ok {
-		return v.(*V)
-	}
-	v, loaded := p.values.LoadOrStore(key, new(V))
-	if !loaded {
-		runtime.AddCleanup(c, func(key weak.Pointer[C]) { p.values.Delete(key) }, key)
-	}
-	return v.(*V)
-}
-
-// cached is one read shared by concurrent callers; a failed read is not kept.
-type cached[V any] struct {
-	mu  sync.Mutex
-	ok  bool
-	val V
-}
-
-func (c *cached[V]) get(read func() (V, error)) (V, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ok {
-		return c.val, nil
-	}
-	v, err := read()
-	if err != nil {
-		return v, err
-	}
-	c.val, c.ok = v, true
-	return v, nil
-}
-
-func entry[V any](m *sync.Map, key string) *cached[V] {
-	v, _ := m.LoadOrStore(key, &cached[V]{})
-	return v.(*cached[V])
-}
-
-func appUsers(ctx context.Context, c *okta.Client, appID string, fresh bool) ([]okta.AppUserWithUser, error) {
-	reads := &oktaCaches.of(c).appUsers
+func (e *engine) appUsers(ctx context.Context, appID string, fresh bool) ([]okta.AppUserWithUser, error) {
+	reads := &e.clients.Caches.Okta.AppUsers
 	if fresh {
-		reads.Delete(appID)
+		reads.Forget(appID)
 	}
-	return entry[[]okta.AppUserWithUser](reads, appID).get(func() ([]okta.AppUserWithUser, error) {
-		return c.ListAppUsersExpanded(ctx, appID)
+	return reads.Get(ctx, appID, func(ctx context.Context) ([]okta.AppUserWithUser, error) {
+		return e.clients.Okta.ListAppUsersExpanded(ctx, appID)
 	})
 }
 
-func federatedUsers(ctx context.Context, c *salesforce.Client, fields []string, fresh bool) ([]salesforce.UserRecord, error) {
-	reads, key := &salesforceCaches.of(c).federated, cacheKeyFields(fields)
+func (e *engine) federatedUsers(ctx context.Context, fields []string, fresh bool) ([]salesforce.UserRecord, error) {
+	reads, key := &e.org.Reads.FederatedUsers, strings.Join(fields, ",")
 	if fresh {
-		reads.Delete(key)
+		reads.Forget(key)
 	}
-	users, err := entry[[]salesforce.UserRecord](reads, key).get(func() ([]salesforce.UserRecord, error) {
-		return c.ListFederatedUsers(ctx, fields)
+	users, err := reads.Get(ctx, key, func(ctx context.Context) ([]salesforce.UserRecord, error) {
+		return e.org.Client.ListFederatedUsers(ctx, fields)
 	})
 	// Callers keep pointers into the slice; a copy keeps the cached rows from being shared by two runs.
 	return append([]salesforce.UserRecord(nil), users...), err
 }
 
-func profiles(ctx context.Context, c *salesforce.Client) ([]salesforce.Profile, error) {
-	return salesforceCaches.of(c).profiles.get(func() ([]salesforce.Profile, error) { return c.ListProfiles(ctx) })
+func profiles(ctx context.Context, org *conns.Org) ([]salesforce.Profile, error) {
+	return org.Reads.ProvisioningProfiles.Get(ctx, "", org.Client.ListProfiles)
 }
 
-func roles(ctx context.Context, c *salesforce.Client) ([]salesforce.Role, error) {
-	return salesforceCaches.of(c).roles.get(func() ([]salesforce.Role, error) { return c.ListRoles(ctx) })
-}
-
-// forgetReads drops the user reads of both clients after a write, the permission set bindings' included.
-func forgetReads(o *okta.Client, sf *salesforce.Client) {
-	oktaCaches.of(o).appUsers.Clear()
-	salesforceCaches.of(sf).federated.Clear()
-	entitlement.ForgetSalesforceUsers(sf)
+func roles(ctx context.Context, org *conns.Org) ([]salesforce.Role, error) {
+	return org.Reads.ProvisioningRoles.Get(ctx, "", org.Client.ListRoles)
 }
 
 // scimWriter writes through /services/scim/v2/Users, one request per user.
 type scimWriter struct{ sf *salesforce.Client }
-
-func newSCIMWriter(sf *salesforce.Client) userWriter { return scimWriter{sf} }
 
 func (w scimWriter) create(ctx context.Context, records []map[string]any) ([]salesforce.RecordResult, error) {
 	return w.sf.SCIMCreateUsers(ctx, records)

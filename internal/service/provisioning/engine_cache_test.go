@@ -2,19 +2,14 @@ package provisioning
 
 import (
 	"context"
-	"runtime"
 	"testing"
-	"time"
-	"weak"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
-	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
 
-// The per-run reads hang on their clients: a second client reads for itself, and once a provider
-// configuration's clients are gone, nothing they read is held any more.
-func TestReadsGoWithTheirClients(t *testing.T) {
+// The engine's reads hang on the provider configuration: within one, a second read is served from the
+// caches; a new configuration reads for itself; a write of users forgets the user reads and nothing else.
+func TestReadsArePerConfiguration(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads from the sandbox")
 	}
@@ -23,38 +18,41 @@ func TestReadsGoWithTheirClients(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sb.Close() })
-	oc, _ := clients(t, sb)
-	appID := appWithGroups(t, oc, "Salesforce Sales")
-
-	profiles, appUsers := readThroughNewClients(t, sb, appID)
-	before := sb.Control().Stats().Total
-	readThroughNewClients(t, sb, appID)
-	if sb.Control().Stats().Total == before {
-		t.Fatal("new clients were served the reads of other clients")
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for profiles.Value() != nil || appUsers.Value() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the reads of collected clients are still held")
-		}
-		runtime.GC()
-		runtime.Gosched()
-	}
-}
-
-// readThroughNewClients reads the profiles and the app's users through clients that nothing else keeps, and
-// returns weak pointers to what was read (the caches keep it, as every caller shares it).
-func readThroughNewClients(t *testing.T, sb *sandbox.Sandbox, appID string) (weak.Pointer[salesforce.Profile], weak.Pointer[okta.AppUserWithUser]) {
-	t.Helper()
 	oc, sf := clients(t, sb)
+	appID := appWithGroups(t, oc, "Salesforce Sales")
 	ctx := context.Background()
-	ps, err := profiles(ctx, sf)
-	if err != nil || len(ps) == 0 {
-		t.Fatalf("profiles: %v, %v", ps, err)
+	requests := func(read func() error) int {
+		t.Helper()
+		before := sb.Control().Stats().Total
+		if err := read(); err != nil {
+			t.Fatal(err)
+		}
+		return sb.Control().Stats().Total - before
 	}
-	users, err := appUsers(ctx, oc, appID, false)
-	if err != nil || len(users) == 0 {
-		t.Fatalf("app users: %v, %v", users, err)
+	readAppUsers := func(e *engine) func() error {
+		return func() error { _, err := e.appUsers(ctx, appID, false); return err }
 	}
-	return weak.Make(&ps[0]), weak.Make(&users[0])
+	readProfiles := func(e *engine) func() error {
+		return func() error { _, err := profiles(ctx, e.org); return err }
+	}
+
+	e := newTestEngine(oc, sf)
+	if requests(readAppUsers(e)) == 0 || requests(readProfiles(e)) == 0 {
+		t.Fatal("the first reads made no request")
+	}
+	if n := requests(readAppUsers(e)) + requests(readProfiles(e)); n != 0 {
+		t.Errorf("reading again in the same configuration took %d requests, want 0", n)
+	}
+	other := newTestEngine(oc, sf)
+	if requests(readAppUsers(other)) == 0 || requests(readProfiles(other)) == 0 {
+		t.Error("a new configuration was served the reads of another")
+	}
+
+	e.clients.Caches.ForgetUsers(e.org)
+	if requests(readAppUsers(e)) == 0 {
+		t.Error("the app users were not read again after a write of users")
+	}
+	if n := requests(readProfiles(e)); n != 0 {
+		t.Errorf("the profiles took %d requests after a write of users, want 0: names are kept", n)
+	}
 }

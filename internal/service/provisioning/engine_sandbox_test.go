@@ -7,6 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
@@ -21,7 +25,7 @@ func benchSettings(appID string) settings {
 		Create: true, Update: true, Deactivate: true, Reactivate: true}
 }
 
-// clients builds new clients for sb, so that no per-run cache of an earlier run is reused.
+// clients builds new clients for sb (newTestEngine gives them a configuration of their own).
 func clients(t *testing.T, sb *sandbox.Sandbox) (*okta.Client, *salesforce.Client) {
 	t.Helper()
 	info := sb.Info()
@@ -37,6 +41,14 @@ func clients(t *testing.T, sb *sandbox.Sandbox) (*okta.Client, *salesforce.Clien
 		t.Fatal(err)
 	}
 	return oc, sf
+}
+
+// newTestEngine is the REST engine of a new provider configuration over oc and sf (as org "qa"): it shares
+// no cached read with any other.
+func newTestEngine(oc *okta.Client, sf *salesforce.Client) *engine {
+	c := &conns.Clients{Okta: oc, Salesforce: map[string]*salesforce.Client{"qa": sf}}
+	var diags diag.Diagnostics
+	return newEngine(c, c.ResolveOrg("qa", framework.OrgAttribute, &diags), transportREST)
 }
 
 // appWithGroups creates a SAML app and assigns the named groups to it with the Sales User profile.

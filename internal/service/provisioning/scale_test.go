@@ -66,7 +66,7 @@ func TestEngine_scale(t *testing.T) {
 	ctx := context.Background()
 
 	sb.Control().ResetStats()
-	after, failures, err := (&engine{okta: oc, sf: sf, writer: restWriter{sf}}).apply(ctx, s, nil)
+	after, failures, err := newTestEngine(oc, sf).apply(ctx, s, nil)
 	if err != nil || len(failures) > 0 {
 		t.Fatalf("apply: %v, %d failures (first: %+v)", err, len(failures), first(failures))
 	}
@@ -94,7 +94,7 @@ func TestEngine_scale(t *testing.T) {
 
 	oc2, sf2 := clients(t, sb) // a new terraform run: nothing cached
 	sb.Control().ResetStats()
-	out, err := (&engine{okta: oc2, sf: sf2, writer: restWriter{sf2}}).plan(ctx, s, keySet(after.Managed))
+	out, err := newTestEngine(oc2, sf2).plan(ctx, s, keySet(after.Managed))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestEngine_faultsConverge(t *testing.T) {
 		sb.Control().AddFault(emu.Fault{Kind: emu.FaultConnReset, Rate: 0.1})
 		for i := 0; i < faultConvergeLimit; i++ {
 			oc, sf := clients(t, sb)
-			after, failures, err := (&engine{okta: oc, sf: sf, writer: restWriter{sf}}).apply(ctx, s, managed)
+			after, failures, err := newTestEngine(oc, sf).apply(ctx, s, managed)
 			if after.Managed != nil {
 				for k := range after.Managed {
 					managed[k] = true

@@ -8,60 +8,41 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-	"github.com/hashicorp/terraform-plugin-testing/statecheck"
-	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
-const (
-	alice = "alice.anders@acme.example"
-	bob   = "bob.baker@acme.example"
-	carol = "carol.chen@acme.example"
-)
-
-// Assigning a group provisions its users; an email change in Okta updates, leaving the group deactivates and
-// returning reactivates the same Salesforce user.
+// A user who already has a Salesforce user with its Federation ID is matched, not duplicated; an email change
+// in Okta updates, leaving the group deactivates and returning reactivates the same Salesforce user.
 func TestAccUserProvisioning_lifecycle(t *testing.T) {
-	sb := ownSandbox(t)
-	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, "qa")
-	cfg := provConfig(sb, acctest.RandomName("prov"), salesAttributes, "")
-	var carolID string
+	p := newProvTest(t, acctest.Sandbox(t))
+	a, b, c := p.member(t, "a"), p.member(t, "b"), p.member(t, "c")
+	existing := acctest.CreateSalesforceUser(t, p.sf, a, acctest.StandardProfile, nil)
+	cfg := p.config(acctest.RandomName("prov"), salesAttributes, "")
+	newEmail := "new." + b.Email
+	var cID string
 	ctx := context.Background()
-	salesGroup := func() string { return acctest.OktaGroupID(t, oc, "Salesforce Sales") }
-	test(t, resource.TestCase{
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: p.checkUsersLeftActive(t, a, b),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg,
-				Check: checkUsers(func() error {
-					for _, fid := range []string{bob, carol} {
-						u := oneUser(t, sf, fid)
-						if u.Username != fid+".prov.qa" || u.Department != "Sales" || u.Profile != "Sales User" || !u.Active {
-							return fmt.Errorf("created user %s = %+v", fid, u)
-						}
+				Check: resource.ComposeTestCheckFunc(p.checkProvisioned(t, "Sales", b, c), checkUsers(func() error {
+					if u := oneUser(t, p.sf, a.Login); u.ID != existing || u.Department != "Sales" {
+						return fmt.Errorf("the Salesforce user of %s = %+v, want the existing %s with the mapped department", a.Login, u, existing)
 					}
-					// alice had a user with her Federation ID already: matched and updated, not duplicated.
-					if u := oneUser(t, sf, alice); u.Username != "alice.anders@acme.example.qa" || u.Department != "Sales" {
-						return fmt.Errorf("alice = %+v, want her existing user with the mapped department", u)
-					}
-					carolID = oneUser(t, sf, carol).ID
+					cID = oneUser(t, p.sf, c.Login).ID
 					return nil
-				}),
-				// What apply read back: all three users in Salesforce, nothing left to do.
-				ConfigStateChecks: append(nothingPending(),
-					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("synced"), knownvalue.MapSizeExact(3)),
-					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("synced").AtMapKey(carol), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{12}$`))),
-				),
-				ConfigPlanChecks: emptyPlan(),
+				})),
+				ConfigStateChecks: nothingPending(),
+				ConfigPlanChecks:  acctest.EmptyPlanAfterApply(),
 			},
 			{
 				PreConfig: func() {
-					body := map[string]any{"profile": map[string]any{"email": "bob.new@acme.example"}}
-					if _, err := oc.Raw(ctx, "POST", "/api/v1/users/"+acctest.OktaUserID(t, oc, bob), body, nil); err != nil {
+					body := map[string]any{"profile": map[string]any{"email": newEmail}}
+					if _, err := p.oc.Raw(ctx, "POST", "/api/v1/users/"+b.ID, body, nil); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -69,68 +50,50 @@ func TestAccUserProvisioning_lifecycle(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(provAddr, plancheck.ResourceActionUpdate),
-						expectPending{attr: "pending_update", before: []string{bob}},
+						expectPending{attr: "pending_update", before: []string{b.Login}},
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: nothingPending(),
 				Check: checkUsers(func() error {
-					if u := oneUser(t, sf, bob); u.Email != "bob.new@acme.example" {
-						return fmt.Errorf("bob's email = %q, want the one set in Okta", u.Email)
+					if u := oneUser(t, p.sf, b.Login); u.Email != newEmail {
+						return fmt.Errorf("the email of %s in Salesforce = %q, want %q, set in Okta", b.Login, u.Email, newEmail)
 					}
 					return nil
 				}),
 			},
 			{
-				PreConfig: func() {
-					if _, err := oc.Raw(ctx, "DELETE", "/api/v1/groups/"+salesGroup()+"/users/"+acctest.OktaUserID(t, oc, carol), nil, nil); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: cfg,
+				PreConfig: func() { acctest.RemoveOktaGroupMember(t, p.oc, p.group, c) },
+				Config:    cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{expectPending{attr: "pending_deactivate", before: []string{carol}}},
+					PreApply:             []plancheck.PlanCheck{expectPending{attr: "pending_deactivate", before: []string{c.Login}}},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: nothingPending(),
 				Check: checkUsers(func() error {
-					if u := oneUser(t, sf, carol); u.Active || u.ID != carolID {
-						return fmt.Errorf("carol = %+v, want her user %s deactivated", u, carolID)
+					if u := oneUser(t, p.sf, c.Login); u.Active || u.ID != cID {
+						return fmt.Errorf("the Salesforce user of %s = %+v, want %s deactivated", c.Login, u, cID)
 					}
-					if u := oneUser(t, sf, bob); !u.Active {
-						return fmt.Errorf("bob was deactivated too")
+					if u := oneUser(t, p.sf, b.Login); !u.Active {
+						return fmt.Errorf("%s was deactivated too", b.Login)
 					}
 					return nil
 				}),
 			},
 			{
-				PreConfig: func() {
-					if _, err := oc.Raw(ctx, "PUT", "/api/v1/groups/"+salesGroup()+"/users/"+acctest.OktaUserID(t, oc, carol), nil, nil); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: cfg,
+				PreConfig: func() { acctest.AddOktaGroupMember(t, p.oc, p.group, c) },
+				Config:    cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{expectPending{attr: "pending_reactivate", before: []string{carol}}},
+					PreApply:             []plancheck.PlanCheck{expectPending{attr: "pending_reactivate", before: []string{c.Login}}},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: nothingPending(),
 				Check: checkUsers(func() error {
-					if u := oneUser(t, sf, carol); !u.Active || u.ID != carolID {
-						return fmt.Errorf("carol = %+v, want her user %s active again", u, carolID)
+					if u := oneUser(t, p.sf, c.Login); !u.Active || u.ID != cID {
+						return fmt.Errorf("the Salesforce user of %s = %+v, want %s active again", c.Login, u, cID)
 					}
 					return nil
 				}),
-			},
-			{
-				ResourceName:      provAddr,
-				ImportState:       true,
-				ImportStateVerify: true,
-				ImportStateIdFunc: func(s *terraform.State) (string, error) {
-					return "qa/" + s.RootModule().Resources[provAddr].Primary.Attributes["app_id"], nil
-				},
-				// The mapping lives only in configuration, and what is pending depends on it.
-				ImportStateVerifyIgnore: []string{"attributes", "username", "synced", "pending_"},
 			},
 		},
 	})
@@ -139,182 +102,165 @@ func TestAccUserProvisioning_lifecycle(t *testing.T) {
 // adopt_existing matches a user without a Federation ID by email and sets its Federation ID instead of
 // creating a second user; two Okta users with one Federation ID stop the plan.
 func TestAccUserProvisioning_adoptAndDuplicates(t *testing.T) {
-	sb := ownSandbox(t)
-	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, "qa")
+	p := newProvTest(t, acctest.Sandbox(t))
+	b := p.member(t, "b")
+	// A Salesforce user made by hand before federation: no Federation ID, the email its Okta user will have.
+	legacyEmail := acctest.RandomName("legacy") + "@example.com"
+	legacyID := acctest.CreateSalesforceUser(t, p.sf, acctest.OktaUser{Login: legacyEmail, Email: legacyEmail, FirstName: "Lee", LastName: "Gacy"},
+		acctest.StandardProfile, map[string]any{"FederationIdentifier": nil})
 	label := acctest.RandomName("prov")
-	cfg := provConfig(sb, label, salesAttributes, "  adopt_existing = true\n")
-	test(t, resource.TestCase{
+	var adopted acctest.OktaUser
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: p.checkUsersLeftActive(t, b),
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() { createOktaUser(t, oc, "lee.gacy@acme.example", "legacy.user@acme.example", "Salesforce Sales") },
-				Config:    cfg,
+				PreConfig: func() {
+					adopted = acctest.CreateOktaUserWithProfile(t, p.oc, map[string]any{"login": acctest.RandomName("adopted") + "@example.com",
+						"email": legacyEmail, "firstName": "Lee", "lastName": "Gacy"})
+					p.add(t, adopted)
+				},
+				Config: p.config(label, salesAttributes, "  adopt_existing = true\n"),
 				Check: checkUsers(func() error {
-					users := usersWhere(t, sf, "Email = 'legacy.user@acme.example'")
+					users := usersWhere(t, p.sf, "Email = "+salesforce.Quote(legacyEmail))
 					if len(users) != 1 {
 						return fmt.Errorf("%d users with the legacy email, want the one adopted", len(users))
 					}
-					if u := users[0]; u.Username != "legacy.user@acme.example.qa" || u.FederationID != "lee.gacy@acme.example" || !u.Active || u.Profile != "Sales User" {
-						return fmt.Errorf("legacy user = %+v, want it adopted with the Federation ID and mapped profile", u)
+					if u := users[0]; u.ID != legacyID || u.FederationID != adopted.Login || !u.Active || u.Profile != acctest.StandardProfile {
+						return fmt.Errorf("legacy user = %+v, want %s adopted with Federation ID %s and the mapped profile", u, legacyID, adopted.Login)
 					}
 					return nil
 				}),
-				ConfigPlanChecks: emptyPlan(),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
-				PreConfig:   func() { createOktaUser(t, oc, "bob.two@acme.example", "BOB.BAKER@acme.example", "Salesforce Sales") },
-				Config:      provConfig(sb, label, salesAttributes, "  adopt_existing = true\n  federation_id_source = \"email\"\n"),
-				ExpectError: regexp.MustCompile(`(?s)Duplicate Federation ID.*(bob\.baker@acme\.example.*bob\.two@acme\.example|bob\.two@acme\.example.*bob\.baker@acme\.example)`),
+				// Another Okta user whose email is b's login, in other case: with Federation IDs from emails, both
+				// map to one Federation ID.
+				PreConfig: func() {
+					twin := acctest.CreateOktaUserWithProfile(t, p.oc, map[string]any{"login": acctest.RandomName("twin") + "@example.com",
+						"email": strings.ToUpper(b.Login), "firstName": "Twin", "lastName": "Acc"})
+					p.add(t, twin)
+				},
+				Config:      p.config(label, salesAttributes, "  adopt_existing = true\n  federation_id_source = \"email\"\n"),
+				ExpectError: regexp.MustCompile(`(?s)Duplicate Federation ID.*` + regexp.QuoteMeta(b.Login) + `.*tf-acc-twin-`),
 			},
 		},
 	})
 }
 
-// Mapping problems are plan errors on the attribute path, before anything is written.
-func TestAccUserProvisioning_badMapping(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("uses the sandbox's org")
-	}
-	sb := acctest.SharedSandbox(t)
-	label := acctest.RandomName("prov")
-	tests := []struct {
-		name, attributes, want string
-	}{
-		{"unknown field", salesAttributes + "\n    Departmnt = \"'x'\"", `(?s)attributes\["Departmnt"\].*no field "Departmnt".*Did you mean\s+"Department"`},
-		{"bad picklist literal", salesAttributes + "\n    TimeZoneSidKey = \"'Mars/Base'\"", `(?s)attributes\["TimeZoneSidKey"\].*"Mars/Base".*Allowed values:.*America/Los_Angeles`},
-		{"missing required field", `
-    LastName = "user.lastName"
-    Email    = "user.email"`, `(?s)attributes\["Alias"\].*required`},
-		{"bad expression", salesAttributes + "\n    Title = \"manager.title\"", `(?s)attributes\["Title"\].*not user.<attribute>`},
-		{"reserved field", salesAttributes + "\n    ProfileId = \"appuser.profile\"", `(?s)attributes\["ProfileId"\].*default_profile`},
-	}
-	steps := make([]resource.TestStep, len(tests))
-	for i, tt := range tests {
-		steps[i] = resource.TestStep{Config: provConfig(sb, label, tt.attributes, ""), PlanOnly: true, ExpectError: regexp.MustCompile(tt.want)}
-	}
-	test(t, resource.TestCase{Steps: steps})
-}
-
-// The SCIM transport provisions, updates and deactivates through /services/scim/v2/Users and nothing else.
+// The SCIM transport provisions, updates and deactivates through /services/scim/v2/Users; where the sandbox
+// counts requests, no sObject Collections call is made.
 func TestAccUserProvisioning_scim(t *testing.T) {
-	sb := ownSandbox(t)
-	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, "qa")
-	cfg := provConfig(sb, acctest.RandomName("prov"), salesAttributes, "  transport = \"scim\"\n")
-	ctx := context.Background()
-	collections := func() int {
-		return sb.Control().Stats().Routes["salesforce:qa POST /services/data/{version}/composite/sobjects"] +
-			sb.Control().Stats().Routes["salesforce:qa PATCH /services/data/{version}/composite/sobjects"]
-	}
-	scimCalls := func() int {
-		n := 0
-		for route, c := range sb.Control().Stats().Routes {
-			if strings.Contains(route, "/services/scim/v2/Users") {
-				n += c
+	sb := acctest.Sandbox(t)
+	p := newProvTest(t, sb)
+	a, b := p.member(t, "a"), p.member(t, "b")
+	cfg := p.config(acctest.RandomName("prov"), salesAttributes, "  transport = \"scim\"\n")
+	// counts sums, per kind, the requests to the primary org since the last call (the shared sandbox counts
+	// everybody's).
+	var collections, scim int
+	counts := func() (newCollections, newSCIM int) {
+		c, s := 0, 0
+		for route, n := range sb.Control().Stats().Routes {
+			switch {
+			case !strings.HasPrefix(route, "salesforce:"+acctest.PrimaryOrg()+" "):
+			case strings.Contains(route, "/composite/sobjects"):
+				c += n
+			case strings.Contains(route, "/services/scim/v2/Users"):
+				s += n
 			}
 		}
-		return n
+		newCollections, newSCIM, collections, scim = c-collections, s-scim, c, s
+		return newCollections, newSCIM
 	}
-	test(t, resource.TestCase{
+	checkTransport := func(minSCIM int) resource.TestCheckFunc {
+		return checkUsers(func() error {
+			if sb == nil {
+				return nil // a live org counts nothing for us
+			}
+			if c, s := counts(); c != 0 || s < minSCIM {
+				return fmt.Errorf("%d Collections and %d SCIM calls; want none and at least %d", c, s, minSCIM)
+			}
+			return nil
+		})
+	}
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: p.checkUsersLeftActive(t, a),
 		Steps: []resource.TestStep{
 			{
-				Config: cfg,
-				Check: checkUsers(func() error {
-					for _, fid := range []string{bob, carol} {
-						u := oneUser(t, sf, fid)
-						if u.Username != fid+".prov.qa" || u.Department != "Sales" || u.Profile != "Sales User" || !u.Active {
-							return fmt.Errorf("user %s created over SCIM = %+v", fid, u)
-						}
+				PreConfig: func() {
+					if sb != nil {
+						counts()
 					}
-					if c, s := collections(), scimCalls(); c != 0 || s < 3 {
-						return fmt.Errorf("%d Collections and %d SCIM calls; want none and at least 3", c, s)
-					}
-					return nil
-				}),
-				ConfigPlanChecks: emptyPlan(),
+				},
+				Config:           cfg,
+				Check:            resource.ComposeTestCheckFunc(p.checkProvisioned(t, "Sales", a, b), checkTransport(2)), // a create each
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
-				PreConfig: func() {
-					if _, err := oc.Raw(ctx, "DELETE", "/api/v1/groups/"+acctest.OktaGroupID(t, oc, "Salesforce Sales")+"/users/"+acctest.OktaUserID(t, oc, carol), nil, nil); err != nil {
-						t.Fatal(err)
-					}
-				},
-				Config: cfg,
+				PreConfig: func() { acctest.RemoveOktaGroupMember(t, p.oc, p.group, b) },
+				Config:    cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{expectPending{attr: "pending_deactivate", before: []string{carol}}},
+					PreApply:             []plancheck.PlanCheck{expectPending{attr: "pending_deactivate", before: []string{b.Login}}},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				Check: checkUsers(func() error {
-					if u := oneUser(t, sf, carol); u.Active {
-						return fmt.Errorf("carol is still active")
-					}
-					if c := collections(); c != 0 {
-						return fmt.Errorf("%d Collections calls with transport scim", c)
+				Check: resource.ComposeTestCheckFunc(checkTransport(1), checkUsers(func() error {
+					if u := oneUser(t, p.sf, b.Login); u.Active {
+						return fmt.Errorf("%s is still active", b.Login)
 					}
 					return nil
-				}),
+				})),
 			},
 		},
 	})
 }
 
-// A user Salesforce refuses (here a username taken in another org) is reported with its Federation ID and
+// A user Salesforce refuses (here for a username another user holds) is reported with its Federation ID and
 // Salesforce's message; the others are provisioned, and the next plan shows only the refused user.
 func TestAccUserProvisioning_perUserFailure(t *testing.T) {
-	sb := ownSandbox(t)
-	sf, uat := acctest.SalesforceClient(t, sb, "qa"), acctest.SalesforceClient(t, sb, "uat")
-	cfg := provConfig(sb, acctest.RandomName("prov"), salesAttributes, "")
+	p := newProvTest(t, acctest.Sandbox(t))
+	b, c := p.member(t, "b"), p.member(t, "c")
+	cfg := p.config(acctest.RandomName("prov"), salesAttributes, "")
 	ctx := context.Background()
 	var blockerID string
-	test(t, resource.TestCase{
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: p.checkUsersLeftActive(t, b, c),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					// Usernames are unique across orgs: a uat user holds the name carol would get in qa.
-					profiles, err := uat.ListProfiles(ctx)
-					if err != nil {
-						t.Fatal(err)
-					}
-					res, err := uat.CreateUsers(ctx, []map[string]any{{"Username": carol + ".prov.qa", "Email": "x@acme.example", "LastName": "Blocker",
-						"Alias": "block", "ProfileId": profiles[0].ID, "TimeZoneSidKey": "GMT", "LocaleSidKey": "en_US",
-						"LanguageLocaleKey": "en_US", "EmailEncodingKey": "UTF-8"}})
-					if err != nil || res[0].Err() != nil {
-						t.Fatalf("create the blocking uat user: %v %v", err, res)
-					}
-					blockerID = res[0].ID
+					// An unfederated user holds the username c would get.
+					blocker := acctest.OktaUser{Login: acctest.RandomName("blocker") + "@example.com", FirstName: "Blo", LastName: "Cker"}
+					blocker.Email = blocker.Login
+					blockerID = acctest.CreateSalesforceUser(t, p.sf, blocker, acctest.StandardProfile,
+						map[string]any{"Username": c.Login + usernameSuffix, "FederationIdentifier": nil})
 				},
 				Config:      cfg,
-				ExpectError: regexp.MustCompile(`(?s)Unable to Create Salesforce User.*Federation ID carol\.chen@acme\.example:.*DUPLICATE_USERNAME`),
+				ExpectError: regexp.MustCompile(`(?s)Unable to Create Salesforce User.*Federation ID ` + regexp.QuoteMeta(c.Login) + `:.*DUPLICATE_USERNAME`),
 			},
 			{
 				PreConfig: func() {
-					if u := oneUser(t, sf, bob); !u.Active || u.Department != "Sales" {
-						t.Errorf("bob = %+v, want him provisioned despite carol's failure", u)
+					if u := oneUser(t, p.sf, b.Login); !u.Active || u.Department != "Sales" {
+						t.Errorf("the Salesforce user of %s = %+v, want it provisioned despite %s's failure", b.Login, u, c.Login)
 					}
-					if users := usersWhere(t, sf, "FederationIdentifier = "+salesforce.Quote(carol)); len(users) != 0 {
-						t.Errorf("carol has a qa user: %+v", users)
+					if users := usersWhere(t, p.sf, "FederationIdentifier = "+salesforce.Quote(c.Login)); len(users) != 0 {
+						t.Errorf("%s has a Salesforce user: %+v", c.Login, users)
 					}
 				},
 				Config:             cfg,
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					expectPending{attr: "pending_create", before: []string{carol}},
+					expectPending{attr: "pending_create", before: []string{c.Login}},
 				}},
 			},
 			{
 				PreConfig: func() {
-					res, err := uat.UpdateUsers(ctx, []map[string]any{{"Id": blockerID, "Username": "renamed.blocker@acme.example.uat"}})
+					res, err := p.sf.UpdateUsers(ctx, []map[string]any{{"Id": blockerID, "Username": "renamed." + c.Login + usernameSuffix}})
 					if err != nil || res[0].Err() != nil {
 						t.Fatalf("rename the blocking user: %v %v", err, res)
 					}
 				},
 				Config:           cfg,
-				ConfigPlanChecks: emptyPlan(),
-				Check: checkUsers(func() error {
-					if u := oneUser(t, sf, carol); !u.Active || u.Username != carol+".prov.qa" {
-						return fmt.Errorf("carol = %+v", u)
-					}
-					return nil
-				}),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
+				Check:            p.checkProvisioned(t, "Sales", b, c),
 			},
 		},
 	})

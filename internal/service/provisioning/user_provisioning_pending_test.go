@@ -22,53 +22,57 @@ import (
 const createRoute = "POST /services/data/{version}/composite/sobjects"
 
 // An apply that writes without a failure can still leave a user out of line: here a Salesforce admin
-// deactivates bob while the apply is creating dan. pending_* after apply is what reading the users back
-// found (bob to reactivate), the same as the next plan shows, not an empty set promised at plan.
+// deactivates b while the apply is creating d. pending_* after apply is what reading the users back
+// found (b to reactivate), the same as the next plan shows, not an empty set promised at plan.
 func TestAccUserProvisioning_pendingAfterApply(t *testing.T) {
-	sb := ownSandbox(t)
-	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, "qa")
-	cfg := provConfig(sb, acctest.RandomName("prov"), salesAttributes, "")
-	const dan = "dan.dunn@acme.example"
+	acctest.RequireSandbox(t, "holds a user create open with injected latency, so that an admin's change lands in the middle of the apply")
+	sb := acctest.NewSandbox(t, sandbox.Options{}) // its own: the latency would slow everybody's creates
+	p := newProvTest(t, sb)
+	org := "salesforce:" + acctest.PrimaryOrg()
+	b := p.member(t, "b")
+	cfg := p.config(acctest.RandomName("prov"), salesAttributes, "")
+	var d acctest.OktaUser
 	adminDone := make(chan error, 1)
-	test(t, resource.TestCase{
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: p.checkUsersLeftActive(t, b),
 		Steps: []resource.TestStep{
 			{
 				Config:            cfg,
 				ConfigStateChecks: nothingPending(),
-				ConfigPlanChecks:  emptyPlan(),
+				ConfigPlanChecks:  acctest.EmptyPlanAfterApply(),
 			},
 			{
 				PreConfig: func() {
-					createOktaUser(t, oc, dan, dan, "Salesforce Sales")
-					bobID := oneUser(t, sf, bob).ID
-					// Hold the create of dan long enough for the admin's change to land while it waits.
-					sb.Control().SetLatency(emu.Latency{Service: "salesforce:qa", Route: createRoute, Millis: 3000})
-					creates := sb.Control().Stats().Routes["salesforce:qa "+createRoute]
-					go func() { adminDone <- deactivateDuringCreate(sb, sf, creates, bobID) }()
+					d = p.member(t, "d")
+					bID := oneUser(t, p.sf, b.Login).ID
+					// Hold the create of d long enough for the admin's change to land while it waits.
+					sb.Control().SetLatency(emu.Latency{Service: org, Route: createRoute, Millis: 3000})
+					creates := sb.Control().Stats().Routes[org+" "+createRoute]
+					go func() { adminDone <- deactivateDuringCreate(sb, p.sf, creates, bID) }()
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{expectPending{attr: "pending_create", before: []string{dan}}},
-					// The next plan finds what apply recorded: bob to reactivate.
-					PostApplyPostRefresh: []plancheck.PlanCheck{expectPending{attr: "pending_reactivate", before: []string{bob}}},
+					PreApply: []plancheck.PlanCheck{expectPendingFunc("pending_create", func() []string { return []string{d.Login} })},
+					// The next plan finds what apply recorded: b to reactivate.
+					PostApplyPostRefresh: []plancheck.PlanCheck{expectPending{attr: "pending_reactivate", before: []string{b.Login}}},
 				},
 				ExpectNonEmptyPlan: true,
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_reactivate"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(bob)})),
+					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_reactivate"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(b.Login)})),
 					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_create"), emptySet),
 					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_update"), emptySet),
 					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_deactivate"), emptySet),
 				},
 				Check: checkUsers(func() error {
-					sb.Control().SetLatency(emu.Latency{Service: "salesforce:qa", Route: createRoute}) // no more delay
+					sb.Control().SetLatency(emu.Latency{Service: org, Route: createRoute}) // no more delay
 					if err := <-adminDone; err != nil {
 						return err
 					}
-					if u := oneUser(t, sf, dan); !u.Active {
-						return fmt.Errorf("dan = %+v, want him created", u)
+					if u := oneUser(t, p.sf, d.Login); !u.Active {
+						return fmt.Errorf("the Salesforce user of %s = %+v, want it created", d.Login, u)
 					}
-					if u := oneUser(t, sf, bob); u.Active {
-						return fmt.Errorf("bob = %+v, want him deactivated by the admin", u)
+					if u := oneUser(t, p.sf, b.Login); u.Active {
+						return fmt.Errorf("the Salesforce user of %s = %+v, want it deactivated by the admin", b.Login, u)
 					}
 					return nil
 				}),
@@ -76,22 +80,30 @@ func TestAccUserProvisioning_pendingAfterApply(t *testing.T) {
 			{
 				Config:            cfg,
 				ConfigStateChecks: nothingPending(),
-				ConfigPlanChecks:  emptyPlan(),
-				Check: checkUsers(func() error {
-					if u := oneUser(t, sf, bob); !u.Active {
-						return fmt.Errorf("bob = %+v, want him reactivated", u)
-					}
-					return nil
-				}),
+				ConfigPlanChecks:  acctest.EmptyPlanAfterApply(),
+				Check:             p.checkProvisioned(t, "Sales", b),
 			},
 		},
 	})
 }
 
-// deactivateDuringCreate waits for a user create to reach the qa org (creates had reached it before), then
-// deactivates userID there, as an admin would, while the create is held.
+// expectPendingFunc is expectPending with Federation IDs known only when the plan is checked.
+func expectPendingFunc(attr string, before func() []string) plancheck.PlanCheck {
+	return planCheckFunc(func(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+		expectPending{attr: attr, before: before()}.CheckPlan(ctx, req, resp)
+	})
+}
+
+type planCheckFunc func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse)
+
+func (f planCheckFunc) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	f(ctx, req, resp)
+}
+
+// deactivateDuringCreate waits for a user create to reach the primary org (creates had reached it before),
+// then deactivates userID there, as an admin would, while the create is held.
 func deactivateDuringCreate(sb *sandbox.Sandbox, sf *salesforce.Client, creates int, userID string) error {
-	route := "salesforce:qa " + createRoute
+	route := "salesforce:" + acctest.PrimaryOrg() + " " + createRoute
 	deadline := time.Now().Add(time.Minute)
 	for sb.Control().Stats().Routes[route] == creates {
 		if time.Now().After(deadline) {

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
@@ -31,20 +33,11 @@ var reservedFields = map[string]string{
 // warning counts the changes refresh found in pending_*. Whenever an apply follows, pending_* and synced are
 // left unknown: after apply they hold what reading the users back finds, which plan cannot promise.
 func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.clients == nil {
+	p, ok := framework.OpenPlan[userProvisioningModel](ctx, r, req, resp)
+	if !ok {
 		return
 	}
-	var plan, config userProvisioningModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() || config.SalesforceOrg.IsUnknown() {
-		return
-	}
-	alias, sf := r.clients.OrgOf(config.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
-	plan.SalesforceOrg = types.StringValue(alias)
+	plan, alias := p.Plan, p.Org.Alias
 	if !plan.AppID.IsUnknown() {
 		plan.ID = types.StringValue(alias + "/" + plan.AppID.ValueString())
 	}
@@ -58,13 +51,13 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	if !plan.Attributes.IsUnknown() && !hasUnknownElement(plan.Attributes) {
 		attrs := map[string]string{}
 		resp.Diagnostics.Append(plan.Attributes.ElementsAs(ctx, &attrs, false)...)
-		checkMapping(ctx, sf, attrs, &resp.Diagnostics)
+		checkMapping(ctx, p.Org.Client, attrs, &resp.Diagnostics)
 		if plan.Transport.ValueString() == transportSCIM {
 			warnSCIMFields(attrs, &resp.Diagnostics)
 		}
 	}
 	if !plan.DefaultProfile.IsNull() && !plan.DefaultProfile.IsUnknown() {
-		checkProfile(ctx, sf, plan.DefaultProfile.ValueString(), &resp.Diagnostics)
+		checkProfile(ctx, p.Org, plan.DefaultProfile.ValueString(), &resp.Diagnostics)
 	}
 	if resp.Diagnostics.HasError() || !plannable(plan) {
 		return
@@ -76,14 +69,12 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 		return
 	}
 	var managed map[string]bool
-	if !req.State.Raw.IsNull() {
-		var state userProvisioningModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		managed = managedKeys(state.Synced)
+	if p.State != nil {
+		managed = managedKeys(p.State.Synced)
 	}
 	out, err := e.plan(ctx, s, managed)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Plan User Provisioning", err.Error())
+		resp.Diagnostics.AddError(r.Summary(framework.OpPlan), err.Error())
 		return
 	}
 	for _, c := range out.Conflicts {
@@ -134,7 +125,7 @@ func checkMapping(ctx context.Context, sf *salesforce.Client, attrs map[string]s
 	}
 	d, err := sf.Describe(ctx, "User")
 	if err != nil {
-		diags.AddAttributeError(path.Root("attributes"), "Unable to Check the User Mapping", err.Error())
+		diags.AddAttributeError(path.Root("attributes"), framework.Summary("Check", "the User Mapping"), err.Error())
 		return
 	}
 	for _, p := range salesforce.CheckUserMapping(d, attrs, mappedRequired, nil) {
@@ -162,10 +153,10 @@ func warnSCIMFields(attrs map[string]string, diags *diag.Diagnostics) {
 	}
 }
 
-func checkProfile(ctx context.Context, sf *salesforce.Client, name string, diags *diag.Diagnostics) {
-	all, err := profiles(ctx, sf)
+func checkProfile(ctx context.Context, org *conns.Org, name string, diags *diag.Diagnostics) {
+	all, err := profiles(ctx, org)
 	if err != nil {
-		diags.AddAttributeError(path.Root("default_profile"), "Unable to Check Salesforce Profile", err.Error())
+		diags.AddAttributeError(path.Root("default_profile"), framework.Summary("Check", "Salesforce Profile"), err.Error())
 		return
 	}
 	names := make([]string, 0, len(all))
@@ -196,114 +187,4 @@ func summarize(alias string, out outcome) string {
 		msg += " These will fail until fixed: " + strings.Join(problems, "; ") + "."
 	}
 	return msg
-}
-
-// settingsOf converts the model.
-func settingsOf(ctx context.Context, m userProvisioningModel) (settings, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	s := settings{AppID: m.AppID.ValueString(), Attributes: map[string]string{}, FederationIDSource: m.FederationIDSource.ValueString(),
-		DefaultProfile: m.DefaultProfile.ValueString(), Create: m.CreateUsers.ValueBool(), Update: m.UpdateUsers.ValueBool(),
-		Deactivate: m.DeactivateUsers.ValueBool(), Reactivate: m.ReactivateUsers.ValueBool(), Adopt: m.AdoptExisting.ValueBool(),
-		UsernameSource: "login", SCIM: m.Transport.ValueString() == transportSCIM}
-	if !m.Attributes.IsNull() {
-		diags.Append(m.Attributes.ElementsAs(ctx, &s.Attributes, false)...)
-	}
-	if attrs := m.Username.Attributes(); !m.Username.IsNull() {
-		if v, ok := attrs["source"].(types.String); ok && v.ValueString() != "" {
-			s.UsernameSource = v.ValueString()
-		}
-		if v, ok := attrs["suffix"].(types.String); ok {
-			s.UsernameSuffix = v.ValueString()
-		}
-	}
-	if s.FederationIDSource == "" {
-		s.FederationIDSource = "login"
-	}
-	return s, diags
-}
-
-// fillDefaults gives an imported state the schema defaults.
-func fillDefaults(m *userProvisioningModel) {
-	for _, b := range []*types.Bool{&m.CreateUsers, &m.UpdateUsers, &m.DeactivateUsers, &m.ReactivateUsers} {
-		if b.IsNull() {
-			*b = types.BoolValue(true)
-		}
-	}
-	if m.AdoptExisting.IsNull() {
-		m.AdoptExisting = types.BoolValue(false)
-	}
-	if m.FederationIDSource.IsNull() {
-		m.FederationIDSource = types.StringValue("login")
-	}
-	if m.Transport.IsNull() {
-		m.Transport = types.StringValue(transportREST)
-	}
-	if m.Username.IsNull() {
-		m.Username = types.ObjectValueMust(usernameAttrTypes, map[string]attr.Value{"source": types.StringValue("login"), "suffix": types.StringValue("")})
-	}
-	if m.Attributes.IsNull() {
-		m.Attributes = types.MapValueMust(types.StringType, map[string]attr.Value{})
-	}
-}
-
-// setOutcome records the pending changes and the managed users.
-func setOutcome(m *userProvisioningModel, out outcome) {
-	create, update, deactivate, reactivate := out.pending()
-	m.PendingCreate, m.PendingUpdate = stringSet(create), stringSet(update)
-	m.PendingDeactivate, m.PendingReactivate = stringSet(deactivate), stringSet(reactivate)
-	synced := make(map[string]attr.Value, len(out.Managed))
-	for k, v := range out.Managed {
-		synced[k] = types.StringValue(v)
-	}
-	m.Synced = types.MapValueMust(types.StringType, synced)
-}
-
-// unknownOutcome leaves what apply reads back to apply.
-func unknownOutcome(m *userProvisioningModel) {
-	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingUpdate, &m.PendingDeactivate, &m.PendingReactivate} {
-		*p = types.SetUnknown(types.StringType)
-	}
-	m.Synced = types.MapUnknown(types.StringType)
-}
-
-// settleOutcome replaces what apply could not read back: pending_* are null (not known) rather than claimed
-// empty, and synced keeps the users managed before, so that none is forgotten.
-func settleOutcome(m *userProvisioningModel, managed map[string]bool) {
-	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingUpdate, &m.PendingDeactivate, &m.PendingReactivate} {
-		if p.IsUnknown() {
-			*p = types.SetNull(types.StringType)
-		}
-	}
-	if m.Synced.IsUnknown() {
-		m.Synced = keysToMap(managed)
-	}
-}
-
-func stringSet(values []string) types.Set {
-	elems := make([]attr.Value, len(values))
-	for i, v := range values {
-		elems[i] = types.StringValue(v)
-	}
-	return types.SetValueMust(types.StringType, elems)
-}
-
-// managedKeys are the Federation IDs in synced.
-func managedKeys(synced types.Map) map[string]bool {
-	out := map[string]bool{}
-	if synced.IsNull() || synced.IsUnknown() {
-		return out
-	}
-	for k := range synced.Elements() {
-		out[strings.ToLower(k)] = true
-	}
-	return out
-}
-
-// keysToMap keeps managed users in synced with an empty hash when they could not be read.
-func keysToMap(keys map[string]bool) types.Map {
-	elems := make(map[string]attr.Value, len(keys))
-	for k := range keys {
-		elems[k] = types.StringValue("")
-	}
-	return types.MapValueMust(types.StringType, elems)
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -18,10 +17,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
 
@@ -39,35 +39,12 @@ const (
 )
 
 // NewUserProvisioningResource returns the oktasf_user_provisioning resource.
-func NewUserProvisioningResource() resource.Resource { return &userProvisioningResource{} }
-
-type userProvisioningResource struct{ clients *conns.Clients }
-
-type userProvisioningModel struct {
-	ID                 types.String `tfsdk:"id"`
-	SalesforceOrg      types.String `tfsdk:"salesforce_org"`
-	AppID              types.String `tfsdk:"app_id"`
-	CreateUsers        types.Bool   `tfsdk:"create_users"`
-	UpdateUsers        types.Bool   `tfsdk:"update_users"`
-	DeactivateUsers    types.Bool   `tfsdk:"deactivate_users"`
-	ReactivateUsers    types.Bool   `tfsdk:"reactivate_users"`
-	AdoptExisting      types.Bool   `tfsdk:"adopt_existing"`
-	Attributes         types.Map    `tfsdk:"attributes"`
-	Username           types.Object `tfsdk:"username"`
-	FederationIDSource types.String `tfsdk:"federation_id_source"`
-	DefaultProfile     types.String `tfsdk:"default_profile"`
-	Transport          types.String `tfsdk:"transport"`
-	PendingCreate      types.Set    `tfsdk:"pending_create"`
-	PendingUpdate      types.Set    `tfsdk:"pending_update"`
-	PendingDeactivate  types.Set    `tfsdk:"pending_deactivate"`
-	PendingReactivate  types.Set    `tfsdk:"pending_reactivate"`
-	Synced             types.Map    `tfsdk:"synced"`
+func NewUserProvisioningResource() resource.Resource {
+	return &userProvisioningResource{ResourceWithConfigure: framework.NewResourceWithConfigure("user_provisioning", "User Provisioning")}
 }
 
-var usernameAttrTypes = map[string]attr.Type{"source": types.StringType, "suffix": types.StringType}
-
-func (r *userProvisioningResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_user_provisioning"
+type userProvisioningResource struct {
+	framework.ResourceWithConfigure
 }
 
 func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -109,8 +86,7 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 			"username": schema.SingleNestedAttribute{Optional: true, Computed: true,
 				MarkdownDescription: "How the Salesforce username of a new user is made: the Okta user attribute `source` (default `login`) " +
 					"followed by `suffix` (for example `.qa`, as usernames are unique across all Salesforce orgs). Set on create only.",
-				Default: objectdefault.StaticValue(types.ObjectValueMust(usernameAttrTypes, map[string]attr.Value{
-					"source": types.StringValue("login"), "suffix": types.StringValue("")})),
+				Default: objectdefault.StaticValue(defaultUsername),
 				Attributes: map[string]schema.Attribute{
 					"source": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("login"),
 						MarkdownDescription: "The Okta user attribute. Default `login`.", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
@@ -137,36 +113,18 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 	}
 }
 
-func (r *userProvisioningResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *userProvisioningResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan userProvisioningModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.applyModel(ctx, &plan, map[string]bool{}, "Create", &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.apply(ctx, req.Plan, nil, &resp.State, framework.OpCreate, &resp.Diagnostics)
 }
 
 func (r *userProvisioningResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state userProvisioningModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.applyModel(ctx, &plan, managedKeys(state.Synced), "Update", &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.apply(ctx, req.Plan, &req.State, &resp.State, framework.OpUpdate, &resp.Diagnostics)
 }
 
 // Read recomputes what the next apply would change and what Salesforce holds for the managed users.
 func (r *userProvisioningResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state userProvisioningModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := framework.Get[userProvisioningModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	fillDefaults(&state)
@@ -186,7 +144,7 @@ func (r *userProvisioningResource) Read(ctx context.Context, req resource.ReadRe
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read User Provisioning", err.Error())
+		resp.Diagnostics.AddError(r.Summary(framework.OpRead), err.Error())
 		return
 	}
 	setOutcome(&state, out)
@@ -211,10 +169,26 @@ func (r *userProvisioningResource) ImportState(ctx context.Context, req resource
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("attributes"), map[string]string{})...)
 }
 
-// applyModel runs one reconciliation for m and records in it what reading the users back found: pending_*
-// are the changes still to make (none when everything converged), synced the managed users.
-func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvisioningModel, managed map[string]bool, op string, diags *diag.Diagnostics) {
-	summary := "Unable to " + op + " User Provisioning"
+// apply runs one reconciliation for the plan, the users in prior's synced (none on create) managed already,
+// and saves what reading the users back found: pending_* are the changes still to make (none when
+// everything converged), synced the managed users.
+func (r *userProvisioningResource) apply(ctx context.Context, plan tfsdk.Plan, prior *tfsdk.State, st *tfsdk.State, op framework.Op, diags *diag.Diagnostics) {
+	m, ok := framework.Get[userProvisioningModel](ctx, plan, diags)
+	managed := map[string]bool{}
+	if prior != nil {
+		state, read := framework.Get[userProvisioningModel](ctx, *prior, diags)
+		ok, managed = ok && read, managedKeys(state.Synced)
+	}
+	if !ok {
+		return
+	}
+	r.applyModel(ctx, &m, managed, op, diags)
+	diags.Append(st.Set(ctx, &m)...)
+}
+
+// applyModel runs one reconciliation for m and records in it what reading the users back found.
+func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvisioningModel, managed map[string]bool, op framework.Op, diags *diag.Diagnostics) {
+	summary := r.Summary(op)
 	defer settleOutcome(m, managed)
 	e := r.engine(*m, diags)
 	if e == nil {
@@ -234,26 +208,21 @@ func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvis
 		diags.AddError(summary, err.Error())
 	}
 	for _, f := range failures {
-		diags.AddError("Unable to "+titleKind(f.Kind)+" Salesforce User",
+		diags.AddError(framework.Summary(framework.Op(titleKind(f.Kind)), "Salesforce User"),
 			fmt.Sprintf("Federation ID %s: %s. The other users were provisioned; the next plan shows this user again.", f.FederationID, f.Message))
 	}
 }
 
 // engine resolves the clients for m.
 func (r *userProvisioningResource) engine(m userProvisioningModel, diags *diag.Diagnostics) *engine {
-	oc := r.clients.OktaClient(diags)
-	if oc == nil {
+	if r.Okta(diags) == nil {
 		return nil
 	}
-	_, sf := r.clients.OrgOf(m.SalesforceOrg, diags)
-	if sf == nil {
+	org := r.Org(m.SalesforceOrg.ValueString(), diags)
+	if org == nil {
 		return nil
 	}
-	e := &engine{okta: oc, sf: sf, writer: restWriter{sf}}
-	if m.Transport.ValueString() == transportSCIM {
-		e.writer = newSCIMWriter(sf)
-	}
-	return e
+	return newEngine(r.Clients(), org, m.Transport.ValueString())
 }
 
 func titleKind(kind string) string {

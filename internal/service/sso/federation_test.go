@@ -26,20 +26,11 @@ func rotation(trigger string) string {
 	return fmt.Sprintf("  signing = { rotation_trigger = %q }\n", trigger)
 }
 
-// stateAttr reads one attribute of a resource from the state.
-func stateAttr(s *terraform.State, addr, name string) (string, error) {
-	rs, ok := s.RootModule().Resources[addr]
-	if !ok {
-		return "", fmt.Errorf("%s not in state", addr)
-	}
-	return rs.Primary.Attributes[name], nil
-}
-
 // checkSalesforceTrustsApp checks, in Salesforce itself, that the org trusts the app's current certificate.
 func checkSalesforceTrustsApp(t *testing.T, sb *sandbox.Sandbox, name string) resource.TestCheckFunc {
 	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	return func(s *terraform.State) error {
-		certPEM, err := stateAttr(s, appAddr, "certificate")
+		certPEM, err := acctest.StateAttr(s, appAddr, "certificate")
 		if err != nil {
 			return err
 		}
@@ -47,7 +38,7 @@ func checkSalesforceTrustsApp(t *testing.T, sb *sandbox.Sandbox, name string) re
 		if block == nil {
 			return fmt.Errorf("the app's certificate is not PEM")
 		}
-		cfg, err := sf.ReadSamlSsoConfig(context.Background(), name)
+		cfg, err := sf.ReadSAMLSSOConfig(context.Background(), name)
 		if err != nil {
 			return err
 		}
@@ -65,22 +56,21 @@ func checkSalesforceTrustsApp(t *testing.T, sb *sandbox.Sandbox, name string) re
 // Changing the rotation trigger gives the app a new signing key and leaves Salesforce trusting it by the
 // end of the same apply. The window between the switch in Okta and the update in Salesforce is logged.
 func TestAccFederation_certificateRotation(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("measures the rotation window through the sandbox's journal")
-	}
+	acctest.RequireSandbox(t, "measures the rotation window in the sandbox's request journal, with injected latency")
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	label, name := acctest.RandomName("rotate"), ssoName("rotate")
 	var firstCert, firstKID string
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkSSOGone(t, sb, name),
+		CheckDestroy: checkSSOGone(acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())),
 		Steps: []resource.TestStep{
 			{
-				Config: federationConfig(sb, label, name, rotation("2026-01"), ""),
+				Config:           federationConfig(sb, label, name, rotation("2026-01"), ""),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 				Check: resource.ComposeTestCheckFunc(checkSalesforceTrustsApp(t, sb, name), func(s *terraform.State) (err error) {
-					if firstCert, err = stateAttr(s, appAddr, "certificate"); err != nil {
+					if firstCert, err = acctest.StateAttr(s, appAddr, "certificate"); err != nil {
 						return err
 					}
-					firstKID, err = stateAttr(s, appAddr, "key_id")
+					firstKID, err = acctest.StateAttr(s, appAddr, "key_id")
 					return err
 				}),
 			},
@@ -100,8 +90,8 @@ func TestAccFederation_certificateRotation(t *testing.T) {
 					statecheck.CompareValuePairs(ssoAddr, tfjsonpath.New("idp_certificate"), appAddr, tfjsonpath.New("certificate"), compareEqual{}),
 				},
 				Check: resource.ComposeTestCheckFunc(checkSalesforceTrustsApp(t, sb, name), func(s *terraform.State) error {
-					cert, _ := stateAttr(s, appAddr, "certificate")
-					kid, _ := stateAttr(s, appAddr, "key_id")
+					cert, _ := acctest.StateAttr(s, appAddr, "certificate")
+					kid, _ := acctest.StateAttr(s, appAddr, "key_id")
 					if cert == firstCert || kid == firstKID {
 						return fmt.Errorf("the rotation left the certificate or key id unchanged")
 					}
@@ -156,16 +146,14 @@ func rotationWindow(journal []emu.Entry, org string) (time.Duration, error) {
 // When Salesforce refuses the update during a rotation, apply fails, the next plan shows Salesforce
 // behind Okta, and the next apply brings it level.
 func TestAccFederation_failedSalesforceUpdateConvergesNextApply(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("injects faults into the sandbox")
-	}
+	acctest.RequireSandbox(t, "injects server errors into Salesforce's SOAP endpoint")
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	label, name := acctest.RandomName("retry"), ssoName("retry")
 	org := "salesforce:" + acctest.PrimaryOrg()
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkSSOGone(t, sb, name),
+		CheckDestroy: checkSSOGone(acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())),
 		Steps: []resource.TestStep{
-			{Config: federationConfig(sb, label, name, rotation("a"), "")},
+			{Config: federationConfig(sb, label, name, rotation("a"), ""), ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
 			{
 				PreConfig: func() {
 					// Let through the read of the plan's refresh and the update's read (read-modify-write);
@@ -195,15 +183,13 @@ func TestAccFederation_failedSalesforceUpdateConvergesNextApply(t *testing.T) {
 // requests for the settings (the token request included). The plan also reads the org's facts once per org
 // (one query, whatever the number of resources derived from it); that is counted apart.
 func TestAccFederation_refreshCost(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("counts requests in the sandbox")
-	}
+	acctest.RequireSandbox(t, "counts the requests of a refresh")
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	label, name := acctest.RandomName("cost"), ssoName("cost")
 	cfg := federationConfig(sb, label, name, "", "")
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{
-			{Config: cfg},
+			{Config: cfg, ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
 			{
 				PreConfig:          func() { sb.Control().ResetStats() },
 				RefreshState:       true,

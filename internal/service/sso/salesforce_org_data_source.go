@@ -10,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
@@ -20,9 +20,13 @@ var (
 )
 
 // NewSalesforceOrgDataSource returns the oktasf_salesforce_org data source.
-func NewSalesforceOrgDataSource() datasource.DataSource { return &salesforceOrgDataSource{} }
+func NewSalesforceOrgDataSource() datasource.DataSource {
+	return &salesforceOrgDataSource{DataSourceWithConfigure: framework.NewDataSourceWithConfigure("salesforce_org", "Salesforce Org")}
+}
 
-type salesforceOrgDataSource struct{ clients *conns.Clients }
+type salesforceOrgDataSource struct {
+	framework.DataSourceWithConfigure
+}
 
 type salesforceOrgModel struct {
 	SalesforceOrg    types.String `tfsdk:"salesforce_org"`
@@ -34,10 +38,6 @@ type salesforceOrgModel struct {
 	MyDomainURL      types.String `tfsdk:"my_domain_url"`
 	SPEntityID       types.String `tfsdk:"sp_entity_id"`
 	ACSURL           types.String `tfsdk:"acs_url"`
-}
-
-func (d *salesforceOrgDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_salesforce_org"
 }
 
 func (d *salesforceOrgDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -62,28 +62,20 @@ func (d *salesforceOrgDataSource) Schema(_ context.Context, _ datasource.SchemaR
 	}
 }
 
-func (d *salesforceOrgDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *salesforceOrgDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m salesforceOrgModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	m, sf, ok := framework.OpenOrg[salesforceOrgModel](ctx, d, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	alias, client := d.clients.OrgOf(m.SalesforceOrg, &resp.Diagnostics)
-	if client == nil {
-		return
-	}
+	alias, client := sf.Alias, sf.Client
 	org, err := client.Organization(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Salesforce Org", fmt.Sprintf("Reading the Organization of org %q: %s", alias, err))
+		resp.Diagnostics.AddError(d.Summary(framework.OpRead), fmt.Sprintf("Reading the Organization of org %q: %s", alias, err))
 		return
 	}
 	instanceURL, err := client.InstanceURL(ctx)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Salesforce Org", fmt.Sprintf("Signing in to org %q: %s", alias, err))
+		resp.Diagnostics.AddError(d.Summary(framework.OpRead), fmt.Sprintf("Signing in to org %q: %s", alias, err))
 		return
 	}
 	m.SalesforceOrg = types.StringValue(alias)

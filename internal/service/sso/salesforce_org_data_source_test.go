@@ -11,18 +11,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
-	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
 
-func sandboxOrNil(t *testing.T) *sandbox.Sandbox {
-	if acctest.Live() {
-		return nil
-	}
-	return acctest.SharedSandbox(t)
-}
-
 func TestAccSalesforceOrgDataSource_basic(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
 	const addr = "data.oktasf_salesforce_org.this"
 	alias := acctest.PrimaryOrg()
 	checks := []statecheck.StateCheck{
@@ -50,10 +42,8 @@ func TestAccSalesforceOrgDataSource_basic(t *testing.T) {
 }
 
 func TestAccSalesforceOrgDataSource_production(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("the live run configures a single org, \"default\"")
-	}
-	sb := acctest.SharedSandbox(t)
+	acctest.RequireSandbox(t, "needs a production org next to the sandbox orgs; a live run configures one org, \"default\"")
+	sb := acctest.Sandbox(t)
 	org := sb.Info().Salesforce["prod"]
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{{
@@ -67,10 +57,8 @@ func TestAccSalesforceOrgDataSource_production(t *testing.T) {
 }
 
 func TestAccSalesforceOrgDataSource_orgChoiceErrors(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("needs several configured orgs")
-	}
-	sb := acctest.SharedSandbox(t)
+	acctest.RequireSandbox(t, "needs several configured orgs; a live run configures one org, \"default\"")
+	sb := acctest.Sandbox(t)
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{

@@ -1,14 +1,8 @@
 package sso
 
 import (
-	"bytes"
 	"context"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -16,30 +10,45 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 )
 
+func (r *salesforceSSOResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m salesforceSSOModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.IdentityLocation.ValueString() == "Attribute" && m.AttributeName.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("attribute_name"), "Missing Attribute Name",
+			"identity_location is \"Attribute\", so Salesforce needs attribute_name: the SAML attribute that holds the user's identity, for example \"User.FederationIdentifier\".")
+	}
+	if !m.AttributeName.IsNull() && !m.IdentityLocation.IsUnknown() && m.IdentityLocation.ValueString() != "Attribute" {
+		resp.Diagnostics.AddAttributeError(path.Root("attribute_name"), "Attribute Name Without Attribute Location",
+			"attribute_name is used only when identity_location = \"Attribute\"; set that, or remove attribute_name.")
+	}
+	if !m.SingleLogoutBinding.IsNull() && m.SingleLogoutURL.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("single_logout_binding"), "Single Logout Binding Without URL",
+			"single_logout_binding needs single_logout_url.")
+	}
+	if m.AppID.IsNull() && (m.Issuer.IsNull() || m.IDPCertificate.IsNull()) {
+		resp.Diagnostics.AddAttributeError(path.Root("issuer"), "Missing Identity Provider",
+			"Salesforce must know which IdP to trust: set issuer and idp_certificate (for example from oktasf_saml_app), or app_id to read them from Okta.")
+	}
+}
+
 func (r *salesforceSSOResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.clients == nil {
+	p, ok := framework.OpenPlan[salesforceSSOModel](ctx, r, req, resp)
+	if !ok {
 		return
 	}
-	var plan, config salesforceSSOModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() || config.SalesforceOrg.IsUnknown() {
-		return
-	}
-	alias, sf := r.clients.OrgOf(config.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
-	plan.SalesforceOrg = types.StringValue(alias)
+	plan, config := p.Plan, p.Config
 	if config.SPEntityID.IsNull() {
-		facts, err := sf.Facts(ctx)
+		facts, err := p.Org.Client.Facts(ctx)
 		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("salesforce_org"), "Unable to Read Salesforce Org",
-				fmt.Sprintf("sp_entity_id is derived from org %q, which could not be read: %s", alias, err))
+			resp.Diagnostics.AddAttributeError(framework.OrgAttribute, framework.Summary(framework.OpRead, "Salesforce Org"),
+				fmt.Sprintf("sp_entity_id is derived from org %q, which could not be read: %s", p.Org.Alias, err))
 			return
 		}
 		plan.SPEntityID = types.StringValue(facts.MyDomainURL)
@@ -56,19 +65,19 @@ func (r *salesforceSSOResource) ModifyPlan(ctx context.Context, req resource.Mod
 
 // planFromApp fills the IdP values the configuration leaves out from the Okta app's current metadata.
 func (r *salesforceSSOResource) planFromApp(ctx context.Context, config salesforceSSOModel, plan *salesforceSSOModel, diags *diag.Diagnostics) {
-	client := r.clients.OktaClient(diags)
+	client := r.Okta(diags)
 	if client == nil {
 		return
 	}
 	appID := config.AppID.ValueString()
 	app, err := client.GetSAMLApp(ctx, appID)
 	if err != nil {
-		diags.AddAttributeError(path.Root("app_id"), "Unable to Read Okta App", fmt.Sprintf("Reading app %s for its issuer and certificate: %s", appID, err))
+		diags.AddAttributeError(path.Root("app_id"), framework.Summary(framework.OpRead, "Okta App"), fmt.Sprintf("Reading app %s for its issuer and certificate: %s", appID, err))
 		return
 	}
 	xml, err := client.SAMLMetadata(ctx, appID, app.SigningKID)
 	if err != nil {
-		diags.AddAttributeError(path.Root("app_id"), "Unable to Read Okta App", fmt.Sprintf("Reading the metadata of app %s: %s", appID, err))
+		diags.AddAttributeError(path.Root("app_id"), framework.Summary(framework.OpRead, "Okta App"), fmt.Sprintf("Reading the metadata of app %s: %s", appID, err))
 		return
 	}
 	md, err := saml.ParseMetadata(xml)
@@ -85,106 +94,6 @@ func (r *salesforceSSOResource) planFromApp(ctx context.Context, config salesfor
 	if config.IDPLoginURL.IsNull() {
 		plan.IDPLoginURL = types.StringValue(md.SSOURLPost)
 	}
-}
-
-// expandSSO writes the owned settings into cfg; it reports false when the certificate cannot be used.
-func expandSSO(m *salesforceSSOModel, cfg *salesforce.SamlSsoConfig, diags *diag.Diagnostics) bool {
-	der, err := certificateDER(m.IDPCertificate.ValueString())
-	if err != nil {
-		diags.AddAttributeError(path.Root("idp_certificate"), "Invalid IdP Certificate", err.Error())
-		return false
-	}
-	cfg.Name = m.Label.ValueString()
-	cfg.Issuer = m.Issuer.ValueString()
-	cfg.ValidationCert = base64.StdEncoding.EncodeToString(der)
-	cfg.LoginURL = m.IDPLoginURL.ValueString()
-	cfg.IdentityMapping = m.IdentityType.ValueString()
-	cfg.IdentityLocation = m.IdentityLocation.ValueString()
-	cfg.AttributeName = m.AttributeName.ValueString()
-	cfg.UserProvisioning = m.JITProvisioning.ValueBool()
-	cfg.SAMLEntityID = m.SPEntityID.ValueString()
-	cfg.SAMLVersion = "SAML2_0"
-	cfg.RequestSignatureMethod = m.RequestSignatureMethod.ValueString()
-	cfg.SingleLogoutURL = m.SingleLogoutURL.ValueString()
-	cfg.SingleLogoutBinding = m.SingleLogoutBinding.ValueString()
-	return true
-}
-
-// applyLoginPage shows or hides the login page button when m asks for other than shown. On failure m keeps
-// shown, so the state tells the truth and the next plan retries.
-func applyLoginPage(ctx context.Context, sf *salesforce.Client, m *salesforceSSOModel, shown types.Bool, diags *diag.Diagnostics) {
-	want := m.ShowOnLoginPage.ValueBool()
-	if !shown.IsNull() && !shown.IsUnknown() && shown.ValueBool() == want {
-		return
-	}
-	id := m.ID.ValueString()
-	var err error
-	if want {
-		err = sf.ShowOnLoginPage(ctx, id)
-	} else {
-		err = sf.HideFromLoginPage(ctx, id)
-	}
-	if err != nil {
-		m.ShowOnLoginPage = types.BoolValue(shown.ValueBool())
-		verb := map[bool]string{true: "Adding", false: "Removing"}[want]
-		diags.AddAttributeError(path.Root("show_on_login_page"), "Unable to Update the Salesforce Login Page",
-			fmt.Sprintf("%s the login page button of %q (SamlSsoConfig %s): %s. The settings themselves are saved; the next apply retries the button.", verb, m.Name.ValueString(), id, err))
-	}
-}
-
-// flattenSSO sets the model from what Salesforce stores.
-func flattenSSO(cfg *salesforce.SamlSsoConfig, m *salesforceSSOModel) {
-	nullIfEmpty := func(s string) types.String {
-		if s == "" {
-			return types.StringNull()
-		}
-		return types.StringValue(s)
-	}
-	m.Label = types.StringValue(cfg.Name)
-	m.Issuer = types.StringValue(cfg.Issuer)
-	if der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(cfg.ValidationCert), "")); err == nil {
-		m.IDPCertificate = keepEquivalentPEM(m.IDPCertificate, der)
-	} else {
-		m.IDPCertificate = types.StringValue(cfg.ValidationCert)
-	}
-	m.IDPLoginURL = types.StringValue(cfg.LoginURL)
-	m.IdentityType = types.StringValue(cfg.IdentityMapping)
-	m.IdentityLocation = types.StringValue(cfg.IdentityLocation)
-	m.AttributeName = nullIfEmpty(cfg.AttributeName)
-	m.JITProvisioning = types.BoolValue(cfg.UserProvisioning)
-	m.SPEntityID = types.StringValue(cfg.SAMLEntityID)
-	m.RequestSignatureMethod = types.StringValue(cfg.RequestSignatureMethod)
-	m.SingleLogoutURL = nullIfEmpty(cfg.SingleLogoutURL)
-	m.SingleLogoutBinding = nullIfEmpty(cfg.SingleLogoutBinding)
-	m.SalesforceLoginURL = types.StringValue(cfg.SalesforceLoginURL)
-}
-
-// keepEquivalentPEM returns prior when it encodes the same certificate as der (so re-wrapped PEM text is
-// not a diff), and der as canonical PEM otherwise.
-func keepEquivalentPEM(prior types.String, der []byte) types.String {
-	if !prior.IsNull() && !prior.IsUnknown() {
-		if old, err := certificateDER(prior.ValueString()); err == nil && bytes.Equal(old, der) {
-			return prior
-		}
-	}
-	return types.StringValue(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
-}
-
-// certificateDER decodes one PEM certificate and checks that it is X.509.
-func certificateDER(text string) ([]byte, error) {
-	block, rest := pem.Decode([]byte(strings.TrimSpace(text)))
-	switch {
-	case block == nil:
-		return nil, errors.New("idp_certificate is not PEM: give the IdP signing certificate with its -----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- lines, for example oktasf_saml_app.<name>.certificate")
-	case block.Type != "CERTIFICATE":
-		return nil, fmt.Errorf("idp_certificate holds a %q PEM block; give the IdP's signing certificate (\"CERTIFICATE\"), never a key", block.Type)
-	case len(bytes.TrimSpace(rest)) > 0:
-		return nil, errors.New("idp_certificate holds more than one PEM block; give only the IdP's signing certificate")
-	}
-	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
-		return nil, fmt.Errorf("idp_certificate is not a valid X.509 certificate (%v); copy it again from the IdP's metadata", err)
-	}
-	return block.Bytes, nil
 }
 
 // certificateValidator refuses, at plan, an idp_certificate that is not one PEM X.509 certificate.

@@ -21,7 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
@@ -34,37 +34,16 @@ var (
 )
 
 // NewSalesforceSSOResource returns the oktasf_salesforce_sso resource.
-func NewSalesforceSSOResource() resource.Resource { return &salesforceSSOResource{} }
+func NewSalesforceSSOResource() resource.Resource {
+	return &salesforceSSOResource{ResourceWithConfigure: framework.NewResourceWithConfigure("salesforce_sso", "Salesforce SSO Settings")}
+}
 
-type salesforceSSOResource struct{ clients *conns.Clients }
-
-type salesforceSSOModel struct {
-	ID                     types.String `tfsdk:"id"`
-	SalesforceOrg          types.String `tfsdk:"salesforce_org"`
-	Name                   types.String `tfsdk:"name"`
-	Label                  types.String `tfsdk:"label"`
-	AppID                  types.String `tfsdk:"app_id"`
-	Issuer                 types.String `tfsdk:"issuer"`
-	IDPCertificate         types.String `tfsdk:"idp_certificate"`
-	IDPLoginURL            types.String `tfsdk:"idp_login_url"`
-	IdentityType           types.String `tfsdk:"identity_type"`
-	IdentityLocation       types.String `tfsdk:"identity_location"`
-	AttributeName          types.String `tfsdk:"attribute_name"`
-	JITProvisioning        types.Bool   `tfsdk:"jit_provisioning"`
-	SPEntityID             types.String `tfsdk:"sp_entity_id"`
-	RequestSignatureMethod types.String `tfsdk:"request_signature_method"`
-	SingleLogoutURL        types.String `tfsdk:"single_logout_url"`
-	SingleLogoutBinding    types.String `tfsdk:"single_logout_binding"`
-	SalesforceLoginURL     types.String `tfsdk:"salesforce_login_url"`
-	ShowOnLoginPage        types.Bool   `tfsdk:"show_on_login_page"`
+type salesforceSSOResource struct {
+	framework.ResourceWithConfigure
 }
 
 // developerName is what Salesforce accepts as an API name.
 var developerName = regexp.MustCompile(`^[A-Za-z](?:[A-Za-z0-9]|_(?:[A-Za-z0-9]))*$`)
-
-func (r *salesforceSSOResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_salesforce_sso"
-}
 
 func (r *salesforceSSOResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	// Values derived at plan (from the org or the Okta app) are set by ModifyPlan; otherwise the stored value stands.
@@ -125,89 +104,53 @@ func (r *salesforceSSOResource) Schema(_ context.Context, _ resource.SchemaReque
 	}
 }
 
-func (r *salesforceSSOResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *salesforceSSOResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m salesforceSSOModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if m.IdentityLocation.ValueString() == "Attribute" && m.AttributeName.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("attribute_name"), "Missing Attribute Name",
-			"identity_location is \"Attribute\", so Salesforce needs attribute_name: the SAML attribute that holds the user's identity, for example \"User.FederationIdentifier\".")
-	}
-	if !m.AttributeName.IsNull() && !m.IdentityLocation.IsUnknown() && m.IdentityLocation.ValueString() != "Attribute" {
-		resp.Diagnostics.AddAttributeError(path.Root("attribute_name"), "Attribute Name Without Attribute Location",
-			"attribute_name is used only when identity_location = \"Attribute\"; set that, or remove attribute_name.")
-	}
-	if !m.SingleLogoutBinding.IsNull() && m.SingleLogoutURL.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("single_logout_binding"), "Single Logout Binding Without URL",
-			"single_logout_binding needs single_logout_url.")
-	}
-	if m.AppID.IsNull() && (m.Issuer.IsNull() || m.IDPCertificate.IsNull()) {
-		resp.Diagnostics.AddAttributeError(path.Root("issuer"), "Missing Identity Provider",
-			"Salesforce must know which IdP to trust: set issuer and idp_certificate (for example from oktasf_saml_app), or app_id to read them from Okta.")
-	}
-}
-
 func (r *salesforceSSOResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan salesforceSSOModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, org, ok := framework.OpenOrg[salesforceSSOModel](ctx, r, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	_, sf := r.clients.OrgOf(plan.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
+	sf := org.Client
 	name := plan.Name.ValueString()
-	if _, err := sf.ReadSamlSsoConfig(ctx, name); err == nil {
+	if _, err := sf.ReadSAMLSSOConfig(ctx, name); err == nil {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Single Sign-On Settings Already Exist",
 			fmt.Sprintf("Org %q already has SAML single sign-on settings named %q. Import them (terraform import <address> %s/%s) or choose another name.",
 				plan.SalesforceOrg.ValueString(), name, plan.SalesforceOrg.ValueString(), name))
 		return
 	} else if !errors.Is(err, salesforce.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Create Salesforce SSO Settings", fmt.Sprintf("Looking for %q in org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Looking for %q in org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
 		return
 	}
-	cfg := salesforce.SamlSsoConfig{FullName: name}
+	cfg := salesforce.SAMLSSOConfig{FullName: name}
 	if !expandSSO(&plan, &cfg, &resp.Diagnostics) {
 		return
 	}
-	if _, err := sf.UpsertSamlSsoConfig(ctx, cfg); err != nil {
-		resp.Diagnostics.AddError("Unable to Create Salesforce SSO Settings", fmt.Sprintf("Writing %q to org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
+	if _, err := sf.UpsertSAMLSSOConfig(ctx, cfg); err != nil {
+		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Writing %q to org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
 		return
 	}
 	r.readBack(ctx, sf, &plan, types.BoolValue(false), &resp.State, &resp.Diagnostics)
 }
 
 func (r *salesforceSSOResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state salesforceSSOModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, org, ok := framework.OpenOrg[salesforceSSOModel](ctx, r, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	_, sf := r.clients.OrgOf(state.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
-	cfg, err := sf.ReadSamlSsoConfig(ctx, state.Name.ValueString())
+	sf := org.Client
+	cfg, err := sf.ReadSAMLSSOConfig(ctx, state.Name.ValueString())
 	if errors.Is(err, salesforce.ErrNotFound) {
 		tflog.Debug(ctx, "SamlSsoConfig is gone from Salesforce; removing it from state", map[string]any{"name": state.Name.ValueString()})
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Salesforce SSO Settings", fmt.Sprintf("Reading %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
 		return
 	}
 	if state.ID.IsNull() || state.ID.ValueString() == "" { // after import
 		id, err := ssoConfigID(ctx, sf, state.Name.ValueString())
 		if err != nil {
-			resp.Diagnostics.AddError("Unable to Read Salesforce SSO Settings", fmt.Sprintf("Finding the ID of %q: %s", state.Name.ValueString(), err))
+			resp.Diagnostics.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Finding the ID of %q: %s", state.Name.ValueString(), err))
 			return
 		}
 		state.ID = types.StringValue(id)
@@ -217,7 +160,7 @@ func (r *salesforceSSOResource) Read(ctx context.Context, req resource.ReadReque
 	if state.ShowOnLoginPage.IsNull() || state.ShowOnLoginPage.IsUnknown() || state.ShowOnLoginPage.ValueBool() {
 		rows, err := sf.LoginPageProviders(ctx, state.ID.ValueString())
 		if err != nil {
-			resp.Diagnostics.AddError("Unable to Read Salesforce SSO Settings", fmt.Sprintf("Reading the login page button of %q: %s", state.Name.ValueString(), err))
+			resp.Diagnostics.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading the login page button of %q: %s", state.Name.ValueString(), err))
 			return
 		}
 		state.ShowOnLoginPage = types.BoolValue(len(rows) > 0)
@@ -226,15 +169,11 @@ func (r *salesforceSSOResource) Read(ctx context.Context, req resource.ReadReque
 }
 
 func (r *salesforceSSOResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan salesforceSSOModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	plan, org, ok := framework.OpenOrg[salesforceSSOModel](ctx, r, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	_, sf := r.clients.OrgOf(plan.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
+	sf := org.Client
 	var shown types.Bool
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("show_on_login_page"), &shown)...)
 	if resp.Diagnostics.HasError() {
@@ -243,19 +182,19 @@ func (r *salesforceSSOResource) Update(ctx context.Context, req resource.UpdateR
 	name := plan.Name.ValueString()
 	// Read-modify-write: settings this resource does not own (JIT handler, execution user, decryption
 	// certificate, error and logout URLs) keep the values an admin gave them.
-	cfg, err := sf.ReadSamlSsoConfig(ctx, name)
+	cfg, err := sf.ReadSAMLSSOConfig(ctx, name)
 	if errors.Is(err, salesforce.ErrNotFound) {
-		cfg, err = &salesforce.SamlSsoConfig{FullName: name}, nil
+		cfg, err = &salesforce.SAMLSSOConfig{FullName: name}, nil
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Salesforce SSO Settings", fmt.Sprintf("Reading %q from org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpUpdate), fmt.Sprintf("Reading %q from org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
 		return
 	}
 	if !expandSSO(&plan, cfg, &resp.Diagnostics) {
 		return
 	}
-	if _, err := sf.UpsertSamlSsoConfig(ctx, *cfg); err != nil {
-		resp.Diagnostics.AddError("Unable to Update Salesforce SSO Settings",
+	if _, err := sf.UpsertSAMLSSOConfig(ctx, *cfg); err != nil {
+		resp.Diagnostics.AddError(r.Summary(framework.OpUpdate),
 			fmt.Sprintf("Writing %q to org %q: %s. Salesforce keeps its previous settings; the next plan shows the difference and the next apply retries.", name, plan.SalesforceOrg.ValueString(), err))
 		return
 	}
@@ -263,24 +202,20 @@ func (r *salesforceSSOResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *salesforceSSOResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state salesforceSSOModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, org, ok := framework.OpenOrg[salesforceSSOModel](ctx, r, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	_, sf := r.clients.OrgOf(state.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
+	sf := org.Client
 	// The button goes first: the settings it points at must not be removed from under it.
 	if state.ShowOnLoginPage.ValueBool() && state.ID.ValueString() != "" {
 		if err := sf.HideFromLoginPage(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, salesforce.ErrNotFound) {
-			resp.Diagnostics.AddError("Unable to Delete Salesforce SSO Settings", fmt.Sprintf("Removing the login page button of %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
+			resp.Diagnostics.AddError(r.Summary(framework.OpDelete), fmt.Sprintf("Removing the login page button of %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
 			return
 		}
 	}
-	if err := sf.DeleteSamlSsoConfig(ctx, state.Name.ValueString()); err != nil && !errors.Is(err, salesforce.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete Salesforce SSO Settings", fmt.Sprintf("Deleting %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
+	if err := sf.DeleteSAMLSSOConfig(ctx, state.Name.ValueString()); err != nil && !errors.Is(err, salesforce.ErrNotFound) {
+		resp.Diagnostics.AddError(r.Summary(framework.OpDelete), fmt.Sprintf("Deleting %q from org %q: %s", state.Name.ValueString(), state.SalesforceOrg.ValueString(), err))
 	}
 }
 
@@ -294,18 +229,18 @@ func (r *salesforceSSOResource) ImportState(ctx context.Context, req resource.Im
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not <salesforce_org>/<name>, for example prod/Okta.", req.ID))
 		return
 	}
-	alias, sf := r.clients.ResolveOrg(alias, path.Root("salesforce_org"), &resp.Diagnostics)
-	if sf == nil {
+	org := r.Org(alias, &resp.Diagnostics)
+	if org == nil {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("salesforce_org"), alias)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, framework.OrgAttribute, org.Alias)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 }
 
 // readBack reads what Salesforce stored (its computed login URL among it) into the state, after bringing
 // the login page button from shown (what the prior state holds) to what m asks for.
 func (r *salesforceSSOResource) readBack(ctx context.Context, sf *salesforce.Client, m *salesforceSSOModel, shown types.Bool, st *tfsdk.State, diags *diag.Diagnostics) {
-	cfg, err := sf.ReadSamlSsoConfig(ctx, m.Name.ValueString())
+	cfg, err := sf.ReadSAMLSSOConfig(ctx, m.Name.ValueString())
 	if err == nil && (m.ID.IsUnknown() || m.ID.ValueString() == "") {
 		var id string
 		if id, err = ssoConfigID(ctx, sf, m.Name.ValueString()); err == nil {
@@ -313,7 +248,7 @@ func (r *salesforceSSOResource) readBack(ctx context.Context, sf *salesforce.Cli
 		}
 	}
 	if err != nil {
-		diags.AddError("Unable to Read Salesforce SSO Settings", fmt.Sprintf("Reading back %q: %s", m.Name.ValueString(), err))
+		diags.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading back %q: %s", m.Name.ValueString(), err))
 		return
 	}
 	flattenSSO(cfg, m)
@@ -332,4 +267,26 @@ func ssoConfigID(ctx context.Context, sf *salesforce.Client, name string) (strin
 		return "", fmt.Errorf("no SamlSsoConfig named %q: %w", name, salesforce.ErrNotFound)
 	}
 	return rows[0].ID, nil
+}
+
+// applyLoginPage shows or hides the login page button when m asks for other than shown. On failure m keeps
+// shown, so the state tells the truth and the next plan retries.
+func applyLoginPage(ctx context.Context, sf *salesforce.Client, m *salesforceSSOModel, shown types.Bool, diags *diag.Diagnostics) {
+	want := m.ShowOnLoginPage.ValueBool()
+	if !shown.IsNull() && !shown.IsUnknown() && shown.ValueBool() == want {
+		return
+	}
+	id := m.ID.ValueString()
+	var err error
+	if want {
+		err = sf.ShowOnLoginPage(ctx, id)
+	} else {
+		err = sf.HideFromLoginPage(ctx, id)
+	}
+	if err != nil {
+		m.ShowOnLoginPage = types.BoolValue(shown.ValueBool())
+		verb := map[bool]string{true: "Adding", false: "Removing"}[want]
+		diags.AddAttributeError(path.Root("show_on_login_page"), framework.Summary(framework.OpUpdate, "the Salesforce Login Page"),
+			fmt.Sprintf("%s the login page button of %q (SamlSsoConfig %s): %s. The settings themselves are saved; the next apply retries the button.", verb, m.Name.ValueString(), id, err))
+	}
 }

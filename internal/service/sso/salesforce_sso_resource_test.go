@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -48,10 +47,11 @@ func ssoName(what string) string {
 }
 
 func TestAccSalesforceSSO_basic(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	label, name := acctest.RandomName("sso"), ssoName("basic")
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkSSOGone(t, sb, name),
+		CheckDestroy: resource.ComposeTestCheckFunc(checkSSOGone(sf), checkAppGone(acctest.OktaClient(t, sb))),
 		Steps: []resource.TestStep{
 			{
 				Config: federationConfig(sb, label, name, "", ""),
@@ -65,7 +65,8 @@ func TestAccSalesforceSSO_basic(t *testing.T) {
 					statecheck.CompareValuePairs(ssoAddr, tfjsonpath.New("idp_certificate"), appAddr, tfjsonpath.New("certificate"), compareEqual{}),
 					statecheck.CompareValuePairs(ssoAddr, tfjsonpath.New("sp_entity_id"), appAddr, tfjsonpath.New("audience"), compareEqual{}),
 				},
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            resource.ComposeTestCheckFunc(acctest.CheckExists(ssoAddr, ssoExists(sf)), checkSalesforceTrustsApp(t, sb, name)),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
 				ResourceName:      ssoAddr,
@@ -78,12 +79,20 @@ func TestAccSalesforceSSO_basic(t *testing.T) {
 }
 
 func TestAccSalesforceSSO_update(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	label, name := acctest.RandomName("sso"), ssoName("update")
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkSSOGone(t, sb, name),
+		CheckDestroy: checkSSOGone(sf),
 		Steps: []resource.TestStep{
-			{Config: federationConfig(sb, label, name, "", "")},
+			{
+				Config: federationConfig(sb, label, name, "", ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("identity_location"), knownvalue.StringExact("SubjectNameId")),
+					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("jit_provisioning"), knownvalue.Bool(false)),
+				},
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
+			},
 			{
 				Config: federationConfig(sb, label, name, "", `
   label             = "Okta (federation id in an attribute)"
@@ -106,7 +115,7 @@ func TestAccSalesforceSSO_update(t *testing.T) {
 					statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("single_logout_binding"), knownvalue.StringExact("PostBinding")),
 				},
 				Check: func(*terraform.State) error {
-					cfg, err := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg()).ReadSamlSsoConfig(context.Background(), name)
+					cfg, err := sf.ReadSAMLSSOConfig(context.Background(), name)
 					if err != nil {
 						return err
 					}
@@ -120,28 +129,29 @@ func TestAccSalesforceSSO_update(t *testing.T) {
 	})
 }
 
-// Settings edited in Salesforce show as drift and are restored; settings deleted there are recreated.
-func TestAccSalesforceSSO_driftAndDisappears(t *testing.T) {
-	sb := sandboxOrNil(t)
+// Settings edited in Salesforce show as drift, and apply restores them in Salesforce.
+func TestAccSalesforceSSO_drift(t *testing.T) {
+	sb := acctest.Sandbox(t)
 	label, name := acctest.RandomName("sso"), ssoName("drift")
 	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
-	ctx := context.Background()
+	cfg := federationConfig(sb, label, name, "", "  jit_provisioning = true\n")
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkSSOGone(t, sb, name),
+		CheckDestroy: checkSSOGone(sf),
 		Steps: []resource.TestStep{
-			{Config: federationConfig(sb, label, name, "", "  jit_provisioning = true\n")},
+			{Config: cfg, ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
 			{
 				PreConfig: func() {
-					cfg, err := sf.ReadSamlSsoConfig(ctx, name)
+					ctx := context.Background()
+					cfg, err := sf.ReadSAMLSSOConfig(ctx, name)
 					if err != nil {
 						t.Fatal(err)
 					}
 					cfg.Issuer, cfg.UserProvisioning = "http://www.okta.com/exkSomethingElse", false
-					if _, err := sf.UpsertSamlSsoConfig(ctx, *cfg); err != nil {
+					if _, err := sf.UpsertSAMLSSOConfig(ctx, *cfg); err != nil {
 						t.Fatalf("edit the settings out of band: %v", err)
 					}
 				},
-				Config: federationConfig(sb, label, name, "", "  jit_provisioning = true\n"),
+				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(ssoAddr, plancheck.ResourceActionUpdate),
@@ -152,23 +162,72 @@ func TestAccSalesforceSSO_driftAndDisappears(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.CompareValuePairs(ssoAddr, tfjsonpath.New("issuer"), appAddr, tfjsonpath.New("entity_id"), compareEqual{}),
 				},
-			},
-			{
-				Config: federationConfig(sb, label, name, "", "  jit_provisioning = true\n"),
-				Check: func(*terraform.State) error {
-					return sf.DeleteSamlSsoConfig(ctx, name)
-				},
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(ssoAddr, plancheck.ResourceActionCreate)},
+				Check: func(s *terraform.State) error {
+					entityID, err := acctest.StateAttr(s, appAddr, "entity_id")
+					if err != nil {
+						return err
+					}
+					cfg, err := sf.ReadSAMLSSOConfig(context.Background(), name)
+					if err != nil {
+						return err
+					}
+					if cfg.Issuer != entityID || !cfg.UserProvisioning {
+						return fmt.Errorf("Salesforce holds issuer %q and JIT %v after apply, want %q and true", cfg.Issuer, cfg.UserProvisioning, entityID)
+					}
+					return nil
 				},
 			},
 		},
 	})
 }
 
+// Settings deleted in Salesforce are planned for creation again, and apply creates them.
+func TestAccSalesforceSSO_disappears(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	cfg := federationConfig(sb, acctest.RandomName("sso"), ssoName("gone"), "", "")
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: checkSSOGone(sf),
+		Steps:        acctest.DisappearsSteps(t, cfg, ssoAddr, deleteSSO(sf), ssoExists(sf)),
+	})
+}
+
+// Settings are imported as <salesforce_org>/<name>; a malformed ID and a name Salesforce does not know are refused.
+func TestAccSalesforceSSO_import(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	name := ssoName("import")
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: checkSSOGone(sf),
+		Steps: []resource.TestStep{
+			{
+				Config:           federationConfig(sb, acctest.RandomName("sso"), name, "", "  jit_provisioning = true\n  show_on_login_page = true\n"),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
+			},
+			{
+				ResourceName:      ssoAddr,
+				ImportState:       true,
+				ImportStateId:     acctest.PrimaryOrg() + "/" + name,
+				ImportStateVerify: true,
+			},
+			{
+				ResourceName:  ssoAddr,
+				ImportState:   true,
+				ImportStateId: acctest.PrimaryOrg() + "/Okta__Bad",
+				ExpectError:   regexp.MustCompile(`(?s)Invalid Import ID.*<salesforce_org>/<name>`),
+			},
+			{
+				ResourceName:  ssoAddr,
+				ImportState:   true,
+				ImportStateId: acctest.PrimaryOrg() + "/" + name + "_missing",
+				ExpectError:   regexp.MustCompile(`Cannot import non-existent remote object`),
+			},
+		},
+	})
+}
+
 func TestAccSalesforceSSO_invalidInput(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
 	cases := []struct{ name, config, want string }{
 		{"attribute location without name", `identity_location = "Attribute"`, `(?s)Missing Attribute Name.*attribute_name`},
 		{"certificate not PEM", `idp_certificate = "MIIDdjCCAl6gAwIBAgIU"`, `(?s)Invalid IdP Certificate.*idp_certificate is not PEM`},
@@ -209,20 +268,6 @@ resource "oktasf_salesforce_sso" "test" {
 	}
 }
 
-func checkSSOGone(t *testing.T, sb *sandbox.Sandbox, name string) resource.TestCheckFunc {
-	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
-	return func(*terraform.State) error {
-		// Only a definite NotFound counts as gone: any other error (auth, transport) proves nothing.
-		switch _, err := sf.ReadSamlSsoConfig(context.Background(), name); {
-		case err == nil:
-			return fmt.Errorf("SamlSsoConfig %s still exists after destroy", name)
-		case !errors.Is(err, salesforce.ErrNotFound):
-			return fmt.Errorf("SamlSsoConfig %s: cannot tell whether destroy removed it: %w", name, err)
-		}
-		return nil
-	}
-}
-
 // testCertificatePEM is a valid self-signed certificate, so that only the case's own problem fails.
 func testCertificatePEM(t *testing.T) string {
 	t.Helper()
@@ -255,7 +300,7 @@ func (compareEqual) CompareValues(values ...any) error {
 func checkLoginPageButtons(t *testing.T, sf *salesforce.Client, want int, id *string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		if s != nil {
-			got, err := stateAttr(s, ssoAddr, "id")
+			got, err := acctest.StateAttr(s, ssoAddr, "id")
 			if err != nil {
 				return err
 			}
@@ -274,7 +319,7 @@ func checkLoginPageButtons(t *testing.T, sf *salesforce.Client, want int, id *st
 
 // The login page button follows show_on_login_page; one removed in Salesforce shows in the plan and is put back.
 func TestAccSalesforceSSO_loginPage(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
 	label, name := acctest.RandomName("sso"), ssoName("login")
 	sf := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	var id string
@@ -282,7 +327,7 @@ func TestAccSalesforceSSO_loginPage(t *testing.T) {
 		return []statecheck.StateCheck{statecheck.ExpectKnownValue(ssoAddr, tfjsonpath.New("show_on_login_page"), knownvalue.Bool(b))}
 	}
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: resource.ComposeTestCheckFunc(checkSSOGone(t, sb, name), func(*terraform.State) error {
+		CheckDestroy: resource.ComposeTestCheckFunc(checkSSOGone(sf), func(*terraform.State) error {
 			return checkLoginPageButtons(t, sf, 0, &id)(nil)
 		}),
 		Steps: []resource.TestStep{
@@ -311,6 +356,7 @@ func TestAccSalesforceSSO_loginPage(t *testing.T) {
 				Config:            federationConfig(sb, label, name, "", "  show_on_login_page = true\n"),
 				ConfigStateChecks: shown(true),
 				Check:             checkLoginPageButtons(t, sf, 1, &id),
+				ConfigPlanChecks:  acctest.EmptyPlanAfterApply(),
 			},
 			{
 				// An admin unticks the button in Setup: the plan puts it back.
@@ -337,15 +383,13 @@ func TestAccSalesforceSSO_loginPage(t *testing.T) {
 // With show_on_login_page = true a refresh reads the button too: the token and the settings (2 requests, as
 // without the button) plus one Tooling query, the org facts query of the plan apart.
 func TestAccSalesforceSSO_loginPageRefreshCost(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("counts requests in the sandbox")
-	}
+	acctest.RequireSandbox(t, "counts the requests of a refresh")
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	label, name := acctest.RandomName("cost"), ssoName("lpcost")
 	cfg := federationConfig(sb, label, name, "", "  show_on_login_page = true\n")
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{
-			{Config: cfg},
+			{Config: cfg, ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
 			{
 				PreConfig:    func() { sb.Control().ResetStats() },
 				RefreshState: true,

@@ -16,6 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
@@ -98,20 +100,20 @@ func jitMapping(v types.Map) map[string]string {
 
 // checkJITMapping validates the configured mapping against the org's User describe (memoized per client,
 // so one request per plan and org) and the FederationIdentifier against the NameID template.
-func checkJITMapping(ctx context.Context, sf *salesforce.Client, alias string, config, plan samlAppModel, diags *diag.Diagnostics) {
+func checkJITMapping(ctx context.Context, org *conns.Org, config, plan samlAppModel, diags *diag.Diagnostics) {
 	if config.JITAttributes.IsNull() || config.JITAttributes.IsUnknown() {
 		return
 	}
 	mapping := jitMapping(config.JITAttributes)
-	d, err := sf.Describe(ctx, "User")
+	d, err := org.Client.Describe(ctx, "User")
 	if err != nil {
-		diags.AddAttributeError(path.Root("jit_attributes"), "Unable to Read Salesforce User Fields",
-			fmt.Sprintf("jit_attributes is checked against the User fields of org %q, which could not be read: %s", alias, err))
+		diags.AddAttributeError(path.Root("jit_attributes"), framework.Summary(framework.OpRead, "Salesforce User Fields"),
+			fmt.Sprintf("jit_attributes is checked against the User fields of org %q, which could not be read: %s", org.Alias, err))
 		return
 	}
 	for _, p := range salesforce.CheckUserMapping(d, mapping, jitRequiredFields, jitInsertOnlyFields) {
 		diags.AddAttributeError(path.Root("jit_attributes").AtMapKey(p.Field), "Invalid JIT Attribute Mapping",
-			fmt.Sprintf("Org %q: %s", alias, p.Message))
+			fmt.Sprintf("Org %q: %s", org.Alias, p.Message))
 	}
 	template, known := planNameIDTemplate(plan)
 	for field, expr := range mapping {

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
 
@@ -92,8 +93,8 @@ func TestJITStatementsRoundTrip(t *testing.T) {
 
 func TestValidateJITConfig(t *testing.T) {
 	t.Parallel()
-	statements := types.MapValueMust(types.ObjectType{AttrTypes: statementAttrTypes}, map[string]attr.Value{
-		"User.Title": types.ObjectNull(statementAttrTypes), "groups": types.ObjectNull(statementAttrTypes)})
+	statements := types.MapValueMust(framework.ObjectType[attributeStatementModel](), map[string]attr.Value{
+		"User.Title": framework.ObjectNull[attributeStatementModel](), "groups": framework.ObjectNull[attributeStatementModel]()})
 	cases := []struct {
 		jit  map[string]string
 		want string // "" for no error
@@ -118,15 +119,15 @@ func TestValidateJITConfig(t *testing.T) {
 
 func TestPlanNameIDTemplate(t *testing.T) {
 	t.Parallel()
-	obj := func(template attr.Value) types.Object {
-		return types.ObjectValueMust(nameIDAttrTypes, map[string]attr.Value{"format": types.StringValue(defaultNameIDFormat), "template": template})
+	obj := func(template types.String) types.Object {
+		return framework.ObjectValueMust(nameIDModel{Format: types.StringValue(defaultNameIDFormat), Template: template})
 	}
 	cases := []struct {
 		nameID types.Object
 		want   string
 	}{
-		{types.ObjectNull(nameIDAttrTypes), "user.login true"},
-		{types.ObjectUnknown(nameIDAttrTypes), " false"},
+		{framework.ObjectNull[nameIDModel](), "user.login true"},
+		{framework.ObjectUnknown[nameIDModel](), " false"},
 		{obj(types.StringUnknown()), " false"},
 		{obj(types.StringValue("user.email")), "user.email true"},
 	}

@@ -47,9 +47,7 @@ func (e expectDescribes) CheckPlan(_ context.Context, _ plancheck.CheckPlanReque
 // Two apps with jit_attributes on one org: a plan describes User once (memoized per org), and a refresh
 // costs 2 Okta requests per app, as without jit_attributes.
 func TestAccSAMLApp_jitCost(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("counts requests in the sandbox")
-	}
+	acctest.RequireSandbox(t, "counts describe and Okta requests")
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	label := acctest.RandomName("jitcost")
 	cfg := samlAppConfig(sb, label, jitV1) + fmt.Sprintf(`
@@ -61,7 +59,7 @@ resource "oktasf_saml_app" "second" {
 `, acctest.PrimaryOrg(), label+"-2", jitV1)
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{
-			{Config: cfg},
+			{Config: cfg, ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
 			{
 				PreConfig:    func() { sb.Control().ResetStats() },
 				RefreshState: true,
@@ -89,17 +87,16 @@ resource "oktasf_saml_app" "second" {
 // A user who has no Salesforce user signs in through Okta for the first time: Salesforce creates the user
 // just in time from the app's jit_attributes, with the profile named by the app assignment.
 func TestAccSAMLApp_jitLogin(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("signs in through the sandbox's Okta")
-	}
+	acctest.RequireSandbox(t, "signs in through the sandbox's Okta, which hands out the SAML response a browser would carry")
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	label, name := acctest.RandomName("jitlogin"), ssoName("jitlogin")
 	okt, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
 	login := strings.ReplaceAll(acctest.RandomName("jit"), "-", ".") + "@example.com"
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkAppGone(t, sb),
+		CheckDestroy: checkAppGone(okt),
 		Steps: []resource.TestStep{{
-			Config: federationConfig(sb, label, name, jitV1, "  jit_provisioning = true\n"),
+			Config:           federationConfig(sb, label, name, jitV1, "  jit_provisioning = true\n"),
+			ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			Check: func(s *terraform.State) error {
 				ctx := context.Background()
 				id, err := appID(s)

@@ -77,7 +77,7 @@ const unspecified = "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified|"
 // jit_attributes become User.* statements next to attribute_statements; an update changes, adds and removes
 // them; a statement changed or added in Okta shows as drift and apply puts the configuration back.
 func TestAccSAMLApp_jitAttributes(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
 	label := acctest.RandomName("jit")
 	client := acctest.OktaClient(t, sb)
 	var id string
@@ -96,7 +96,7 @@ func TestAccSAMLApp_jitAttributes(t *testing.T) {
 	delete(v2, "User.FirstName")
 	v2["User.TimeZoneSidKey"], v2["User.Title"] = unspecified+`"America/New_York"`, unspecified+"user.title"
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkAppGone(t, sb),
+		CheckDestroy: checkAppGone(client),
 		Steps: []resource.TestStep{
 			{
 				Config: samlAppConfig(sb, label, jitV1),
@@ -153,11 +153,11 @@ func TestAccSAMLApp_jitAttributes(t *testing.T) {
 // The User.* statement edited in Okta is read back: a refresh shows the changed value in jit_attributes and the
 // added statement in attribute_statements.
 func TestAccSAMLApp_jitDriftReadBack(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
 	label := acctest.RandomName("jitdrift")
 	client := acctest.OktaClient(t, sb)
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkAppGone(t, sb),
+		CheckDestroy: checkAppGone(client),
 		Steps: []resource.TestStep{
 			{
 				Config: samlAppConfig(sb, label, jitV1),
@@ -195,7 +195,7 @@ func TestAccSAMLApp_jitDriftReadBack(t *testing.T) {
 }
 
 func TestAccSAMLApp_jitInvalidMapping(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
 	base := map[string]string{"Username": `"user.login"`, "Email": `"user.email"`, "LastName": `"user.lastName"`, "ProfileId": `"appuser.profile"`}
 	mapping := func(change map[string]string, drop ...string) string {
 		m := map[string]string{}

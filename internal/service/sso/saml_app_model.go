@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 )
@@ -41,6 +42,7 @@ const (
 	modeOIN               = "oin"
 )
 
+// samlAppModel is the data of oktasf_saml_app; its nested objects have the models below.
 type samlAppModel struct {
 	ID                  types.String `tfsdk:"id"`
 	SalesforceOrg       types.String `tfsdk:"salesforce_org"`
@@ -80,10 +82,12 @@ type nameIDModel struct {
 	Template types.String `tfsdk:"template"`
 }
 
+// attributeStatementModel is one attribute statement as the provider writes and reads it (its values are
+// known then); ValidateConfig reads the configured object itself, where values may be unknown.
 type attributeStatementModel struct {
-	Values      types.List   `tfsdk:"values"`
-	Namespace   types.String `tfsdk:"namespace"`
-	GroupFilter types.Object `tfsdk:"group_filter"`
+	Values      []string          `tfsdk:"values"`
+	Namespace   types.String      `tfsdk:"namespace"`
+	GroupFilter *groupFilterModel `tfsdk:"group_filter"`
 }
 
 type groupFilterModel struct {
@@ -96,17 +100,44 @@ type signingModel struct {
 	RotationTrigger types.String `tfsdk:"rotation_trigger"`
 }
 
+// The defaults of name_id and signing: the schema's, and what an imported app is given.
 var (
-	oinAttrTypes         = map[string]attr.Type{"instance_type": types.StringType, "integration_type": types.StringType}
-	nameIDAttrTypes      = map[string]attr.Type{"format": types.StringType, "template": types.StringType}
-	groupFilterAttrTypes = map[string]attr.Type{"type": types.StringType, "value": types.StringType}
-	statementAttrTypes   = map[string]attr.Type{
-		"values":       types.ListType{ElemType: types.StringType},
-		"namespace":    types.StringType,
-		"group_filter": types.ObjectType{AttrTypes: groupFilterAttrTypes},
-	}
-	signingAttrTypes = map[string]attr.Type{"validity_years": types.Int64Type, "rotation_trigger": types.StringType}
+	defaultNameID = framework.ObjectValueMust(nameIDModel{
+		Format: types.StringValue(defaultNameIDFormat), Template: types.StringValue(defaultNameIDTemplate)})
+	defaultSigningModel = signingModel{ValidityYears: types.Int64Value(defaultValidityYears), RotationTrigger: types.StringNull()}
+	defaultSigning      = framework.ObjectValueMust(defaultSigningModel)
 )
+
+// expandApp writes the fields this resource owns into app, leaving every other field as Okta has it.
+func expandApp(ctx context.Context, m *samlAppModel, app *okta.SAMLApp, diags *diag.Diagnostics) {
+	app.Label = m.Label.ValueString()
+	app.SignOnMode = "SAML_2_0"
+	so := &app.SignOn
+	if m.Mode.ValueString() == modeOIN {
+		app.Name = okta.SalesforceOINName
+		var o oinModel
+		if !m.OIN.IsNull() && !m.OIN.IsUnknown() {
+			diags.Append(m.OIN.As(ctx, &o, basetypes.ObjectAsOptions{})...)
+		}
+		if app.AppSettings == nil {
+			app.AppSettings = map[string]any{}
+		}
+		app.AppSettings["instanceType"] = o.InstanceType.ValueString()
+		app.AppSettings["integrationType"] = o.IntegrationType.ValueString()
+		app.AppSettings["loginUrl"] = m.ACSURL.ValueString()
+		so.SSOACSURLOverride, so.AudienceOverride = m.ACSURL.ValueString(), m.Audience.ValueString()
+		so.RecipientOverride, so.DestinationOverride = m.Recipient.ValueString(), m.Destination.ValueString()
+	} else {
+		so.SSOACSURL, so.Audience = m.ACSURL.ValueString(), m.Audience.ValueString()
+		so.Recipient, so.Destination = m.Recipient.ValueString(), m.Destination.ValueString()
+	}
+	format, template := nameIDOf(ctx, m.NameID, diags)
+	so.SubjectNameIDFormat, so.SubjectNameIDTemplate = format, expression(template)
+	so.SignatureAlgorithm, so.DigestAlgorithm = m.SignatureAlgorithm.ValueString(), m.DigestAlgorithm.ValueString()
+	so.ResponseSigned, so.AssertionSigned = m.ResponseSigned.ValueBool(), m.AssertionSigned.ValueBool()
+	so.AttributeStatements = append(expandStatements(ctx, m.AttributeStatements, diags), expandJITStatements(ctx, m.JITAttributes, diags)...)
+	sort.SliceStable(so.AttributeStatements, func(i, j int) bool { return so.AttributeStatements[i].Name < so.AttributeStatements[j].Name })
+}
 
 // nameIDOf reads name_id, falling back to the defaults for a null or partly unknown object.
 func nameIDOf(ctx context.Context, v types.Object, diags *diag.Diagnostics) (format, template string) {
@@ -126,7 +157,7 @@ func nameIDOf(ctx context.Context, v types.Object, diags *diag.Diagnostics) (for
 }
 
 func signingOf(ctx context.Context, v types.Object, diags *diag.Diagnostics) signingModel {
-	s := signingModel{ValidityYears: types.Int64Value(defaultValidityYears), RotationTrigger: types.StringNull()}
+	s := defaultSigningModel
 	if v.IsNull() || v.IsUnknown() {
 		return s
 	}
@@ -157,12 +188,10 @@ func expandStatements(ctx context.Context, v types.Map, diags *diag.Diagnostics)
 		if ns := s.Namespace.ValueString(); ns != "" {
 			st.Namespace = ns
 		}
-		if !s.GroupFilter.IsNull() && !s.GroupFilter.IsUnknown() {
-			var g groupFilterModel
-			diags.Append(s.GroupFilter.As(ctx, &g, basetypes.ObjectAsOptions{})...)
+		if g := s.GroupFilter; g != nil {
 			st.Type, st.FilterType, st.FilterValue = "GROUP", g.Type.ValueString(), g.Value.ValueString()
 		} else {
-			diags.Append(s.Values.ElementsAs(ctx, &st.Values, false)...)
+			st.Values = s.Values
 		}
 		out = append(out, st)
 	}
@@ -172,7 +201,7 @@ func expandStatements(ctx context.Context, v types.Map, diags *diag.Diagnostics)
 // flattenStatements is the inverse of expandStatements. An app with no statements is null unless the prior
 // value was an empty map, so that neither `{}` nor an omitted attribute shows a diff.
 func flattenStatements(stmts []okta.AttributeStatement, prior types.Map) types.Map {
-	elemType := types.ObjectType{AttrTypes: statementAttrTypes}
+	elemType := framework.ObjectType[attributeStatementModel]()
 	if len(stmts) == 0 {
 		if !prior.IsNull() && !prior.IsUnknown() && len(prior.Elements()) == 0 {
 			return types.MapValueMust(elemType, map[string]attr.Value{})
@@ -185,20 +214,13 @@ func flattenStatements(stmts []okta.AttributeStatement, prior types.Map) types.M
 		if ns == "" {
 			ns = defaultNamespace
 		}
-		values := types.ListNull(types.StringType)
-		filter := types.ObjectNull(groupFilterAttrTypes)
+		st := attributeStatementModel{Namespace: types.StringValue(ns)}
 		if strings.EqualFold(s.Type, "GROUP") {
-			filter = types.ObjectValueMust(groupFilterAttrTypes, map[string]attr.Value{
-				"type": types.StringValue(s.FilterType), "value": types.StringValue(s.FilterValue)})
+			st.GroupFilter = &groupFilterModel{Type: types.StringValue(s.FilterType), Value: types.StringValue(s.FilterValue)}
 		} else {
-			vs := make([]attr.Value, len(s.Values))
-			for i, v := range s.Values {
-				vs[i] = types.StringValue(v)
-			}
-			values = types.ListValueMust(types.StringType, vs)
+			st.Values = append([]string{}, s.Values...) // known, even when empty
 		}
-		elems[s.Name] = types.ObjectValueMust(statementAttrTypes, map[string]attr.Value{
-			"values": values, "namespace": types.StringValue(ns), "group_filter": filter})
+		elems[s.Name] = framework.ObjectValueMust(st)
 	}
 	return types.MapValueMust(elemType, elems)
 }
@@ -231,13 +253,10 @@ func flattenApp(app *okta.SAMLApp, m *samlAppModel) {
 		m.DigestAlgorithm = types.StringValue(so.DigestAlgorithm)
 		m.ResponseSigned = types.BoolValue(so.ResponseSigned)
 		m.AssertionSigned = types.BoolValue(so.AssertionSigned)
-		m.NameID = types.ObjectValueMust(nameIDAttrTypes, map[string]attr.Value{
-			"format":   types.StringValue(so.SubjectNameIDFormat),
-			"template": types.StringValue(unwrapExpression(so.SubjectNameIDTemplate)),
-		})
+		m.NameID = framework.ObjectValueMust(nameIDModel{
+			Format: types.StringValue(so.SubjectNameIDFormat), Template: types.StringValue(unwrapExpression(so.SubjectNameIDTemplate))})
 	} else if m.NameID.IsNull() || m.NameID.IsUnknown() { // imported
-		m.NameID = types.ObjectValueMust(nameIDAttrTypes, map[string]attr.Value{
-			"format": types.StringValue(defaultNameIDFormat), "template": types.StringValue(defaultNameIDTemplate)})
+		m.NameID = defaultNameID
 		m.SignatureAlgorithm, m.DigestAlgorithm = types.StringValue("RSA_SHA256"), types.StringValue("SHA256")
 		m.ResponseSigned, m.AssertionSigned = types.BoolValue(true), types.BoolValue(true)
 	}
@@ -245,15 +264,13 @@ func flattenApp(app *okta.SAMLApp, m *samlAppModel) {
 		m.Mode = types.StringValue(modeOIN)
 		m.ACSURL, m.Audience = types.StringValue(so.SSOACSURLOverride), types.StringValue(so.AudienceOverride)
 		m.Recipient, m.Destination = types.StringValue(so.RecipientOverride), types.StringValue(so.DestinationOverride)
-		m.OIN = types.ObjectValueMust(oinAttrTypes, map[string]attr.Value{
-			"instance_type":    types.StringValue(stringSetting(app.AppSettings, "instanceType")),
-			"integration_type": types.StringValue(stringSetting(app.AppSettings, "integrationType")),
-		})
+		m.OIN = framework.ObjectValueMust(oinModel{InstanceType: types.StringValue(stringSetting(app.AppSettings, "instanceType")),
+			IntegrationType: types.StringValue(stringSetting(app.AppSettings, "integrationType"))})
 	} else {
 		m.Mode = types.StringValue(modeCustom)
 		m.ACSURL, m.Audience = types.StringValue(so.SSOACSURL), types.StringValue(so.Audience)
 		m.Recipient, m.Destination = types.StringValue(so.Recipient), types.StringValue(so.Destination)
-		m.OIN = types.ObjectNull(oinAttrTypes)
+		m.OIN = framework.ObjectNull[oinModel]()
 	}
 	jit, rest := splitJITStatements(so.AttributeStatements, m.JITAttributes)
 	m.JITAttributes = jit

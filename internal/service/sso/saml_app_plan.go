@@ -3,17 +3,15 @@ package sso
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 )
 
 // certificateWarningWindow is how long before expiry plan starts warning about the signing certificate.
@@ -39,13 +37,13 @@ func (r *samlAppResource) ValidateConfig(ctx context.Context, req resource.Valid
 			}
 		}
 	}
-	validateStatements(ctx, m.AttributeStatements, &resp.Diagnostics)
+	validateStatements(m.AttributeStatements, &resp.Diagnostics)
 	validateJITConfig(m.JITAttributes, m.AttributeStatements, &resp.Diagnostics)
 }
 
 // validateStatements checks that each attribute statement has values or a group filter, not both, and no
 // empty expression.
-func validateStatements(ctx context.Context, v types.Map, diags *diag.Diagnostics) {
+func validateStatements(v types.Map, diags *diag.Diagnostics) {
 	if v.IsNull() || v.IsUnknown() {
 		return
 	}
@@ -58,9 +56,10 @@ func validateStatements(ctx context.Context, v types.Map, diags *diag.Diagnostic
 		if name == "" {
 			diags.AddAttributeError(p, "Empty Attribute Name", "An attribute statement needs a name: the map key is the SAML attribute name, for example \"User.Email\".")
 		}
-		var s attributeStatementModel
-		diags.Append(obj.As(ctx, &s, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})...)
-		hasValues, hasFilter := !s.Values.IsNull(), !s.GroupFilter.IsNull()
+		// The values as configured, not the model: an unknown list or filter counts as given.
+		values, _ := obj.Attributes()["values"].(types.List)
+		filter, _ := obj.Attributes()["group_filter"].(types.Object)
+		hasValues, hasFilter := !values.IsNull(), !filter.IsNull()
 		switch {
 		case hasValues && hasFilter:
 			diags.AddAttributeError(p, "Conflicting Attribute Statement",
@@ -68,12 +67,12 @@ func validateStatements(ctx context.Context, v types.Map, diags *diag.Diagnostic
 		case !hasValues && !hasFilter:
 			diags.AddAttributeError(p, "Attribute Statement Without Values",
 				fmt.Sprintf("Attribute %q has neither values nor group_filter. Add values = [\"user.email\"] (Okta expressions) or a group_filter.", name))
-		case hasValues && !s.Values.IsUnknown():
-			if len(s.Values.Elements()) == 0 {
+		case hasValues && !values.IsUnknown():
+			if len(values.Elements()) == 0 {
 				diags.AddAttributeError(p.AtName("values"), "Attribute Statement Without Values",
 					fmt.Sprintf("Attribute %q has an empty values list. Add at least one Okta expression, for example \"user.email\", or remove the attribute.", name))
 			}
-			for i, e := range s.Values.Elements() {
+			for i, e := range values.Elements() {
 				if sv, ok := e.(types.String); ok && !sv.IsUnknown() && sv.ValueString() == "" {
 					diags.AddAttributeError(p.AtName("values").AtListIndex(i), "Empty Attribute Value",
 						fmt.Sprintf("Value %d of attribute %q is empty; give an Okta expression such as \"user.email\".", i, name))
@@ -84,26 +83,17 @@ func validateStatements(ctx context.Context, v types.Map, diags *diag.Diagnostic
 }
 
 func (r *samlAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.clients == nil {
-		return // destroy, or the provider is not configured yet
-	}
-	var plan, config samlAppModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() || plan.SalesforceOrg.IsUnknown() && !config.SalesforceOrg.IsNull() {
+	p, ok := framework.OpenPlan[samlAppModel](ctx, r, req, resp)
+	if !ok {
 		return
 	}
-	alias, sf := r.clients.OrgOf(config.SalesforceOrg, &resp.Diagnostics)
-	if sf == nil {
-		return
-	}
-	facts, err := sf.Facts(ctx)
+	plan, config := p.Plan, p.Config
+	facts, err := p.Org.Client.Facts(ctx)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("salesforce_org"), "Unable to Read Salesforce Org",
-			fmt.Sprintf("The app's URLs are derived from org %q, which could not be read: %s", alias, err))
+		resp.Diagnostics.AddAttributeError(framework.OrgAttribute, framework.Summary(framework.OpRead, "Salesforce Org"),
+			fmt.Sprintf("The app's URLs are derived from org %q, which could not be read: %s", p.Org.Alias, err))
 		return
 	}
-	plan.SalesforceOrg = types.StringValue(alias)
 	derive := func(configured types.String, value string) types.String {
 		if configured.IsNull() {
 			return types.StringValue(value)
@@ -125,16 +115,14 @@ func (r *samlAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 			instanceType = derive(o.InstanceType, instanceType).ValueString()
 			integrationType = derive(o.IntegrationType, integrationType).ValueString()
 		}
-		plan.OIN = types.ObjectValueMust(oinAttrTypes, map[string]attr.Value{
-			"instance_type": types.StringValue(instanceType), "integration_type": types.StringValue(integrationType)})
+		plan.OIN = framework.ObjectValueMust(oinModel{InstanceType: types.StringValue(instanceType), IntegrationType: types.StringValue(integrationType)})
 	} else {
-		plan.OIN = types.ObjectNull(oinAttrTypes)
+		plan.OIN = framework.ObjectNull[oinModel]()
 	}
-	checkJITMapping(ctx, sf, alias, config, plan, &resp.Diagnostics)
+	checkJITMapping(ctx, p.Org, config, plan, &resp.Diagnostics)
 
-	if !req.State.Raw.IsNull() {
-		var state samlAppModel
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if p.State != nil {
+		state := *p.State
 		rotating := !signingOf(ctx, plan.Signing, &resp.Diagnostics).RotationTrigger.Equal(signingOf(ctx, state.Signing, &resp.Diagnostics).RotationTrigger)
 		if rotating {
 			plan.Certificate, plan.CertificateSHA256, plan.CertificateNotAfter = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
@@ -169,53 +157,4 @@ func warnIfExpiring(state samlAppModel, now time.Time, diags *diag.Diagnostics) 
 		fmt.Sprintf("The signing certificate of app %s (%s) %s. Change signing.rotation_trigger to rotate it; "+
 			"Salesforce trusts the new certificate by the end of the same apply when oktasf_salesforce_sso takes idp_certificate from this app.",
 			state.ID.ValueString(), state.Label.ValueString(), what))
-}
-
-// expandApp writes the fields this resource owns into app, leaving every other field as Okta has it.
-func expandApp(ctx context.Context, m *samlAppModel, app *okta.SAMLApp, diags *diag.Diagnostics) {
-	app.Label = m.Label.ValueString()
-	app.SignOnMode = "SAML_2_0"
-	so := &app.SignOn
-	if m.Mode.ValueString() == modeOIN {
-		app.Name = okta.SalesforceOINName
-		var o oinModel
-		if !m.OIN.IsNull() && !m.OIN.IsUnknown() {
-			diags.Append(m.OIN.As(ctx, &o, basetypes.ObjectAsOptions{})...)
-		}
-		if app.AppSettings == nil {
-			app.AppSettings = map[string]any{}
-		}
-		app.AppSettings["instanceType"] = o.InstanceType.ValueString()
-		app.AppSettings["integrationType"] = o.IntegrationType.ValueString()
-		app.AppSettings["loginUrl"] = m.ACSURL.ValueString()
-		so.SSOACSURLOverride, so.AudienceOverride = m.ACSURL.ValueString(), m.Audience.ValueString()
-		so.RecipientOverride, so.DestinationOverride = m.Recipient.ValueString(), m.Destination.ValueString()
-	} else {
-		so.SSOACSURL, so.Audience = m.ACSURL.ValueString(), m.Audience.ValueString()
-		so.Recipient, so.Destination = m.Recipient.ValueString(), m.Destination.ValueString()
-	}
-	format, template := nameIDOf(ctx, m.NameID, diags)
-	so.SubjectNameIDFormat, so.SubjectNameIDTemplate = format, expression(template)
-	so.SignatureAlgorithm, so.DigestAlgorithm = m.SignatureAlgorithm.ValueString(), m.DigestAlgorithm.ValueString()
-	so.ResponseSigned, so.AssertionSigned = m.ResponseSigned.ValueBool(), m.AssertionSigned.ValueBool()
-	so.AttributeStatements = append(expandStatements(ctx, m.AttributeStatements, diags), expandJITStatements(ctx, m.JITAttributes, diags)...)
-	sort.SliceStable(so.AttributeStatements, func(i, j int) bool { return so.AttributeStatements[i].Name < so.AttributeStatements[j].Name })
-}
-
-// orgOfAudience finds the configured org an imported app belongs to, by its audience.
-func (r *samlAppResource) orgOfAudience(ctx context.Context, app *okta.SAMLApp) string {
-	aliases := r.clients.Aliases()
-	if len(aliases) == 1 {
-		return aliases[0]
-	}
-	audience := app.SignOn.Audience
-	if audience == "" {
-		audience = app.SignOn.AudienceOverride
-	}
-	for _, alias := range aliases {
-		if facts, err := r.clients.Salesforce[alias].Facts(ctx); err == nil && facts.MyDomainURL == audience {
-			return alias
-		}
-	}
-	return ""
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -24,7 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
 
@@ -37,12 +36,12 @@ var (
 )
 
 // NewSAMLAppResource returns the oktasf_saml_app resource.
-func NewSAMLAppResource() resource.Resource { return &samlAppResource{} }
+func NewSAMLAppResource() resource.Resource {
+	return &samlAppResource{ResourceWithConfigure: framework.NewResourceWithConfigure("saml_app", "SAML App")}
+}
 
-type samlAppResource struct{ clients *conns.Clients }
-
-func (r *samlAppResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_saml_app"
+type samlAppResource struct {
+	framework.ResourceWithConfigure
 }
 
 func (r *samlAppResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -81,8 +80,7 @@ func (r *samlAppResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				}},
 			"name_id": schema.SingleNestedAttribute{Optional: true, Computed: true,
 				MarkdownDescription: "The SAML subject: Salesforce matches it to the user (by default to the Federation ID).",
-				Default: objectdefault.StaticValue(types.ObjectValueMust(nameIDAttrTypes, map[string]attr.Value{
-					"format": types.StringValue(defaultNameIDFormat), "template": types.StringValue(defaultNameIDTemplate)})),
+				Default:             objectdefault.StaticValue(defaultNameID),
 				Attributes: map[string]schema.Attribute{
 					"format": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(defaultNameIDFormat),
 						MarkdownDescription: "The NameID format, default `" + defaultNameIDFormat + "`.",
@@ -122,8 +120,7 @@ func (r *samlAppResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"destination": derived("The response's destination; default `acs_url`."),
 			"signing": schema.SingleNestedAttribute{Optional: true, Computed: true,
 				MarkdownDescription: "The signing key. Change `rotation_trigger` (any string, for example a date) to generate a new key and make it active.",
-				Default: objectdefault.StaticValue(types.ObjectValueMust(signingAttrTypes, map[string]attr.Value{
-					"validity_years": types.Int64Value(defaultValidityYears), "rotation_trigger": types.StringNull()})),
+				Default:             objectdefault.StaticValue(defaultSigning),
 				Attributes: map[string]schema.Attribute{
 					"validity_years": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultValidityYears),
 						MarkdownDescription: "Validity of keys this resource generates, 2 to 10 years (default 10).",
@@ -145,21 +142,15 @@ func (r *samlAppResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 	}
 }
 
-func (r *samlAppResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *samlAppResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan samlAppModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	client := r.clients.OktaClient(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
+	plan, client, ok := framework.OpenOkta[samlAppModel](ctx, r, req.Plan, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	// Look before create: a create whose answer was lost must not leave a second app behind.
 	existing, err := client.FindAppsByLabel(ctx, plan.Label.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create SAML App", fmt.Sprintf("Looking for apps labelled %q: %s", plan.Label.ValueString(), err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Looking for apps labelled %q: %s", plan.Label.ValueString(), err))
 		return
 	}
 	if len(existing) > 0 {
@@ -175,7 +166,7 @@ func (r *samlAppResource) Create(ctx context.Context, req resource.CreateRequest
 	}
 	created, err := client.CreateSAMLApp(ctx, app, plan.Active.ValueBool())
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create SAML App", fmt.Sprintf("Creating %q: %s", plan.Label.ValueString(), err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Creating %q: %s", plan.Label.ValueString(), err))
 		return
 	}
 	// Save the id at once: if a later step fails, the next apply updates this app instead of creating another.
@@ -185,21 +176,19 @@ func (r *samlAppResource) Create(ctx context.Context, req resource.CreateRequest
 	signing := signingOf(ctx, plan.Signing, &resp.Diagnostics)
 	if signing.ValidityYears.ValueInt64() != defaultValidityYears { // the app's first key is a 10-year key
 		if created, err = r.rotate(ctx, client, created.ID, signing, &plan); err != nil {
-			resp.Diagnostics.AddError("Unable to Create SAML App", fmt.Sprintf("Generating a %d-year signing key for app %s: %s", signing.ValidityYears.ValueInt64(), created.ID, err))
+			resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Generating a %d-year signing key for app %s: %s", signing.ValidityYears.ValueInt64(), created.ID, err))
 			return
 		}
 	} else if err := r.readMetadata(ctx, client, created.ID, created.SigningKID, &plan); err != nil {
-		resp.Diagnostics.AddError("Unable to Create SAML App", fmt.Sprintf("Reading the metadata of app %s: %s", created.ID, err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Reading the metadata of app %s: %s", created.ID, err))
 		return
 	}
 	r.setState(ctx, created, &plan, &resp.State, &resp.Diagnostics)
 }
 
 func (r *samlAppResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state samlAppModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	client := r.clients.OktaClient(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
+	state, client, ok := framework.OpenOkta[samlAppModel](ctx, r, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	app, err := client.GetSAMLApp(ctx, state.ID.ValueString())
@@ -209,35 +198,32 @@ func (r *samlAppResource) Read(ctx context.Context, req resource.ReadRequest, re
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read SAML App", fmt.Sprintf("Reading app %s: %s", state.ID.ValueString(), err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading app %s: %s", state.ID.ValueString(), err))
 		return
 	}
 	if err := r.readMetadata(ctx, client, app.ID, app.SigningKID, &state); err != nil {
-		resp.Diagnostics.AddError("Unable to Read SAML App", fmt.Sprintf("Reading the metadata of app %s: %s", app.ID, err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading the metadata of app %s: %s", app.ID, err))
 		return
 	}
 	if state.SalesforceOrg.IsNull() || state.SalesforceOrg.ValueString() == "" {
 		state.SalesforceOrg = types.StringValue(r.orgOfAudience(ctx, app))
 	}
 	if state.Signing.IsNull() || state.Signing.IsUnknown() { // after import
-		state.Signing = types.ObjectValueMust(signingAttrTypes, map[string]attr.Value{
-			"validity_years": types.Int64Value(defaultValidityYears), "rotation_trigger": types.StringNull()})
+		state.Signing = defaultSigning
 	}
 	r.setState(ctx, app, &state, &resp.State, &resp.Diagnostics)
 }
 
 func (r *samlAppResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state samlAppModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	client := r.clients.OktaClient(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
+	plan, client, ok := framework.OpenOkta[samlAppModel](ctx, r, req.Plan, &resp.Diagnostics)
+	state, read := framework.Get[samlAppModel](ctx, req.State, &resp.Diagnostics)
+	if !ok || !read {
 		return
 	}
 	id := state.ID.ValueString()
 	if plan.Active.ValueBool() != state.Active.ValueBool() && !plan.Active.ValueBool() {
 		if err := client.DeactivateApp(ctx, id); err != nil && !errors.Is(err, okta.ErrNotFound) {
-			resp.Diagnostics.AddError("Unable to Update SAML App", fmt.Sprintf("Deactivating app %s: %s", id, err))
+			resp.Diagnostics.AddError(r.Summary(framework.OpUpdate), fmt.Sprintf("Deactivating app %s: %s", id, err))
 			return
 		}
 	}
@@ -246,12 +232,12 @@ func (r *samlAppResource) Update(ctx context.Context, req resource.UpdateRequest
 		return nil
 	})
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update SAML App", fmt.Sprintf("Updating app %s: %s", id, err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpUpdate), fmt.Sprintf("Updating app %s: %s", id, err))
 		return
 	}
 	if plan.Active.ValueBool() && !state.Active.ValueBool() {
 		if err := client.ActivateApp(ctx, id); err != nil {
-			resp.Diagnostics.AddError("Unable to Update SAML App", fmt.Sprintf("Activating app %s: %s", id, err))
+			resp.Diagnostics.AddError(r.Summary(framework.OpUpdate), fmt.Sprintf("Activating app %s: %s", id, err))
 			return
 		}
 		app.Status = "ACTIVE"
@@ -259,11 +245,11 @@ func (r *samlAppResource) Update(ctx context.Context, req resource.UpdateRequest
 	planSigning := signingOf(ctx, plan.Signing, &resp.Diagnostics)
 	if !planSigning.RotationTrigger.Equal(signingOf(ctx, state.Signing, &resp.Diagnostics).RotationTrigger) {
 		if app, err = r.rotate(ctx, client, id, planSigning, &plan); err != nil {
-			resp.Diagnostics.AddError("Unable to Rotate SAML Signing Key", fmt.Sprintf("App %s: %s. The app still signs with its previous key; the next apply tries again.", id, err))
+			resp.Diagnostics.AddError(framework.Summary("Rotate", "SAML Signing Key"), fmt.Sprintf("App %s: %s. The app still signs with its previous key; the next apply tries again.", id, err))
 			return
 		}
 	} else if err := r.readMetadata(ctx, client, id, app.SigningKID, &plan); err != nil {
-		resp.Diagnostics.AddError("Unable to Update SAML App", fmt.Sprintf("Reading the metadata of app %s: %s", id, err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpUpdate), fmt.Sprintf("Reading the metadata of app %s: %s", id, err))
 		return
 	}
 	r.setState(ctx, app, &plan, &resp.State, &resp.Diagnostics)
@@ -302,17 +288,33 @@ func (r *samlAppResource) setState(ctx context.Context, app *okta.SAMLApp, m *sa
 }
 
 func (r *samlAppResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state samlAppModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	client := r.clients.OktaClient(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() || client == nil {
+	state, client, ok := framework.OpenOkta[samlAppModel](ctx, r, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if err := client.DeleteApp(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, okta.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete SAML App", fmt.Sprintf("Deleting app %s: %s", state.ID.ValueString(), err))
+		resp.Diagnostics.AddError(r.Summary(framework.OpDelete), fmt.Sprintf("Deleting app %s: %s", state.ID.ValueString(), err))
 	}
 }
 
 func (r *samlAppResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// orgOfAudience finds the configured org an imported app belongs to, by its audience.
+func (r *samlAppResource) orgOfAudience(ctx context.Context, app *okta.SAMLApp) string {
+	aliases := r.Clients().Aliases()
+	if len(aliases) == 1 {
+		return aliases[0]
+	}
+	audience := app.SignOn.Audience
+	if audience == "" {
+		audience = app.SignOn.AudienceOverride
+	}
+	for _, alias := range aliases {
+		if facts, err := r.Clients().Salesforce[alias].Facts(ctx); err == nil && facts.MyDomainURL == audience {
+			return alias
+		}
+	}
+	return ""
 }

@@ -2,7 +2,6 @@ package sso_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -49,7 +48,8 @@ func appID(s *terraform.State) (string, error) {
 }
 
 func TestAccSAMLApp_basic(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
+	client := acctest.OktaClient(t, sb)
 	label := acctest.RandomName("basic")
 	var org string
 	if sb != nil {
@@ -74,12 +74,13 @@ func TestAccSAMLApp_basic(t *testing.T) {
 		)
 	}
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkAppGone(t, sb),
+		CheckDestroy: checkAppGone(client),
 		Steps: []resource.TestStep{
 			{
 				Config:            samlAppConfig(sb, label, statementsV1),
 				ConfigStateChecks: checks,
-				ConfigPlanChecks:  resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:             acctest.CheckExists(appAddr, samlAppExists(client)),
+				ConfigPlanChecks:  acctest.EmptyPlanAfterApply(),
 			},
 			{
 				ResourceName:            appAddr,
@@ -91,13 +92,24 @@ func TestAccSAMLApp_basic(t *testing.T) {
 	})
 }
 
+// Label, NameID, statements and activation change in place, in Okta as in the state.
 func TestAccSAMLApp_update(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
+	client := acctest.OktaClient(t, sb)
 	label := acctest.RandomName("update")
+	var id string
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkAppGone(t, sb),
+		CheckDestroy: checkAppGone(client),
 		Steps: []resource.TestStep{
-			{Config: samlAppConfig(sb, label, statementsV1)},
+			{
+				Config: samlAppConfig(sb, label, statementsV1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(appAddr, tfjsonpath.New("active"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(appAddr, tfjsonpath.New("attribute_statements"), knownvalue.MapSizeExact(3)),
+				},
+				Check:            func(s *terraform.State) (err error) { id, err = appID(s); return err },
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
+			},
 			{
 				Config: samlAppConfig(sb, label+"-renamed", `
   name_id = { format = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", template = "user.email" }
@@ -119,6 +131,17 @@ func TestAccSAMLApp_update(t *testing.T) {
 						knownvalue.StringExact("urn:oasis:names:tc:SAML:2.0:attrname-format:basic")),
 					statecheck.ExpectKnownValue(appAddr, tfjsonpath.New("metadata"), knownvalue.StringRegexp(regexp.MustCompile(`nameid-format:emailAddress`))),
 				},
+				Check: checkRemote(func(ctx context.Context) error {
+					app, err := client.GetSAMLApp(ctx, id)
+					if err != nil {
+						return err
+					}
+					if app.Label != label+"-renamed" || app.Status != "INACTIVE" || app.SignOn.SubjectNameIDTemplate != "${user.email}" || len(app.SignOn.AttributeStatements) != 2 {
+						return fmt.Errorf("Okta holds label %q, status %s, NameID %q and %d statements after the update",
+							app.Label, app.Status, app.SignOn.SubjectNameIDTemplate, len(app.SignOn.AttributeStatements))
+					}
+					return nil
+				}),
 			},
 		},
 	})
@@ -127,12 +150,12 @@ func TestAccSAMLApp_update(t *testing.T) {
 // An attribute statement edited in Okta shows in plan, and apply puts it back; fields this resource does not
 // own, set in Okta, survive the update.
 func TestAccSAMLApp_drift(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
 	label := acctest.RandomName("drift")
 	client := acctest.OktaClient(t, sb)
 	var id string
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkAppGone(t, sb),
+		CheckDestroy: checkAppGone(client),
 		Steps: []resource.TestStep{
 			{
 				Config: samlAppConfig(sb, label, statementsV1),
@@ -140,6 +163,7 @@ func TestAccSAMLApp_drift(t *testing.T) {
 					id, err = appID(s)
 					return err
 				},
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
 				PreConfig: func() {
@@ -173,6 +197,11 @@ func TestAccSAMLApp_drift(t *testing.T) {
 					if !app.SignOn.HonorForceAuthn {
 						return fmt.Errorf("honorForceAuthn, set in Okta and not owned by the resource, was reset by the update")
 					}
+					for _, st := range app.SignOn.AttributeStatements {
+						if st.Name == "User.Email" && strings.Join(st.Values, ",") != "user.email" {
+							return fmt.Errorf("Okta sends User.Email = %v after apply, want the configured user.email", st.Values)
+						}
+					}
 					return nil
 				},
 			},
@@ -180,32 +209,55 @@ func TestAccSAMLApp_drift(t *testing.T) {
 	})
 }
 
-// An app deleted in Okta is planned for creation again.
+// An app deleted in Okta is planned for creation again, and apply creates it.
 func TestAccSAMLApp_disappears(t *testing.T) {
-	sb := sandboxOrNil(t)
-	label := acctest.RandomName("gone")
+	sb := acctest.Sandbox(t)
 	client := acctest.OktaClient(t, sb)
+	cfg := samlAppConfig(sb, acctest.RandomName("gone"), "")
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkAppGone(t, sb),
-		Steps: []resource.TestStep{{
-			Config: samlAppConfig(sb, label, ""),
-			Check: func(s *terraform.State) error {
-				id, err := appID(s)
-				if err != nil {
-					return err
-				}
-				return client.DeleteApp(context.Background(), id)
+		CheckDestroy: checkAppGone(client),
+		Steps:        acctest.DisappearsSteps(t, cfg, appAddr, deleteSAMLApp(client), samlAppExists(client)),
+	})
+}
+
+// An app is imported by its Okta ID; an ID Okta does not know is refused.
+func TestAccSAMLApp_import(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	client := acctest.OktaClient(t, sb)
+	cfg := samlAppConfig(sb, acctest.RandomName("import"), statementsV1)
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: checkAppGone(client),
+		Steps: []resource.TestStep{
+			{
+				Config:           cfg,
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
-			ExpectNonEmptyPlan: true,
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(appAddr, plancheck.ResourceActionCreate)},
+			{
+				ResourceName:      appAddr,
+				ImportState:       true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) { return appID(s) },
+				ImportStateVerify: true,
+				// The metadata document is read on create and update only.
+				ImportStateVerifyIgnore: []string{"metadata"},
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 || states[0].Attributes["attribute_statements.User.Email.values.0"] != "user.email" || states[0].Attributes["salesforce_org"] != acctest.PrimaryOrg() {
+						return fmt.Errorf("imported %d instances: %v", len(states), states)
+					}
+					return nil
+				},
 			},
-		}},
+			{
+				ResourceName:  appAddr,
+				ImportState:   true,
+				ImportStateId: "0oaNoSuchApp000000001",
+				ExpectError:   regexp.MustCompile(`Cannot import non-existent remote object`),
+			},
+		},
 	})
 }
 
 func TestAccSAMLApp_invalidInput(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
 	cases := []struct{ name, extra, want string }{
 		{"unknown NameID format", `name_id = { format = "urn:example:nameid", template = "user.login" }`,
 			`(?s)name_id\.format.*value must be one of`},
@@ -228,40 +280,26 @@ func TestAccSAMLApp_invalidInput(t *testing.T) {
 	}
 }
 
-func checkAppGone(t *testing.T, sb *sandbox.Sandbox) resource.TestCheckFunc {
-	client := acctest.OktaClient(t, sb)
-	return func(s *terraform.State) error {
-		for _, rs := range s.RootModule().Resources {
-			if rs.Type != "oktasf_saml_app" {
-				continue
-			}
-			// Only a definite NotFound counts as gone: any other error (auth, transport) proves nothing.
-			switch _, err := client.GetSAMLApp(context.Background(), rs.Primary.ID); {
-			case err == nil:
-				return fmt.Errorf("app %s still exists after destroy", rs.Primary.ID)
-			case !errors.Is(err, okta.ErrNotFound):
-				return fmt.Errorf("app %s: cannot tell whether destroy removed it: %w", rs.Primary.ID, err)
-			}
-		}
-		return nil
-	}
-}
-
 // The catalogue Salesforce app: settings.app and the overrides come from the org, and a second apply is empty.
 func TestAccSAMLApp_oin(t *testing.T) {
-	sb := sandboxOrNil(t)
+	sb := acctest.Sandbox(t)
 	label := acctest.RandomName("oin")
+	org, err := acctest.SalesforceClient(t, sb, acctest.PrimaryOrg()).Organization(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	instanceType := map[bool]string{true: "SANDBOX", false: "PRODUCTION"}[org.IsSandbox]
 	acctest.Test(t, resource.TestCase{
-		CheckDestroy: checkAppGone(t, sb),
+		CheckDestroy: checkAppGone(acctest.OktaClient(t, sb)),
 		Steps: []resource.TestStep{{
 			Config: samlAppConfig(sb, label, `  mode = "oin"`),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(appAddr, tfjsonpath.New("name"), knownvalue.StringExact("salesforce")),
-				statecheck.ExpectKnownValue(appAddr, tfjsonpath.New("oin").AtMapKey("instance_type"), knownvalue.StringExact(map[bool]string{true: "SANDBOX", false: "PRODUCTION"}[sb != nil])),
+				statecheck.ExpectKnownValue(appAddr, tfjsonpath.New("oin").AtMapKey("instance_type"), knownvalue.StringExact(instanceType)),
 				statecheck.ExpectKnownValue(appAddr, tfjsonpath.New("oin").AtMapKey("integration_type"), knownvalue.StringExact("STANDARD")),
 				statecheck.ExpectKnownValue(appAddr, tfjsonpath.New("entity_id"), knownvalue.StringRegexp(regexp.MustCompile(`^http://www\.okta\.com/exk`))),
 			},
-			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 		}},
 	})
 }

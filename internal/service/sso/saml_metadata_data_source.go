@@ -15,7 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 )
@@ -26,9 +26,13 @@ var (
 )
 
 // NewSAMLMetadataDataSource returns the oktasf_saml_metadata data source.
-func NewSAMLMetadataDataSource() datasource.DataSource { return &samlMetadataDataSource{} }
+func NewSAMLMetadataDataSource() datasource.DataSource {
+	return &samlMetadataDataSource{DataSourceWithConfigure: framework.NewDataSourceWithConfigure("saml_metadata", "SAML Metadata")}
+}
 
-type samlMetadataDataSource struct{ clients *conns.Clients }
+type samlMetadataDataSource struct {
+	framework.DataSourceWithConfigure
+}
 
 type samlMetadataDataSourceModel struct {
 	AppID                   types.String `tfsdk:"app_id"`
@@ -46,10 +50,6 @@ type samlMetadataDataSourceModel struct {
 
 // oktaAppID is the shape of an Okta app ID; a label or name passed by mistake fails at plan.
 var oktaAppID = regexp.MustCompile(`^0oa[0-9A-Za-z]+$`)
-
-func (d *samlMetadataDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_saml_metadata"
-}
 
 func (d *samlMetadataDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -86,18 +86,9 @@ func (d *samlMetadataDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 	}
 }
 
-func (d *samlMetadataDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.clients = conns.FromProviderData(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *samlMetadataDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m samlMetadataDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := d.clients.OktaClient(&resp.Diagnostics)
-	if client == nil {
+	m, client, ok := framework.OpenOkta[samlMetadataDataSourceModel](ctx, d, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	appID, kid := m.AppID.ValueString(), m.KeyID.ValueString()
@@ -109,7 +100,7 @@ func (d *samlMetadataDataSource) Read(ctx context.Context, req datasource.ReadRe
 			return
 		}
 		if err != nil {
-			resp.Diagnostics.AddError("Unable to Read SAML Metadata", fmt.Sprintf("Reading Okta app %s to find its active signing key: %s", appID, err))
+			resp.Diagnostics.AddError(d.Summary(framework.OpRead), fmt.Sprintf("Reading Okta app %s to find its active signing key: %s", appID, err))
 			return
 		}
 		if app.SignOnMode != "SAML_2_0" || app.SigningKID == "" {
@@ -131,12 +122,12 @@ func (d *samlMetadataDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read SAML Metadata", fmt.Sprintf("Reading the metadata of Okta app %s for key %s: %s", appID, kid, err))
+		resp.Diagnostics.AddError(d.Summary(framework.OpRead), fmt.Sprintf("Reading the metadata of Okta app %s for key %s: %s", appID, kid, err))
 		return
 	}
 	md, err := saml.ParseMetadata(xml)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read SAML Metadata",
+		resp.Diagnostics.AddError(d.Summary(framework.OpRead),
 			fmt.Sprintf("Okta returned metadata for app %s and key %s that cannot be used: %s", appID, kid, err))
 		return
 	}

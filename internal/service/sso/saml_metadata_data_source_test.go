@@ -17,24 +17,13 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
-	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
-// metadataTestEnv is an Okta client for arranging apps out of band and the provider block to read them with.
+// metadataTestEnv is an Okta client for arranging apps out of band and the provider block to read them with:
+// of sb, or, with sb nil (live), of the environment.
 func metadataTestEnv(t *testing.T, sb *sandbox.Sandbox) (*okta.Client, string) {
 	t.Helper()
-	cfg := okta.Config{HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceOkta})}
-	if acctest.Live() {
-		cfg.OrgURL, cfg.APIToken = acctest.Getenv(t, "OKTA_ORG_URL"), acctest.Getenv(t, "OKTA_API_TOKEN")
-		sb = nil
-	} else {
-		cfg.OrgURL, cfg.APIToken = sb.Info().Okta.OrgURL, sb.Info().Okta.APIToken
-	}
-	c, err := okta.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, acctest.ProviderConfig(sb)
+	return acctest.OktaClient(t, sb), acctest.ProviderConfig(sb)
 }
 
 // createMetadataTestApp creates a custom SAML app through the client and deletes it when the test ends.
@@ -77,11 +66,7 @@ func findKey(t *testing.T, c *okta.Client, appID, kid string) okta.AppKey {
 }
 
 func TestAccSAMLMetadataDataSource_basic(t *testing.T) {
-	var sb *sandbox.Sandbox
-	if !acctest.Live() {
-		sb = acctest.SharedSandbox(t)
-	}
-	client, providerConfig := metadataTestEnv(t, sb)
+	client, providerConfig := metadataTestEnv(t, acctest.Sandbox(t))
 	app := createMetadataTestApp(t, client)
 	active := findKey(t, client, app.ID, app.SigningKID)
 	// A second key, not yet active: reading it by key_id is how a rotation is staged.
@@ -136,9 +121,7 @@ func (sameValue) CompareValues(values ...any) error {
 
 // Without key_id the data source reads the app, then the metadata; with one, only the metadata.
 func TestAccSAMLMetadataDataSource_requestCount(t *testing.T) {
-	if acctest.Live() {
-		t.Skip("counts requests in the sandbox")
-	}
+	acctest.RequireSandbox(t, "counts app and metadata reads")
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	client, providerConfig := metadataTestEnv(t, sb)
 	app := createMetadataTestApp(t, client)
@@ -186,11 +169,7 @@ func TestAccSAMLMetadataDataSource_requestCount(t *testing.T) {
 }
 
 func TestAccSAMLMetadataDataSource_errors(t *testing.T) {
-	var sb *sandbox.Sandbox
-	if !acctest.Live() {
-		sb = acctest.SharedSandbox(t)
-	}
-	client, providerConfig := metadataTestEnv(t, sb)
+	client, providerConfig := metadataTestEnv(t, acctest.Sandbox(t))
 	app := createMetadataTestApp(t, client)
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{

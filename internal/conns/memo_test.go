@@ -1,4 +1,4 @@
-package entitlement
+package conns
 
 import (
 	"context"
@@ -8,13 +8,53 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"weak"
-
-	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
-	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
-// waitingCtx reports, by closing waiting, the first time a caller asks for Done: memo.get does so when
+// Concurrent readers of one key share one read; a failed read is retried by the next caller; forget
+// makes the next caller read again.
+func TestMemo(t *testing.T) {
+	t.Parallel()
+	var m Memo[int]
+	var reads atomic.Int32
+	release := make(chan struct{})
+	read := func(context.Context) (int, error) {
+		<-release
+		return int(reads.Add(1)), nil
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	results := make([]int, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], _ = m.Get(ctx, "k", read)
+		}()
+	}
+	close(release)
+	wg.Wait()
+	if reads.Load() != 1 {
+		t.Errorf("%d reads for 8 concurrent callers, want 1", reads.Load())
+	}
+	for _, r := range results {
+		if r != 1 {
+			t.Errorf("a caller got %d, want the shared value 1", r)
+		}
+	}
+	boom := errors.New("boom")
+	if _, err := m.Get(ctx, "bad", func(context.Context) (int, error) { return 0, boom }); !errors.Is(err, boom) {
+		t.Errorf("err = %v", err)
+	}
+	if v, err := m.Get(ctx, "bad", func(context.Context) (int, error) { return 5, nil }); err != nil || v != 5 {
+		t.Errorf("a failed read was kept: %v, %v", v, err)
+	}
+	m.Forget("k")
+	if v, _ := m.Get(ctx, "k", read); v != 2 {
+		t.Errorf("after forget got %d, want a new read (2)", v)
+	}
+}
+
+// waitingCtx reports, by closing waiting, the first time a caller asks for Done: Memo.Get does so when
 // it starts waiting for a read.
 type waitingCtx struct {
 	context.Context
@@ -40,7 +80,7 @@ type memoResult struct {
 // goes on, under a context that is not cancelled, and the other caller gets the value.
 func TestMemo_firstCallerCancels(t *testing.T) {
 	t.Parallel()
-	var m memo[int]
+	var m Memo[int]
 	started, release := make(chan struct{}), make(chan struct{})
 	var reads atomic.Int32
 	var startOnce sync.Once
@@ -56,10 +96,10 @@ func TestMemo_firstCallerCancels(t *testing.T) {
 	}
 	firstCtx, cancelFirst := context.WithCancel(context.Background())
 	first, second := make(chan memoResult, 1), make(chan memoResult, 1)
-	go func() { v, err := m.get(firstCtx, "k", read); first <- memoResult{v, err} }()
+	go func() { v, err := m.Get(firstCtx, "k", read); first <- memoResult{v, err} }()
 	<-started
 	secondCtx := newWaitingCtx(context.Background())
-	go func() { v, err := m.get(secondCtx, "k", read); second <- memoResult{v, err} }()
+	go func() { v, err := m.Get(secondCtx, "k", read); second <- memoResult{v, err} }()
 	<-secondCtx.waiting // the second caller waits for the first caller's read
 
 	cancelFirst()
@@ -78,7 +118,7 @@ func TestMemo_firstCallerCancels(t *testing.T) {
 	if n := reads.Load(); n != 1 {
 		t.Errorf("%d reads, want 1", n)
 	}
-	if v, err := m.get(context.Background(), "k", read); err != nil || v != 42 {
+	if v, err := m.Get(context.Background(), "k", read); err != nil || v != 42 {
 		t.Errorf("later caller = %d, %v; want the kept value", v, err)
 	}
 }
@@ -86,7 +126,7 @@ func TestMemo_firstCallerCancels(t *testing.T) {
 // When every caller has given up, the read is cancelled and not kept: the next caller reads afresh.
 func TestMemo_allCallersCancel(t *testing.T) {
 	t.Parallel()
-	var m memo[int]
+	var m Memo[int]
 	var reads atomic.Int32
 	stopped := make(chan struct{})
 	read := func(ctx context.Context) (int, error) {
@@ -97,7 +137,7 @@ func TestMemo_allCallersCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { _, err := m.get(ctx, "k", read); done <- err }()
+	go func() { _, err := m.Get(ctx, "k", read); done <- err }()
 	for reads.Load() == 0 {
 		runtime.Gosched()
 	}
@@ -110,45 +150,7 @@ func TestMemo_allCallersCancel(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the read goes on with no caller waiting")
 	}
-	if v, err := m.get(context.Background(), "k", func(context.Context) (int, error) { return 7, nil }); err != nil || v != 7 {
+	if v, err := m.Get(context.Background(), "k", func(context.Context) (int, error) { return 7, nil }); err != nil || v != 7 {
 		t.Errorf("next caller = %d, %v; want a read of its own", v, err)
 	}
-}
-
-// Each client has caches of its own, and they go with it: nothing read for one provider configuration
-// stays after its clients are gone.
-func TestCachesGoWithTheirClient(t *testing.T) {
-	t.Parallel()
-	a, b := new(salesforce.Client), new(salesforce.Client)
-	if salesforceCache(a) == salesforceCache(b) || salesforceCache(a) != salesforceCache(a) {
-		t.Fatal("two clients share a cache, or one client has two")
-	}
-	if oktaCache(new(okta.Client)) == oktaCache(new(okta.Client)) {
-		t.Fatal("two Okta clients share a cache")
-	}
-	sfReads, oktaReads := weakCaches(t)
-	deadline := time.Now().Add(10 * time.Second)
-	for sfReads.Value() != nil || oktaReads.Value() != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the caches of collected clients are still held")
-		}
-		runtime.GC()
-		runtime.Gosched()
-	}
-}
-
-// weakCaches fills the caches of two clients that nothing else holds and returns weak pointers to them.
-func weakCaches(t *testing.T) (weak.Pointer[salesforceReads], weak.Pointer[oktaReads]) {
-	t.Helper()
-	sf, oc := new(salesforce.Client), new(okta.Client)
-	profiles, err := salesforceCache(sf).profiles.get(context.Background(), "", func(context.Context) ([]salesforce.Profile, error) {
-		return []salesforce.Profile{{ID: "00e1", Name: "Sales User"}}, nil
-	})
-	if err != nil || len(profiles) != 1 {
-		t.Fatalf("profiles = %v, %v", profiles, err)
-	}
-	if _, err := oktaCache(oc).members.get(context.Background(), "00g1", func(context.Context) ([]okta.GroupMember, error) { return nil, nil }); err != nil {
-		t.Fatal(err)
-	}
-	return weak.Make(salesforceCache(sf)), weak.Make(oktaCache(oc))
 }

@@ -1,0 +1,227 @@
+package sfemu
+
+// This file is the ACS's SAML validation. It is crewjam/saml's service provider, not the provider's internal/saml:
+// the sandbox IdP signs with internal/sandbox/samlidp, so a sign-in through the sandbox runs three independent
+// implementations (IdP builder, this validator, the provider's decoder) and a bug in one cannot hide in another.
+// What crewjam cannot express stays here: the so= org id, picking the SamlSsoConfig by Issuer, the several login
+// URLs Salesforce accepts as Recipient, and the LoginHistory status each refusal is recorded with.
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	crewjam "github.com/crewjam/saml"
+	dsig "github.com/russellhaering/goxmldsig"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu/soql"
+)
+
+// maxAssertionAge is how long after its IssueInstant Salesforce accepts an assertion, before clockSkew.
+const maxAssertionAge = 5 * time.Minute
+
+func init() {
+	// crewjam's defaults are 90 s after IssueInstant and 180 s of skew; Salesforce allows 5 minutes plus 3 of skew.
+	// They are package variables, set here once before any goroutine parses (the provider never parses a Response
+	// with crewjam: it uses only crewjam's metadata types).
+	crewjam.MaxIssueDelay = maxAssertionAge + clockSkew
+	crewjam.MaxClockSkew = clockSkew
+}
+
+const bearerConfirmation = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+
+// samlAttribute is one attribute of the assertion with its values in document order.
+type samlAttribute struct {
+	name   string
+	values []string
+}
+
+// samlClaims is what the ACS reads from an assertion: crewjam's verified one on success, the document as received
+// (unverified) to name the user of a refused sign-in in LoginHistory.
+type samlClaims struct {
+	subject string
+	// inResponseTo is the bearer SubjectConfirmationData's: set when the sign-in was SP-initiated.
+	inResponseTo string
+	recipient    string
+	attributes   []samlAttribute
+}
+
+// attributeValues returns the values of the attribute named name (exact match), or nil.
+func (c *samlClaims) attributeValues(name string) []string {
+	for _, a := range c.attributes {
+		if a.name == name {
+			return a.values
+		}
+	}
+	return nil
+}
+
+func claimsOf(a *crewjam.Assertion) *samlClaims {
+	c := &samlClaims{}
+	if a.Subject != nil {
+		if a.Subject.NameID != nil {
+			c.subject = strings.TrimSpace(a.Subject.NameID.Value)
+		}
+		for _, sc := range a.Subject.SubjectConfirmations {
+			if sc.Method == bearerConfirmation && sc.SubjectConfirmationData != nil {
+				c.inResponseTo, c.recipient = sc.SubjectConfirmationData.InResponseTo, sc.SubjectConfirmationData.Recipient
+				break
+			}
+		}
+	}
+	for _, st := range a.AttributeStatements {
+		for _, at := range st.Attributes {
+			values := make([]string, 0, len(at.Values))
+			for _, v := range at.Values {
+				values = append(values, v.Value)
+			}
+			c.attributes = append(c.attributes, samlAttribute{name: at.Name, values: values})
+		}
+	}
+	return c
+}
+
+// readUnverified decodes the Response as received, trusting nothing in it: its assertion's Issuer picks the
+// configuration, and its subject names the user a refusal is recorded against.
+func readUnverified(raw []byte) (*crewjam.Response, error) {
+	upper := bytes.ToUpper(raw)
+	if bytes.Contains(upper, []byte("<!DOCTYPE")) || bytes.Contains(upper, []byte("<!ENTITY")) {
+		return nil, errors.New("the response contains a DTD or entity declaration")
+	}
+	var resp crewjam.Response
+	if err := xml.Unmarshal(raw, &resp); err != nil {
+		return nil, fmt.Errorf("not a SAML 2.0 Response: %v", err)
+	}
+	if resp.Assertion == nil {
+		if resp.EncryptedAssertion != nil {
+			return nil, errors.New("encrypted assertions are not supported")
+		}
+		return nil, errors.New("the response has no assertion")
+	}
+	if resp.Assertion.Issuer.Value == "" {
+		return nil, errors.New("the assertion has no Issuer")
+	}
+	return &resp, nil
+}
+
+// verifySAMLResponse decodes the Response, picks the SamlSsoConfig whose Issuer it names and has crewjam check
+// signature, status, issuer, time window, audience, recipient and destination. received is the URL the POST came to.
+func (o *Org) verifySAMLResponse(so, encoded, received string, now time.Time) (*samlClaims, soql.Record, *ssoFailure) {
+	if so != "" && key15(so) != o.keys.OrgID[:15] {
+		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: "the so parameter names another organization"}
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
+	if err != nil || len(raw) == 0 {
+		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: "SAMLResponse is missing or not base64"}
+	}
+	pre, err := readUnverified(raw)
+	if err != nil {
+		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: err.Error()}
+	}
+	unverified := claimsOf(pre.Assertion)
+	var cfg soql.Record
+	o.each("SamlSsoConfig", func(r soql.Record) bool {
+		if str(r, "Issuer") == pre.Assertion.Issuer.Value {
+			cfg = r
+		}
+		return cfg == nil
+	})
+	if cfg == nil {
+		return unverified, nil, &ssoFailure{status: statusIssuerMismatched, detail: "no SAML configuration trusts issuer " + pre.Assertion.Issuer.Value}
+	}
+	// Salesforce takes any of the org's login URLs (isACS) as Recipient and Destination; crewjam compares with one
+	// URL, so it is given the one the response names when that is one of them, else the URL the POST came to.
+	acsURL, destinationURL := o.loginURLOr(unverified.recipient, received), o.loginURLOr(pre.Destination, received)
+	sp := newServiceProvider(cfg, acsURL, now)
+	assertion, err := sp.ParseXMLResponse(raw, nil, destinationURL)
+	if err != nil {
+		fail := refusal(err, pre)
+		if recordsUser(fail.status) {
+			fail.user = o.mappedUser(unverified, cfg)
+		}
+		return unverified, cfg, fail
+	}
+	return claimsOf(assertion), cfg, nil
+}
+
+// loginURLOr is u when it is one of the org's login URLs, else received (the URL the POST came to).
+func (o *Org) loginURLOr(u, received string) url.URL {
+	if o.isACS(u) {
+		if parsed, err := url.Parse(u); err == nil {
+			return *parsed
+		}
+	}
+	if parsed, err := url.Parse(received); err == nil {
+		return *parsed
+	}
+	return url.URL{} // matches no Recipient or Destination, so crewjam refuses
+}
+
+// newServiceProvider is the org as crewjam's SP for one configuration: its Entity ID as audience, its
+// certificate as the IdP's only signing key, at the org's clock.
+func newServiceProvider(cfg soql.Record, acs url.URL, now time.Time) *crewjam.ServiceProvider {
+	key := crewjam.KeyDescriptor{Use: "signing", KeyInfo: crewjam.KeyInfo{X509Data: crewjam.X509Data{
+		X509Certificates: []crewjam.X509Certificate{{Data: str(cfg, "ValidationCert")}}}}}
+	idp := crewjam.IDPSSODescriptor{SSODescriptor: crewjam.SSODescriptor{RoleDescriptor: crewjam.RoleDescriptor{KeyDescriptors: []crewjam.KeyDescriptor{key}}}}
+	return &crewjam.ServiceProvider{
+		EntityID:          str(cfg, "Audience"),
+		AcsURL:            acs,
+		IDPMetadata:       &crewjam.EntityDescriptor{EntityID: str(cfg, "Issuer"), IDPSSODescriptors: []crewjam.IDPSSODescriptor{idp}},
+		AllowIDPInitiated: true,
+		// Salesforce refuses an InResponseTo it did not issue (InResponseTo Invalid); the emulator issues no
+		// AuthnRequests to match one against, so it accepts any.
+		ValidateRequestID: func(crewjam.Response, []string) error { return nil },
+		Clock:             dsig.NewFakeClockAt(now),
+	}
+}
+
+// refusal maps crewjam's reason onto the LoginHistory status Salesforce records for it. crewjam stops at its first
+// failure in its own order (Response signature, Destination, Issuer, Status, assertion signature, conditions), where
+// Salesforce's validator checks Status first and the signature last: a response failing several checks may be
+// recorded with another of its statuses than Salesforce would pick.
+func refusal(err error, pre *crewjam.Response) *ssoFailure {
+	detail := err.Error()
+	var invalid *crewjam.InvalidResponseError
+	if errors.As(err, &invalid) && invalid.PrivateErr != nil {
+		detail = invalid.PrivateErr.Error() // InvalidResponseError's own message is a constant
+	}
+	var badStatus crewjam.ErrBadStatus
+	status := statusAssertionInvalid
+	switch {
+	case errors.As(err, &badStatus):
+		status = statusStatusInvalid
+	case errors.Is(err, crewjam.ErrInvalidSignature):
+		status = statusSignatureInvalid
+	case errors.Is(err, crewjam.ErrIssuerMismatch):
+		status = statusIssuerMismatched
+	case errors.Is(err, crewjam.ErrAudienceMismatch):
+		// crewjam wants the Entity ID in every AudienceRestriction; Salesforce documents only "the Audience matches".
+		status = statusAudienceInvalid
+	case errors.Is(err, crewjam.ErrDestinationMismatch):
+		// The Recipient, or crewjam's Destination check, which Salesforce does not document: both are recorded so.
+		status = statusRecipientMismatch
+	case errors.Is(err, crewjam.ErrExpired), errors.Is(err, crewjam.ErrNotYetValid):
+		status = statusAssertionExpired
+	// A missing Conditions, AuthnStatement or bearer SubjectConfirmation (ErrMissingElement) falls to Assertion
+	// Invalid; Salesforce records some SubjectConfirmation problems as "Subject Confirmation Error".
+	case pre.Signature == nil && pre.Assertion.Signature == nil:
+		// crewjam reports a missing signature with an unexported error; Salesforce's validator calls it invalid.
+		status, detail = statusSignatureInvalid, "neither the response nor the assertion is signed"
+	}
+	return &ssoFailure{status: status, detail: detail, cause: err}
+}
+
+// recordsUser reports whether a refusal with this status is recorded in LoginHistory against the user the assertion
+// names, as the ACS always has: signature, time, audience and recipient failures, not status, issuer or format ones.
+func recordsUser(status string) bool {
+	switch status {
+	case statusSignatureInvalid, statusAssertionExpired, statusAudienceInvalid, statusRecipientMismatch:
+		return true
+	}
+	return false
+}

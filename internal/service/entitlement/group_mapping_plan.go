@@ -1,0 +1,44 @@
+package entitlement
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
+)
+
+// ModifyPlan resolves the org and checks the profile and role names against it before apply.
+func (r *groupMappingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	p, ok := framework.OpenPlan[groupMappingModel](ctx, r, req, resp)
+	if !ok {
+		return
+	}
+	plan := p.Plan
+	if !plan.AppID.IsUnknown() && !plan.GroupID.IsUnknown() {
+		plan.ID = types.StringValue(plan.AppID.ValueString() + "/" + plan.GroupID.ValueString())
+	}
+	if !plan.Profile.IsUnknown() {
+		if _, err := findProfile(ctx, p.Org, plan.Profile.ValueString()); err != nil {
+			nameDiag(&resp.Diagnostics, path.Root("profile"), "Salesforce Profile", err)
+		}
+	}
+	if !plan.Role.IsUnknown() && !plan.Role.IsNull() {
+		if _, err := findRole(ctx, p.Org, plan.Role.ValueString()); err != nil {
+			nameDiag(&resp.Diagnostics, path.Root("role"), "Salesforce Role", err)
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// nameDiag reports a name problem on the attribute, or a failed read as a plain error.
+func nameDiag(diags *diag.Diagnostics, attr path.Path, what string, err error) {
+	if isNameError(err) {
+		diags.AddAttributeError(attr, what+" Not Found", err.Error())
+		return
+	}
+	diags.AddAttributeError(attr, framework.Summary("Check", what), err.Error())
+}

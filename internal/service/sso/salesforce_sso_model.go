@@ -1,0 +1,117 @@
+package sso
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+)
+
+// salesforceSSOModel is the data of oktasf_salesforce_sso.
+type salesforceSSOModel struct {
+	ID                     types.String `tfsdk:"id"`
+	SalesforceOrg          types.String `tfsdk:"salesforce_org"`
+	Name                   types.String `tfsdk:"name"`
+	Label                  types.String `tfsdk:"label"`
+	AppID                  types.String `tfsdk:"app_id"`
+	Issuer                 types.String `tfsdk:"issuer"`
+	IDPCertificate         types.String `tfsdk:"idp_certificate"`
+	IDPLoginURL            types.String `tfsdk:"idp_login_url"`
+	IdentityType           types.String `tfsdk:"identity_type"`
+	IdentityLocation       types.String `tfsdk:"identity_location"`
+	AttributeName          types.String `tfsdk:"attribute_name"`
+	JITProvisioning        types.Bool   `tfsdk:"jit_provisioning"`
+	SPEntityID             types.String `tfsdk:"sp_entity_id"`
+	RequestSignatureMethod types.String `tfsdk:"request_signature_method"`
+	SingleLogoutURL        types.String `tfsdk:"single_logout_url"`
+	SingleLogoutBinding    types.String `tfsdk:"single_logout_binding"`
+	SalesforceLoginURL     types.String `tfsdk:"salesforce_login_url"`
+	ShowOnLoginPage        types.Bool   `tfsdk:"show_on_login_page"`
+}
+
+// expandSSO writes the owned settings into cfg; it reports false when the certificate cannot be used.
+func expandSSO(m *salesforceSSOModel, cfg *salesforce.SAMLSSOConfig, diags *diag.Diagnostics) bool {
+	der, err := certificateDER(m.IDPCertificate.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("idp_certificate"), "Invalid IdP Certificate", err.Error())
+		return false
+	}
+	cfg.Name = m.Label.ValueString()
+	cfg.Issuer = m.Issuer.ValueString()
+	cfg.ValidationCert = base64.StdEncoding.EncodeToString(der)
+	cfg.LoginURL = m.IDPLoginURL.ValueString()
+	cfg.IdentityMapping = m.IdentityType.ValueString()
+	cfg.IdentityLocation = m.IdentityLocation.ValueString()
+	cfg.AttributeName = m.AttributeName.ValueString()
+	cfg.UserProvisioning = m.JITProvisioning.ValueBool()
+	cfg.SAMLEntityID = m.SPEntityID.ValueString()
+	cfg.SAMLVersion = "SAML2_0"
+	cfg.RequestSignatureMethod = m.RequestSignatureMethod.ValueString()
+	cfg.SingleLogoutURL = m.SingleLogoutURL.ValueString()
+	cfg.SingleLogoutBinding = m.SingleLogoutBinding.ValueString()
+	return true
+}
+
+// flattenSSO sets the model from what Salesforce stores.
+func flattenSSO(cfg *salesforce.SAMLSSOConfig, m *salesforceSSOModel) {
+	nullIfEmpty := func(s string) types.String {
+		if s == "" {
+			return types.StringNull()
+		}
+		return types.StringValue(s)
+	}
+	m.Label = types.StringValue(cfg.Name)
+	m.Issuer = types.StringValue(cfg.Issuer)
+	if der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(cfg.ValidationCert), "")); err == nil {
+		m.IDPCertificate = keepEquivalentPEM(m.IDPCertificate, der)
+	} else {
+		m.IDPCertificate = types.StringValue(cfg.ValidationCert)
+	}
+	m.IDPLoginURL = types.StringValue(cfg.LoginURL)
+	m.IdentityType = types.StringValue(cfg.IdentityMapping)
+	m.IdentityLocation = types.StringValue(cfg.IdentityLocation)
+	m.AttributeName = nullIfEmpty(cfg.AttributeName)
+	m.JITProvisioning = types.BoolValue(cfg.UserProvisioning)
+	m.SPEntityID = types.StringValue(cfg.SAMLEntityID)
+	m.RequestSignatureMethod = types.StringValue(cfg.RequestSignatureMethod)
+	m.SingleLogoutURL = nullIfEmpty(cfg.SingleLogoutURL)
+	m.SingleLogoutBinding = nullIfEmpty(cfg.SingleLogoutBinding)
+	m.SalesforceLoginURL = types.StringValue(cfg.SalesforceLoginURL)
+}
+
+// keepEquivalentPEM returns prior when it encodes the same certificate as der (so re-wrapped PEM text is
+// not a diff), and der as canonical PEM otherwise.
+func keepEquivalentPEM(prior types.String, der []byte) types.String {
+	if !prior.IsNull() && !prior.IsUnknown() {
+		if old, err := certificateDER(prior.ValueString()); err == nil && bytes.Equal(old, der) {
+			return prior
+		}
+	}
+	return types.StringValue(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+}
+
+// certificateDER decodes one PEM certificate and checks that it is X.509.
+func certificateDER(text string) ([]byte, error) {
+	block, rest := pem.Decode([]byte(strings.TrimSpace(text)))
+	switch {
+	case block == nil:
+		return nil, errors.New("idp_certificate is not PEM: give the IdP signing certificate with its -----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- lines, for example oktasf_saml_app.<name>.certificate")
+	case block.Type != "CERTIFICATE":
+		return nil, fmt.Errorf("idp_certificate holds a %q PEM block; give the IdP's signing certificate (\"CERTIFICATE\"), never a key", block.Type)
+	case len(bytes.TrimSpace(rest)) > 0:
+		return nil, errors.New("idp_certificate holds more than one PEM block; give only the IdP's signing certificate")
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+		return nil, fmt.Errorf("idp_certificate is not a valid X.509 certificate (%v); copy it again from the IdP's metadata", err)
+	}
+	return block.Bytes, nil
+}
