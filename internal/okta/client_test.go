@@ -2,11 +2,9 @@ package okta
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/testkeys"
 	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
@@ -297,25 +296,11 @@ func TestNewValidation(t *testing.T) {
 	}
 }
 
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
+var testKey = testkeys.RSA
 
-func pkcs8PEM(t *testing.T) string {
-	der, err := x509.MarshalPKCS8PrivateKey(testKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-}
+func pkcs8PEM(*testing.T) string { return testkeys.PKCS8PEM(testkeys.RSA()) }
 
-func pkcs1PEM(t *testing.T) string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(testKey())}))
-}
+func pkcs1PEM(*testing.T) string { return testkeys.PKCS1PEM(testkeys.RSA()) }
 
 // countingTransport proves requests went through the configured client.
 type countingTransport struct {
@@ -337,35 +322,12 @@ func (c *countingTransport) count(path string) int32 {
 	return n.(*atomic.Int32).Load()
 }
 
-// ecKeys are generated once per curve; P-224 is there to be refused.
-var ecKeys = sync.OnceValue(func() map[elliptic.Curve]*ecdsa.PrivateKey {
-	keys := map[elliptic.Curve]*ecdsa.PrivateKey{}
-	for _, c := range []elliptic.Curve{elliptic.P224(), elliptic.P256(), elliptic.P384(), elliptic.P521()} {
-		k, err := ecdsa.GenerateKey(c, rand.Reader)
-		if err != nil {
-			panic(err)
-		}
-		keys[c] = k
-	}
-	return keys
-})
-
-// ecPEM is the curve's test key as SEC 1 ("EC PRIVATE KEY") or PKCS#8 PEM.
-func ecPEM(t *testing.T, c elliptic.Curve, pkcs8 bool) string {
-	t.Helper()
-	k := ecKeys()[c]
+// ecPEM is the curve's test key as SEC 1 ("EC PRIVATE KEY") or PKCS#8 PEM; P-224 is there to be refused.
+func ecPEM(_ *testing.T, c elliptic.Curve, pkcs8 bool) string {
 	if pkcs8 {
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		return testkeys.PKCS8PEM(testkeys.EC(c))
 	}
-	der, err := x509.MarshalECPrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
+	return testkeys.SEC1PEM(testkeys.EC(c))
 }
 
 func TestNormalizeOrgURL(t *testing.T) {
@@ -458,9 +420,9 @@ func TestPrivateKeyAuth(t *testing.T) {
 	}{
 		{"PKCS#8", pkcs8PEM, &testKey().PublicKey, "RS256"},
 		{"PKCS#1", pkcs1PEM, &testKey().PublicKey, "RS256"},
-		{"EC P-256", func(t *testing.T) string { return ecPEM(t, elliptic.P256(), false) }, &ecKeys()[elliptic.P256()].PublicKey, "ES256"},
-		{"EC P-384 PKCS#8", func(t *testing.T) string { return ecPEM(t, elliptic.P384(), true) }, &ecKeys()[elliptic.P384()].PublicKey, "ES384"},
-		{"EC P-521", func(t *testing.T) string { return ecPEM(t, elliptic.P521(), false) }, &ecKeys()[elliptic.P521()].PublicKey, "ES512"},
+		{"EC P-256", func(t *testing.T) string { return ecPEM(t, elliptic.P256(), false) }, &testkeys.EC(elliptic.P256()).PublicKey, "ES256"},
+		{"EC P-384 PKCS#8", func(t *testing.T) string { return ecPEM(t, elliptic.P384(), true) }, &testkeys.EC(elliptic.P384()).PublicKey, "ES384"},
+		{"EC P-521", func(t *testing.T) string { return ecPEM(t, elliptic.P521(), false) }, &testkeys.EC(elliptic.P521()).PublicKey, "ES512"},
 	} {
 		t.Run(kind.name, func(t *testing.T) {
 			t.Parallel()

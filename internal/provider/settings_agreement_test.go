@@ -14,6 +14,7 @@ import (
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+	"github.com/oktasf/terraform-provider-oktasf/internal/testkeys"
 )
 
 // The provider's validation (schema and ValidateConfig, which run at plan) and the clients' constructors
@@ -246,10 +247,4 @@ var otherKeys = func() func(t *testing.T) testKeySet {
 	}
 }()
 
-func pkcs8PEM(k any) string {
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		panic(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-}
+func pkcs8PEM(k any) string { return testkeys.PKCS8PEM(k) }

@@ -2,11 +2,7 @@ package salesforce
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/testkeys"
 	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
@@ -365,18 +362,7 @@ func TestMetadataSamlSsoConfig(t *testing.T) {
 	}
 }
 
-func ecKeyPEM(t *testing.T) string {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalECPrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
-}
+func ecKeyPEM(*testing.T) string { return testkeys.SEC1PEM(testkeys.EC(elliptic.P256())) }
 
 func TestNormalizeLoginURL(t *testing.T) {
 	t.Parallel()
