@@ -120,7 +120,8 @@ resource "oktasf_user_provisioning" "qa" {
     Email     = "user.email"
     Alias     = "user.lastName"
   }
-  depends_on = [oktasf_group_mapping.qa_admins, oktasf_group_mapping.qa_sales]
+  # The mappings' group, profile and role: provisioning applies after them, and one apply carries their changes.
+  group_mappings = [oktasf_group_mapping.qa_admins, oktasf_group_mapping.qa_sales]
 }
 
 resource "oktasf_permission_set_binding" "qa_sales_cloud" {

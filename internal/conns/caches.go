@@ -21,6 +21,9 @@ import (
 // for the configuration's life.
 type Caches struct {
 	Okta OktaReads
+	// PlannedRotations holds the IDs of the apps whose plan in this configuration rotates the signing key, so
+	// that SSO settings naming the app by app_id alone (planned after it) plan the certificate as unknown.
+	PlannedRotations sync.Map
 
 	mu   sync.Mutex
 	orgs map[string]*OrgReads // by org alias

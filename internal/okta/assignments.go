@@ -3,6 +3,7 @@ package okta
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
@@ -24,13 +25,13 @@ type AppGroupAssignment struct {
 // ListAppGroupAssignments reads every group assignment of the app, 200 per call.
 func (c *Client) ListAppGroupAssignments(ctx context.Context, appID string) ([]AppGroupAssignment, error) {
 	return listAll(ctx, func(ctx context.Context) ([]*oktasdk.ApplicationGroupAssignment, *oktasdk.Response, error) {
-		return c.SDK.Application.ListApplicationGroupAssignments(ctx, appID, query.NewQueryParams(query.WithLimit(appGroupPageSize)))
+		return c.SDK.Application.ListApplicationGroupAssignments(ctx, url.PathEscape(appID), query.NewQueryParams(query.WithLimit(appGroupPageSize)))
 	}, assignmentFromSDK)
 }
 
 // GetAppGroupAssignment reads one assignment; an unassigned group (or unknown app) is ErrNotFound.
 func (c *Client) GetAppGroupAssignment(ctx context.Context, appID, groupID string) (*AppGroupAssignment, error) {
-	a, resp, err := c.SDK.Application.GetApplicationGroupAssignment(ctx, appID, groupID, nil)
+	a, resp, err := c.SDK.Application.GetApplicationGroupAssignment(ctx, url.PathEscape(appID), url.PathEscape(groupID), nil)
 	if err != nil {
 		return nil, fmt.Errorf("okta app %s group %s: %w", appID, groupID, ConvertError(resp, err))
 	}
@@ -50,7 +51,7 @@ func (c *Client) SetAppGroupAssignment(ctx context.Context, appID, groupID strin
 	if profile != nil {
 		body.Profile = profile
 	}
-	a, resp, err := c.SDK.Application.CreateApplicationGroupAssignment(ctx, appID, groupID, body)
+	a, resp, err := c.SDK.Application.CreateApplicationGroupAssignment(ctx, url.PathEscape(appID), url.PathEscape(groupID), body)
 	if err != nil {
 		return nil, fmt.Errorf("okta assign group %s to app %s: %w", groupID, appID, ConvertError(resp, err))
 	}
@@ -60,7 +61,7 @@ func (c *Client) SetAppGroupAssignment(ctx context.Context, appID, groupID strin
 
 // DeleteAppGroupAssignment unassigns the group; an assignment already gone is ErrNotFound.
 func (c *Client) DeleteAppGroupAssignment(ctx context.Context, appID, groupID string) error {
-	resp, err := c.SDK.Application.DeleteApplicationGroupAssignment(ctx, appID, groupID)
+	resp, err := c.SDK.Application.DeleteApplicationGroupAssignment(ctx, url.PathEscape(appID), url.PathEscape(groupID))
 	if err != nil {
 		return fmt.Errorf("okta unassign group %s from app %s: %w", groupID, appID, ConvertError(resp, err))
 	}

@@ -3,6 +3,7 @@ package okta
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -22,10 +23,11 @@ type GroupMember struct {
 	Profile                  map[string]any
 }
 
-// ListGroupMembers reads every member of the group, 1000 per call.
+// ListGroupMembers reads every member of the group, 1000 per call. IDs are escaped at each SDK call: the SDK
+// formats them into the path as they are, so "../apps/x" would read another endpoint.
 func (c *Client) ListGroupMembers(ctx context.Context, groupID string) ([]GroupMember, error) {
 	members, err := listAll(ctx, func(ctx context.Context) ([]*oktasdk.User, *oktasdk.Response, error) {
-		return c.SDK.Group.ListGroupUsers(ctx, groupID, query.NewQueryParams(query.WithLimit(groupMemberPageSize)))
+		return c.SDK.Group.ListGroupUsers(ctx, url.PathEscape(groupID), query.NewQueryParams(query.WithLimit(groupMemberPageSize)))
 	}, memberFromSDK)
 	if err != nil {
 		return nil, fmt.Errorf("okta group %s members: %w", groupID, err)
@@ -54,7 +56,7 @@ type AppUser struct {
 // ListAppUsers reads every app user of the app, 500 per call.
 func (c *Client) ListAppUsers(ctx context.Context, appID string) ([]AppUser, error) {
 	users, err := listAll(ctx, func(ctx context.Context) ([]*oktasdk.AppUser, *oktasdk.Response, error) {
-		return c.SDK.Application.ListApplicationUsers(ctx, appID, query.NewQueryParams(query.WithLimit(appUserPageSize)))
+		return c.SDK.Application.ListApplicationUsers(ctx, url.PathEscape(appID), query.NewQueryParams(query.WithLimit(appUserPageSize)))
 	}, appUserFromSDK)
 	if err != nil {
 		return nil, fmt.Errorf("okta app %s users: %w", appID, err)
@@ -80,7 +82,7 @@ var arrayProperties = map[string]bool{"salesforceGroups": true, "permissionSets"
 // EnsureAppUserProperties makes sure the app's user schema has every named property: it reads the schema
 // and posts one partial update adding the missing ones as custom properties, or nothing when none is missing.
 func (c *Client) EnsureAppUserProperties(ctx context.Context, appID string, names ...string) error {
-	path := "/api/v1/meta/schemas/apps/" + appID + "/default"
+	path := "/api/v1/meta/schemas/apps/" + url.PathEscape(appID) + "/default"
 	var schema struct {
 		Definitions struct {
 			Base   struct{ Properties map[string]any } `json:"base"`

@@ -10,12 +10,14 @@ resource "oktasf_saml_app" "prod" {
   }
 
   # Salesforce just-in-time provisioning: User field = Okta expression, sent as "User.<field>" attributes.
-  # Plan checks every field and picklist value against the org's User object.
+  # Plan checks every field and picklist value against the org's User object, every value as an Okta
+  # expression (a constant is a quoted string), and a constant ProfileId against the org's profiles.
   jit_attributes = {
     Username             = "user.login"
     Email                = "user.email"
     FirstName            = "user.firstName"
     LastName             = "user.lastName"
+    Alias                = "String.substring(user.login, 0, 8)"
     FederationIdentifier = "user.login" # must equal name_id.template
     ProfileId            = "appuser.profile"
     LocaleSidKey         = "\"en_US\""

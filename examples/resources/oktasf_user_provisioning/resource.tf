@@ -1,6 +1,6 @@
 # Okta is the system of record for the Salesforce users of the prod app: every app user (here through the
 # group mappings) gets a Salesforce user, leavers are deactivated and returning users reactivated.
-# Destroying this resource leaves every Salesforce user as it is: nobody is deactivated on destroy.
+# Destroying this resource leaves every Salesforce user as it is unless on_destroy = "deactivate".
 resource "oktasf_user_provisioning" "prod" {
   salesforce_org  = "prod"
   app_id          = oktasf_saml_app.prod.id
@@ -25,6 +25,10 @@ resource "oktasf_user_provisioning" "prod" {
   # Match people who already have a Salesforce user without a Federation ID, by username and then email.
   adopt_existing = true
 
-  # Profile and role come from the app user's highest-priority group.
-  depends_on = [oktasf_group_mapping.admins, oktasf_group_mapping.sales]
+  # Profile and role come from the app user's highest-priority group. Listing the mappings orders this
+  # resource after them and lets one apply carry a mapping's new profile or role (or its removal) to the users.
+  group_mappings = [oktasf_group_mapping.admins, oktasf_group_mapping.sales]
+
+  # "keep" (default) leaves the users active on destroy; "deactivate" deactivates those this resource manages.
+  on_destroy = "deactivate"
 }

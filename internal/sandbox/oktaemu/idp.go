@@ -184,7 +184,11 @@ func (s *Server) evalStatements(raw any, sc exprScope, userID string) ([]samlidp
 			vals, _ := st["values"].([]any)
 			for _, v := range vals {
 				src, _ := v.(string)
-				val, err := evalExpr(src, sc)
+				eval := evalExpr
+				if strings.Contains(src, "${") { // a template, as Okta's API documentation writes values
+					eval = evalTemplate
+				}
+				val, err := eval(src, sc)
 				if err != nil {
 					return nil, fmt.Errorf("oktaemu: attribute statement %s: %w", name, err)
 				}

@@ -273,6 +273,35 @@ func TestSAMLSignIn_assertionOnlySigned(t *testing.T) {
 	}
 }
 
+// TestSAMLSignIn_templateValues: an attribute value may be an expression (user.email) or, as Okta's API
+// documentation writes it, a template whose ${…} parts are expressions; both give the user's value.
+func TestSAMLSignIn_templateValues(t *testing.T) {
+	t.Parallel()
+	f := newFederation(t, true)
+	if _, err := f.okta.UpdateSAMLApp(context.Background(), f.app.ID, func(a *okta.SAMLApp) error {
+		for i, st := range a.SignOn.AttributeStatements {
+			switch st.Name {
+			case "User.Email":
+				a.SignOn.AttributeStatements[i].Values = []string{"${user.email}"}
+			case "User.LastName":
+				a.SignOn.AttributeStatements[i].Values = []string{"${user.lastName}-${user.firstName}"}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	resp, _, err := f.sb.Okta().SignIn(f.app.ID, "jane.doe@acme.example")
+	if err != nil {
+		t.Fatalf("sign in with template values: %v", err)
+	}
+	for _, want := range []string{">jane.doe@acme.example</saml2:AttributeValue>", ">Doe-Jane</saml2:AttributeValue>"} {
+		if !bytes.Contains(resp, []byte(want)) {
+			t.Errorf("the assertion lacks %s:\n%s", want, resp)
+		}
+	}
+}
+
 func TestSAMLSignIn_failures(t *testing.T) {
 	t.Parallel()
 	f := newFederation(t, true)

@@ -2,6 +2,7 @@ package entitlement
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -36,6 +37,10 @@ func (r *groupMappingResource) ModifyPlan(ctx context.Context, req resource.Modi
 
 // nameDiag reports a name problem on the attribute, or a failed read as a plain error.
 func nameDiag(diags *diag.Diagnostics, attr path.Path, what string, err error) {
+	if errors.Is(err, errAmbiguous) {
+		diags.AddAttributeError(attr, what+" Name Is Ambiguous", err.Error())
+		return
+	}
 	if isNameError(err) {
 		diags.AddAttributeError(attr, what+" Not Found", err.Error())
 		return

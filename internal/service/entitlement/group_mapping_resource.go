@@ -57,7 +57,7 @@ func (r *groupMappingResource) Schema(_ context.Context, _ resource.SchemaReques
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"group_id": schema.StringAttribute{Required: true, MarkdownDescription: "The Okta group ID (`00g…`), for example `data.oktasf_okta_group.x.id`.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:    []validator.String{oktaGroupIDValidator()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"priority": schema.Int64Attribute{Optional: true, Computed: true,
 				MarkdownDescription: "The group's place among the app's groups, 0 first: Terraform puts the group at this number and Okta " +
@@ -134,9 +134,9 @@ func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadReques
 		state.Priority = configured
 		resp.Diagnostics.Append(saveBaseline(ctx, resp.Private, placeBaseline{configured.ValueInt64(), order})...)
 	}
-	if state.SalesforceOrg.IsNull() {
-		if aliases := r.Clients().Aliases(); len(aliases) == 1 {
-			state.SalesforceOrg = types.StringValue(aliases[0])
+	if state.SalesforceOrg.IsNull() { // after import: the org the app signs in to
+		if alias := orgOfApp(ctx, r.Clients(), appID); alias != "" {
+			state.SalesforceOrg = types.StringValue(alias)
 		}
 	}
 	state.ID = types.StringValue(appID + "/" + groupID)
@@ -250,4 +250,28 @@ func findAssignment(ctx context.Context, c *conns.Clients, appID, groupID string
 		}
 	}
 	return nil, nil, fmt.Errorf("group %s is not assigned to app %s: %w", groupID, appID, okta.ErrNotFound)
+}
+
+// orgOfApp is the alias of the configured org whose My Domain URL is the app's audience, the only org when
+// one is configured, or "" when none matches.
+func orgOfApp(ctx context.Context, c *conns.Clients, appID string) string {
+	aliases := c.Aliases()
+	if len(aliases) == 1 {
+		return aliases[0]
+	}
+	app, err := c.Okta.GetSAMLApp(ctx, appID)
+	if err != nil {
+		tflog.Debug(ctx, "cannot read the app to find its Salesforce org", map[string]any{"app_id": appID, "error": err.Error()})
+		return ""
+	}
+	audience := app.SignOn.Audience
+	if audience == "" {
+		audience = app.SignOn.AudienceOverride
+	}
+	for _, alias := range aliases {
+		if facts, err := c.Salesforce[alias].Facts(ctx); err == nil && facts.MyDomainURL == audience {
+			return alias
+		}
+	}
+	return ""
 }

@@ -105,9 +105,7 @@ func TestAccGroupMapping_basic(t *testing.T) {
 			{
 				ResourceName:      mappingAddr,
 				ImportState:       true,
-				ImportStateVerify: true,
-				// With several orgs configured an imported mapping cannot tell which one its names came from.
-				ImportStateVerifyIgnore: []string{"salesforce_org"},
+				ImportStateVerify: true, // salesforce_org too: found from the app's audience
 			},
 		},
 	})
@@ -220,11 +218,10 @@ func TestAccGroupMapping_import(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: cfg, ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
 			{
-				ResourceName:            mappingAddr,
-				ImportState:             true,
-				ImportStateIdFunc:       idOf(group.ID),
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"salesforce_org"},
+				ResourceName:      mappingAddr,
+				ImportState:       true,
+				ImportStateIdFunc: idOf(group.ID),
+				ImportStateVerify: true,
 			},
 			{
 				ResourceName:  mappingAddr,

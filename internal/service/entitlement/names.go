@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
@@ -12,6 +17,17 @@ import (
 // errNotAssignable marks a permission set that exists but cannot be bound: a profile's or a group's.
 var errNotAssignable = errors.New("not assignable")
 
+// errAmbiguous marks a name that several objects of the org carry: picking one would be a guess.
+var errAmbiguous = errors.New("ambiguous name")
+
+// oktaGroupIDPattern is an Okta group ID: 00g and 17 letters or digits. Checked in the schema, so that no
+// other value reaches a URL path.
+var oktaGroupIDPattern = regexp.MustCompile(`^00g[A-Za-z0-9]{17}$`)
+
+func oktaGroupIDValidator() validator.String {
+	return stringvalidator.RegexMatches(oktaGroupIDPattern, "must be an Okta group ID (00g followed by 17 letters or digits, for example 00g1emaKYZTWRYYRRTSK)")
+}
+
 // findProfile returns the profile named name, or a *salesforce.NameNotFoundError with suggestions.
 func findProfile(ctx context.Context, org *conns.Org, name string) (*salesforce.Profile, error) {
 	all, err := profiles(ctx, org)
@@ -19,11 +35,23 @@ func findProfile(ctx context.Context, org *conns.Org, name string) (*salesforce.
 		return nil, err
 	}
 	names := make([]string, len(all))
+	var found []int
 	for i, p := range all {
 		if p.Name == name {
-			return &all[i], nil
+			found = append(found, i)
 		}
 		names[i] = p.Name
+	}
+	switch {
+	case len(found) == 1:
+		return &all[found[0]], nil
+	case len(found) > 1:
+		ids := make([]string, len(found))
+		for i, f := range found {
+			ids[i] = all[f].ID
+		}
+		return nil, fmt.Errorf("salesforce org %q has %d profiles named %q (%s): rename all but one in Salesforce: %w",
+			org.Alias, len(found), name, strings.Join(ids, ", "), errAmbiguous)
 	}
 	return nil, org.Client.NewNameNotFoundError("profile", name, names)
 }
@@ -35,11 +63,23 @@ func findRole(ctx context.Context, org *conns.Org, name string) (*salesforce.Rol
 		return nil, err
 	}
 	names := make([]string, len(all))
+	var found []int
 	for i, r := range all {
 		if r.Name == name {
-			return &all[i], nil
+			found = append(found, i)
 		}
 		names[i] = r.Name
+	}
+	switch {
+	case len(found) == 1:
+		return &all[found[0]], nil
+	case len(found) > 1:
+		candidates := make([]string, len(found))
+		for i, f := range found {
+			candidates[i] = fmt.Sprintf("%s (%s)", all[f].DeveloperName, all[f].ID)
+		}
+		return nil, fmt.Errorf("salesforce org %q has %d roles named %q: %s. Name the role by its DeveloperName (API name) instead: %w",
+			org.Alias, len(found), name, strings.Join(candidates, ", "), errAmbiguous)
 	}
 	for i, r := range all {
 		if r.DeveloperName == name {
@@ -94,5 +134,5 @@ func findPermissionSetGroup(ctx context.Context, org *conns.Org, name string) (*
 // isNameError tells a wrong name (an input problem for the attribute) from a failed read.
 func isNameError(err error) bool {
 	var nf *salesforce.NameNotFoundError
-	return errors.As(err, &nf) || errors.Is(err, errNotAssignable)
+	return errors.As(err, &nf) || errors.Is(err, errNotAssignable) || errors.Is(err, errAmbiguous)
 }

@@ -51,7 +51,11 @@ func (r *permissionSetBindingResource) Schema(_ context.Context, _ resource.Sche
 		MarkdownDescription: "Binds a Salesforce permission set or permission set group to Okta groups: the permission set's assignments " +
 			"among federated users (Salesforce users with a Federation ID) are kept equal to the members of the groups that have an " +
 			"active Salesforce user. Missing assignments are added, those of users who left the groups removed; users without a " +
-			"Federation ID (integration users) are never touched. The plan lists each Federation ID added or removed.",
+			"Federation ID (integration users) are never touched. The plan lists each Federation ID added or removed, and apply removes " +
+			"what the plan listed even when the user is deactivated in the same apply (Salesforce keeps a deactivated user's assignments).\n\n" +
+			"Destroy removes only the assignments the binding created (it records them in its state); assignments that existed before " +
+			"the binding (adopted) stay, and so do those an imported binding found. When Salesforce refuses some assignments " +
+			"during create, the others are made and saved, the refusals are reported as warnings, and the next plan shows only them.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "`<salesforce_org>/<permission set>` or `<salesforce_org>/psg:<permission set group>`.",
@@ -66,8 +70,8 @@ func (r *permissionSetBindingResource) Schema(_ context.Context, _ resource.Sche
 				MarkdownDescription: "The permission set group's API name (DeveloperName), for example `Sales_Bundle`.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"group_ids": schema.SetAttribute{Required: true, ElementType: types.StringType,
-				MarkdownDescription: "The Okta group IDs whose members get the permission set.",
-				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))}},
+				MarkdownDescription: "The Okta group IDs (`00g…`) whose members get the permission set.",
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(oktaGroupIDValidator())}},
 			"federation_id_attribute": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("login"),
 				MarkdownDescription: "The Okta user attribute that equals the Salesforce Federation ID: `login` (default) or a profile attribute such as `email`.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
@@ -79,11 +83,11 @@ func (r *permissionSetBindingResource) Schema(_ context.Context, _ resource.Sche
 }
 
 func (r *permissionSetBindingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.apply(ctx, req.Plan, &resp.State, framework.OpCreate, &resp.Diagnostics)
+	r.apply(ctx, req.Plan, nil, &resp.State, resp.Private, framework.OpCreate, &resp.Diagnostics)
 }
 
 func (r *permissionSetBindingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.apply(ctx, req.Plan, &resp.State, framework.OpUpdate, &resp.Diagnostics)
+	r.apply(ctx, req.Plan, &req.State, &resp.State, resp.Private, framework.OpUpdate, &resp.Diagnostics)
 }
 
 func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -126,7 +130,7 @@ func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.Re
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Delete removes the assignments the binding holds; assignments it never managed stay.
+// Delete removes the assignments the binding created; those it adopted (held before the binding) stay.
 func (r *permissionSetBindingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	state, org, ok := framework.OpenOrg[bindingModel](ctx, r, req.State, &resp.Diagnostics)
 	if !ok {
@@ -137,21 +141,46 @@ func (r *permissionSetBindingResource) Delete(ctx context.Context, req resource.
 	if !ok {
 		return
 	}
-	held, _ := setStrings(state.AssignedFederationIDs)
-	r.removeAssignments(ctx, org.Client, assignmentsOf(current, held), framework.OpDelete, &resp.Diagnostics)
+	created, recorded, diags := loadCreated(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	if !recorded {
+		if held, _ := setStrings(state.AssignedFederationIDs); len(assignmentsOf(current, held)) > 0 {
+			resp.Diagnostics.AddWarning("Permission Set Assignments Left in Place",
+				fmt.Sprintf("%s has no record of the assignments it created (it was created by an earlier version of the provider), "+
+					"so its %d assignments stay in Salesforce. Remove those that should go in Salesforce.", bindingID(&state), len(assignmentsOf(current, held))))
+		}
+		return
+	}
+	r.removeAssignments(ctx, org.Client, createdAmong(current, created), framework.OpDelete, &resp.Diagnostics)
 }
 
-// ImportState takes "<salesforce_org>/<permission set>" or "<salesforce_org>/psg:<permission set group>";
-// the org may be left out when one is configured.
+// ImportState takes "<salesforce_org>/<permission set>" or "<salesforce_org>/psg:<permission set group>" (the
+// org may be left out when one is configured), and after them the group IDs, comma-separated, and the
+// Federation ID attribute when it is not login: Salesforce does not hold them, and without them the plan
+// after import would not be empty.
 func (r *permissionSetBindingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	alias, name, found := strings.Cut(req.ID, "/")
-	if !found {
-		alias, name = "", req.ID
+	parts := strings.Split(req.ID, "/")
+	if len(parts) == 1 {
+		parts = append([]string{""}, parts...)
 	}
+	alias, name := parts[0], parts[1]
 	group, isGroup := strings.CutPrefix(name, psgPrefix)
-	if name == "" || group == "" || strings.Contains(name, "/") {
+	var groupIDs []string
+	if len(parts) > 2 {
+		groupIDs = strings.Split(parts[2], ",")
+	}
+	attribute := "login"
+	if len(parts) > 3 {
+		attribute = parts[3]
+	}
+	valid := name != "" && group != "" && len(parts) <= 4 && attribute != "" && (len(parts) < 3 || alias != "")
+	for _, gid := range groupIDs {
+		valid = valid && oktaGroupIDPattern.MatchString(gid)
+	}
+	if !valid {
 		resp.Diagnostics.AddError("Invalid Import ID",
-			fmt.Sprintf("%q is not <salesforce_org>/<permission set> or <salesforce_org>/psg:<permission set group>, for example prod/Sales_Cloud_User.", req.ID))
+			fmt.Sprintf("%q is not <salesforce_org>/<permission set> or <salesforce_org>/psg:<permission set group>, optionally followed by "+
+				"/<group ID>,<group ID>… and /<federation_id_attribute>, for example prod/Sales_Cloud_User/00g1emaKYZTWRYYRRTSK.", req.ID))
 		return
 	}
 	org := r.Org(alias, &resp.Diagnostics)
@@ -165,26 +194,62 @@ func (r *permissionSetBindingResource) ImportState(ctx context.Context, req reso
 	} else {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("permission_set"), name)...)
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("federation_id_attribute"), "login")...)
+	if groupIDs != nil {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("group_ids"), framework.StringSet(groupIDs))...)
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("federation_id_attribute"), attribute)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), alias+"/"+name)...)
+	resp.Diagnostics.Append(saveCreated(ctx, resp.Private, map[string]bool{})...) // what it finds it adopts
 }
 
-// apply converges on the plan and saves what Salesforce holds afterwards.
-func (r *permissionSetBindingResource) apply(ctx context.Context, plan tfsdk.Plan, st *tfsdk.State, op framework.Op, diags *diag.Diagnostics) {
+// apply converges on the plan and saves what Salesforce holds afterwards, and in the private state which
+// assignments the binding created. prior is the state before an update (nil on create).
+func (r *permissionSetBindingResource) apply(ctx context.Context, plan tfsdk.Plan, prior *tfsdk.State, st *tfsdk.State, private privateState,
+	op framework.Op, diags *diag.Diagnostics) {
 	m, ok := framework.Get[bindingModel](ctx, plan, diags)
 	if !ok {
 		return
 	}
-	r.converge(ctx, &m, op, diags)
+	var planned []string // what the plan removes is taken from the state before it
+	if prior != nil {
+		before, ok := framework.Get[bindingModel](ctx, *prior, diags)
+		if !ok {
+			return
+		}
+		planned, _ = setStrings(before.AssignedFederationIDs)
+	}
+	created, recorded, d := loadCreated(ctx, private)
+	diags.Append(d...)
+	planValue := m.AssignedFederationIDs
+	var records diag.Diagnostics // failures of single records
+	r.converge(ctx, &m, planned, created, op, diags, &records)
 	if m.AssignedFederationIDs.IsUnknown() { // nothing was read: keep no state
+		diags.Append(records...)
 		return
 	}
+	if op == framework.OpCreate && records.HasError() && !planValue.IsUnknown() {
+		// A create that fails taints the binding, and a create that succeeds must return the planned value:
+		// save the plan with the failures as warnings; the next refresh reads what Salesforce holds, and the
+		// next plan shows the failed records again.
+		for _, e := range records {
+			diags.AddWarning(e.Summary(), e.Detail())
+		}
+		m.AssignedFederationIDs = planValue
+	} else {
+		diags.Append(records...)
+	}
 	diags.Append(st.Set(ctx, &m)...)
+	if recorded || op == framework.OpCreate { // a binding without a record keeps none, so that destroy says so
+		diags.Append(saveCreated(ctx, private, created)...)
+	}
 }
 
 // converge makes Salesforce hold the planned assignments and leaves in m what it holds afterwards: a
-// record Salesforce refuses is reported with its Federation ID while the others are applied and saved.
-func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingModel, op framework.Op, diags *diag.Diagnostics) {
+// record Salesforce refuses is reported in records with its Federation ID while the others are applied
+// and saved. before is what the binding held before (the removals the plan listed are before minus the
+// plan); created, the IDs of the assignments the binding made, is kept current.
+func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingModel, before []string, created map[string]bool, op framework.Op,
+	diags, records *diag.Diagnostics) {
 	desired, known := setStrings(m.AssignedFederationIDs)
 	m.AssignedFederationIDs = types.SetUnknown(types.StringType)
 	org := r.Org(m.SalesforceOrg.ValueString(), diags)
@@ -216,59 +281,47 @@ func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingM
 	}
 	add, _ := diffSets(ready, assignedIDs(current))
 	_, remove := diffSets(desired, assignedIDs(current))
-	held := map[string]bool{}
+	toRemove := assignmentsOf(current, remove)
+	// A removal the plan listed whose user was deactivated since (by provisioning in the same apply) is
+	// not among the active users' assignments: look it up, so that apply removes what plan showed.
+	_, listed := diffSets(desired, before)
+	if gone, _ := diffSets(listed, assignedIDs(current)); len(gone) > 0 {
+		inactive, err := inactiveAssignments(ctx, org, target, gone)
+		if err != nil {
+			diags.AddError(r.Summary(op), fmt.Sprintf("Reading the assignments of deactivated users of %s: %s", m.ID.ValueString(), err))
+			return
+		}
+		toRemove = append(toRemove, inactive...)
+	}
+	held, own := map[string]bool{}, map[string]bool{}
 	for _, a := range current {
 		held[a.FederationID] = true
+		if created[a.ID] {
+			own[a.ID] = true
+		}
 	}
-	for fid := range r.removeAssignments(ctx, org.Client, assignmentsOf(current, remove), op, diags) {
-		delete(held, fid)
+	removed := r.removeAssignments(ctx, org.Client, toRemove, op, records)
+	for _, a := range toRemove {
+		if removed[a.FederationID] {
+			delete(held, a.FederationID)
+			delete(own, a.ID)
+		}
 	}
-	for _, fid := range addAssignments(ctx, org, target, add, diags) {
+	done, ids := addAssignments(ctx, org, target, add, records)
+	for i, fid := range done {
 		held[fid] = true
+		if ids[i] != "" {
+			own[ids[i]] = true
+		}
 	}
 	for _, fid := range waiting { // members without a user yet count as bound: nothing to do until they have one
 		held[fid] = true
 	}
+	clear(created)
+	for id := range own {
+		created[id] = true
+	}
 	m.AssignedFederationIDs = framework.StringSet(keys(held))
-}
-
-// addAssignments assigns target to the users of fids in Collections calls and returns the Federation
-// IDs that hold it afterwards; every failure is an error naming its Federation ID.
-func addAssignments(ctx context.Context, org *conns.Org, target salesforce.AssignmentTarget, fids []string, diags *diag.Diagnostics) []string {
-	if len(fids) == 0 {
-		return nil
-	}
-	users, err := usersByFederationID(ctx, org, fids)
-	if err != nil {
-		diags.AddError(framework.Summary("Assign", "Permission Set"), fmt.Sprintf("Looking up the users of %d Federation IDs: %s", len(fids), err))
-		return nil
-	}
-	var ids, forIDs []string
-	for _, fid := range fids {
-		u, ok := users[fid]
-		if !ok || !u.IsActive {
-			diags.AddError(framework.Summary("Assign", "Permission Set"), fmt.Sprintf("Federation ID %q: Salesforce has no active user with it any more.", fid))
-			continue
-		}
-		ids, forIDs = append(ids, u.ID), append(forIDs, fid)
-	}
-	res, err := org.Client.AddAssignments(ctx, target, ids)
-	if err != nil {
-		diags.AddError(framework.Summary("Assign", "Permission Set"), fmt.Sprintf("Assigning %s to %d users: %s", target, len(ids), err))
-	}
-	var done []string
-	for i, rr := range res {
-		if i >= len(forIDs) {
-			break
-		}
-		if err := rr.Err(); err != nil && !errors.Is(err, salesforce.ErrDuplicate) {
-			diags.AddError(framework.Summary("Assign", "Permission Set"),
-				fmt.Sprintf("Federation ID %q (user %s): %s. The other assignments were made; the next plan shows this one again.", forIDs[i], ids[i], err))
-			continue
-		}
-		done = append(done, forIDs[i])
-	}
-	return done
 }
 
 // removeAssignments deletes the assignments and returns the Federation IDs that no longer hold them.

@@ -258,10 +258,23 @@ func TestAccPermissionSetBinding_import(t *testing.T) {
 				ImportStateVerifyIgnore: []string{"group_ids"},
 			},
 			{
+				// With the group IDs in the ID, group_ids are imported too.
+				ResourceName:      bindingAddr,
+				ImportState:       true,
+				ImportStateId:     acctest.PrimaryOrg() + "/" + ps + "/" + group.ID,
+				ImportStateVerify: true,
+			},
+			{
 				ResourceName:  bindingAddr,
 				ImportState:   true,
 				ImportStateId: acctest.PrimaryOrg() + "/psg:",
 				ExpectError:   regexp.MustCompile(`(?s)Invalid Import ID.*<salesforce_org>/<permission set>`),
+			},
+			{
+				ResourceName:  bindingAddr,
+				ImportState:   true,
+				ImportStateId: acctest.PrimaryOrg() + "/" + ps + "/../apps",
+				ExpectError:   regexp.MustCompile(`(?s)Invalid Import ID.*<group ID>`),
 			},
 			{
 				ResourceName:  bindingAddr,

@@ -66,6 +66,10 @@ func lookupDiag(diags *diag.Diagnostics, err error) {
 		diags.AddAttributeError(path.Root("name"), "Permission Set Cannot Be Assigned", err.Error())
 		return
 	}
+	if errors.Is(err, errAmbiguous) {
+		diags.AddAttributeError(path.Root("name"), "Ambiguous Name", err.Error())
+		return
+	}
 	if isNameError(err) {
 		diags.AddAttributeError(path.Root("name"), "Not Found in Salesforce", err.Error())
 		return

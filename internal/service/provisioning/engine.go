@@ -59,6 +59,9 @@ func (e *engine) read(ctx context.Context, s settings, managed map[string]bool, 
 	if in.AppUsers, err = e.appUsers(ctx, s.AppID, fresh); err != nil {
 		return in, fmt.Errorf("listing the users of Okta app %s: %w", s.AppID, err)
 	}
+	if in.AppUsers, err = e.withoutRemovedGroups(ctx, s.AppID, s.RemovedGroups, in.AppUsers, fresh); err != nil {
+		return in, err
+	}
 	if in.Federated, err = e.federatedUsers(ctx, s.fields(), fresh); err != nil {
 		return in, fmt.Errorf("listing the federated Salesforce users: %w", err)
 	}
@@ -149,6 +152,24 @@ func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool)
 	in.Federated, in.Managed, in.Unfederated = federated, now, nil
 	after = reconcile(s, in)
 	return after, failures, nil
+}
+
+// deactivateManaged deactivates every active managed user (on_destroy = "deactivate"); others are not touched.
+func (e *engine) deactivateManaged(ctx context.Context, s settings, managed map[string]bool) ([]userFailure, error) {
+	federated, err := e.federatedUsers(ctx, s.fields(), true)
+	if err != nil {
+		return nil, fmt.Errorf("listing the federated Salesforce users: %w", err)
+	}
+	var cs []change
+	for _, u := range federated {
+		if u.IsActive && managed[strings.ToLower(u.FederationID)] {
+			cs = append(cs, change{FederationID: u.FederationID, Record: map[string]any{"Id": u.ID, "IsActive": false}})
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].FederationID < cs[j].FederationID })
+	failures := e.write(ctx, "deactivate", cs, e.writer.update)
+	e.clients.Caches.ForgetUsers(e.org)
+	return failures, nil
 }
 
 // write sends one kind of change; users whose mapping has a problem are reported, not sent.

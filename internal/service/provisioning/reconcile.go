@@ -48,6 +48,9 @@ type settings struct {
 	Adopt              bool
 	// SCIM limits the written and compared fields to those SCIM carries.
 	SCIM bool
+	// RemovedGroups are the groups of group_mappings this plan removes: their members leave unless another
+	// assigned group holds them.
+	RemovedGroups []string
 }
 
 // fields are the User fields provisioning writes and compares, sorted: the mapped ones, the locale

@@ -213,24 +213,23 @@ func TestAccUserProvisioning_scim(t *testing.T) {
 	})
 }
 
-// A user Salesforce refuses (here for a username another user holds) is reported with its Federation ID and
-// Salesforce's message; the others are provisioned, and the next plan shows only the refused user.
+// A user Salesforce refuses on update (here a new app user whose username another user holds) is reported with
+// its Federation ID and Salesforce's message; the others are provisioned, and the next plan shows only the
+// refused user. (On create such a failure is a warning: see partialCreateNotTainted.)
 func TestAccUserProvisioning_perUserFailure(t *testing.T) {
 	p := newProvTest(t, acctest.Sandbox(t))
-	b, c := p.member(t, "b"), p.member(t, "c")
+	b := p.member(t, "b")
+	c := acctest.CreateOktaUser(t, p.oc, "c")
 	cfg := p.config(acctest.RandomName("prov"), salesAttributes, "")
-	ctx := context.Background()
 	var blockerID string
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: p.checkUsersLeftActive(t, b, c),
 		Steps: []resource.TestStep{
+			{Config: cfg, ConfigPlanChecks: acctest.EmptyPlanAfterApply(), Check: p.checkProvisioned(t, "Sales", b)},
 			{
 				PreConfig: func() {
-					// An unfederated user holds the username c would get.
-					blocker := acctest.OktaUser{Login: acctest.RandomName("blocker") + "@example.com", FirstName: "Blo", LastName: "Cker"}
-					blocker.Email = blocker.Login
-					blockerID = acctest.CreateSalesforceUser(t, p.sf, blocker, acctest.StandardProfile,
-						map[string]any{"Username": c.Login + usernameSuffix, "FederationIdentifier": nil})
+					p.add(t, c)
+					blockerID = p.blockUsername(t, c)
 				},
 				Config:      cfg,
 				ExpectError: regexp.MustCompile(`(?s)Unable to Create Salesforce User.*Federation ID ` + regexp.QuoteMeta(c.Login) + `:.*DUPLICATE_USERNAME`),
@@ -252,12 +251,7 @@ func TestAccUserProvisioning_perUserFailure(t *testing.T) {
 				}},
 			},
 			{
-				PreConfig: func() {
-					res, err := p.sf.UpdateUsers(ctx, []map[string]any{{"Id": blockerID, "Username": "renamed." + c.Login + usernameSuffix}})
-					if err != nil || res[0].Err() != nil {
-						t.Fatalf("rename the blocking user: %v %v", err, res)
-					}
-				},
+				PreConfig:        func() { p.renameUser(t, blockerID, "renamed."+c.Login+usernameSuffix) },
 				Config:           cfg,
 				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 				Check:            p.checkProvisioned(t, "Sales", b, c),

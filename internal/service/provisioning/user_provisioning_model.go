@@ -2,6 +2,7 @@ package provisioning
 
 import (
 	"context"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -27,8 +28,10 @@ type userProvisioningModel struct {
 	FederationIDSource types.String `tfsdk:"federation_id_source"`
 	DefaultProfile     types.String `tfsdk:"default_profile"`
 	Transport          types.String `tfsdk:"transport"`
+	OnDestroy          types.String `tfsdk:"on_destroy"`
+	GroupMappings      types.Set    `tfsdk:"group_mappings"`
 	PendingCreate      types.Set    `tfsdk:"pending_create"`
-	PendingUpdate      types.Set    `tfsdk:"pending_update"`
+	PendingUpdate      types.Map    `tfsdk:"pending_update"`
 	PendingDeactivate  types.Set    `tfsdk:"pending_deactivate"`
 	PendingReactivate  types.Set    `tfsdk:"pending_reactivate"`
 	Synced             types.Map    `tfsdk:"synced"`
@@ -83,6 +86,9 @@ func fillDefaults(m *userProvisioningModel) {
 	if m.Transport.IsNull() {
 		m.Transport = types.StringValue(transportREST)
 	}
+	if m.OnDestroy.IsNull() {
+		m.OnDestroy = types.StringValue(onDestroyKeep)
+	}
 	if m.Username.IsNull() {
 		m.Username = defaultUsername
 	}
@@ -93,8 +99,8 @@ func fillDefaults(m *userProvisioningModel) {
 
 // setOutcome records the pending changes and the managed users.
 func setOutcome(m *userProvisioningModel, out outcome) {
-	create, update, deactivate, reactivate := out.pending()
-	m.PendingCreate, m.PendingUpdate = framework.StringSet(create), framework.StringSet(update)
+	create, _, deactivate, reactivate := out.pending()
+	m.PendingCreate, m.PendingUpdate = framework.StringSet(create), updatedFields(out.Updates)
 	m.PendingDeactivate, m.PendingReactivate = framework.StringSet(deactivate), framework.StringSet(reactivate)
 	synced := make(map[string]attr.Value, len(out.Managed))
 	for k, v := range out.Managed {
@@ -103,21 +109,90 @@ func setOutcome(m *userProvisioningModel, out outcome) {
 	m.Synced = types.MapValueMust(types.StringType, synced)
 }
 
+// pendingUpdateType is the type of pending_update: Federation ID → the fields written.
+var pendingUpdateType = types.SetType{ElemType: types.StringType}
+
+// updatedFields maps each update's Federation ID to the User fields it writes.
+func updatedFields(updates []change) types.Map {
+	elems := make(map[string]attr.Value, len(updates))
+	for _, c := range updates {
+		fields := make([]string, 0, len(c.Record))
+		for f := range c.Record {
+			if f != "Id" {
+				fields = append(fields, f)
+			}
+		}
+		sort.Strings(fields)
+		elems[c.FederationID] = framework.StringSet(fields)
+	}
+	return types.MapValueMust(pendingUpdateType, elems)
+}
+
+// plannedSynced is synced as the plan can promise it: every managed user, with its hash known unless apply writes it.
+func plannedSynced(out outcome) types.Map {
+	written := map[string]bool{}
+	for _, cs := range [][]change{out.Updates, out.Deactivates, out.Reactivates} {
+		for _, c := range cs {
+			written[strings.ToLower(c.FederationID)] = true
+		}
+	}
+	elems := make(map[string]attr.Value, len(out.Managed))
+	for k, v := range out.Managed {
+		if written[k] {
+			elems[k] = types.StringUnknown()
+		} else {
+			elems[k] = types.StringValue(v)
+		}
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+// keepPlannedSynced makes what apply read back conform to a synced planned user by user: the planned keys,
+// the planned hashes where known (refresh corrects one an admin changed meanwhile) and what was read for the
+// others ("" when the user could not be found). A user managed only since the plan is found again by the next one.
+func keepPlannedSynced(planned, read types.Map) types.Map {
+	readElems := read.Elements()
+	elems := make(map[string]attr.Value, len(planned.Elements()))
+	for k, v := range planned.Elements() {
+		switch r, ok := readElems[k]; {
+		case !v.IsUnknown():
+			elems[k] = v
+		case ok && !r.IsUnknown() && !r.IsNull():
+			elems[k] = r
+		default:
+			elems[k] = types.StringValue("")
+		}
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
 // unknownOutcome leaves what apply reads back to apply.
 func unknownOutcome(m *userProvisioningModel) {
-	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingUpdate, &m.PendingDeactivate, &m.PendingReactivate} {
+	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingDeactivate, &m.PendingReactivate} {
 		*p = types.SetUnknown(types.StringType)
 	}
+	m.PendingUpdate = types.MapUnknown(pendingUpdateType)
 	m.Synced = types.MapUnknown(types.StringType)
+}
+
+// nullPending says that what is pending is not known (null), rather than claiming it.
+func nullPending(m *userProvisioningModel) {
+	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingDeactivate, &m.PendingReactivate} {
+		*p = types.SetNull(types.StringType)
+	}
+	m.PendingUpdate = types.MapNull(pendingUpdateType)
 }
 
 // settleOutcome replaces what apply could not read back: pending_* are null (not known) rather than claimed
 // empty, and synced keeps the users managed before, so that none is forgotten.
 func settleOutcome(m *userProvisioningModel, managed map[string]bool) {
-	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingUpdate, &m.PendingDeactivate, &m.PendingReactivate} {
+	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingDeactivate, &m.PendingReactivate} {
 		if p.IsUnknown() {
 			*p = types.SetNull(types.StringType)
 		}
+	}
+	if m.PendingUpdate.IsUnknown() {
+		m.PendingUpdate = types.MapNull(pendingUpdateType)
 	}
 	if m.Synced.IsUnknown() {
 		m.Synced = keysToMap(managed)

@@ -60,7 +60,7 @@ func TestAccUserProvisioning_pendingAfterApply(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_reactivate"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(b.Login)})),
 					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_create"), emptySet),
-					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_update"), emptySet),
+					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_update"), emptyMap),
 					statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_deactivate"), emptySet),
 				},
 				Check: checkUsers(func() error {

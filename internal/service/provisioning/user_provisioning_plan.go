@@ -41,10 +41,15 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	if !plan.AppID.IsUnknown() {
 		plan.ID = types.StringValue(alias + "/" + plan.AppID.ValueString())
 	}
+	planned := false // synced planned user by user: known keys, unknown hashes of the users written
 	defer func() {
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		if !resp.Diagnostics.HasError() && !resp.Plan.Raw.Equal(req.State.Raw) {
+			synced := plan.Synced
 			unknownOutcome(&plan)
+			if planned {
+				plan.Synced = synced
+			}
 			resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		}
 	}()
@@ -59,7 +64,7 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	if !plan.DefaultProfile.IsNull() && !plan.DefaultProfile.IsUnknown() {
 		checkProfile(ctx, p.Org, plan.DefaultProfile.ValueString(), &resp.Diagnostics)
 	}
-	if resp.Diagnostics.HasError() || !plannable(plan) {
+	if resp.Diagnostics.HasError() || !plannable(ctx, plan) {
 		return
 	}
 	e := r.engine(plan, &resp.Diagnostics)
@@ -71,6 +76,32 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	var managed map[string]bool
 	if p.State != nil {
 		managed = managedKeys(p.State.Synced)
+		s.RemovedGroups = removedGroups(ctx, p.State.GroupMappings, plan.GroupMappings)
+	}
+	mappings, _, d := groupMappingsOf(ctx, plan.GroupMappings)
+	resp.Diagnostics.Append(d...)
+	for _, m := range mappings {
+		if m.GroupID.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("group_mappings"), "Group Mapping Without group_id",
+				"Every element of group_mappings needs group_id: list the oktasf_group_mapping resources, for example [oktasf_group_mapping.sales].")
+			return
+		}
+	}
+	var changes []string
+	var err error
+	if p.State != nil { // a create's outcome is known only after apply anyway
+		changes, err = e.mappingChanges(ctx, s.AppID, mappings)
+	}
+	if err != nil {
+		resp.Diagnostics.AddError(r.Summary(framework.OpPlan), err.Error())
+		return
+	}
+	if len(changes) > 0 { // apply, which Terraform orders after the mappings, reads what they leave in Okta
+		unknownOutcome(&plan)
+		resp.Diagnostics.AddWarning("Salesforce Users Will Change After the Group Mappings",
+			fmt.Sprintf("In Okta, %s; the users of Salesforce org %q are reconciled after the group mappings apply (pending_* are known after apply).",
+				strings.Join(changes, "; "), alias))
+		return
 	}
 	out, err := e.plan(ctx, s, managed)
 	if err != nil {
@@ -86,19 +117,29 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	}
 	// Nothing to write leaves the plan as refresh found it (no diff); anything to write makes it differ.
 	setOutcome(&plan, outcome{Managed: out.Managed})
+	if len(out.Creates) == 0 { // no key can appear: synced is planned user by user, so unchanged users do not churn
+		plan.Synced, planned = plannedSynced(out), true
+	}
 	if !out.empty() {
-		unknownOutcome(&plan)
 		resp.Diagnostics.AddWarning("Salesforce Users Will Change", summarize(alias, out))
+		synced := plan.Synced
+		unknownOutcome(&plan)
+		if planned {
+			plan.Synced = synced
+		}
 	}
 }
 
 // plannable reports whether every value the reconciliation needs is known.
-func plannable(m userProvisioningModel) bool {
+func plannable(ctx context.Context, m userProvisioningModel) bool {
 	for _, v := range []attr.Value{m.AppID, m.Attributes, m.Username, m.FederationIDSource, m.DefaultProfile, m.CreateUsers,
 		m.UpdateUsers, m.DeactivateUsers, m.ReactivateUsers, m.AdoptExisting, m.Transport} {
 		if v.IsUnknown() {
 			return false
 		}
+	}
+	if _, known, _ := groupMappingsOf(ctx, m.GroupMappings); !known {
+		return false
 	}
 	return !hasUnknownElement(m.Attributes)
 }

@@ -38,6 +38,12 @@ const (
 	transportSCIM = "scim"
 )
 
+// What destroy does with the managed users: leave them, or deactivate them (never delete: Salesforce cannot).
+const (
+	onDestroyKeep       = "keep"
+	onDestroyDeactivate = "deactivate"
+)
+
 // NewUserProvisioningResource returns the oktasf_user_provisioning resource.
 func NewUserProvisioningResource() resource.Resource {
 	return &userProvisioningResource{ResourceWithConfigure: framework.NewResourceWithConfigure("user_provisioning", "User Provisioning")}
@@ -62,7 +68,7 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 			"of the app user's highest-priority group, and a Federation ID; users who leave the app or are deactivated in Okta are deactivated " +
 			"in Salesforce, and a returning user gets the same Salesforce user back. Users are matched by Federation ID (case-insensitively). " +
 			"Every apply reconciles; the plan lists the pending changes in `pending_*` and warns with their counts. Salesforce users are never " +
-			"deleted, and destroying this resource leaves every user as it is (no user is deactivated on destroy).",
+			"deleted; what destroying this resource does with the users it manages is `on_destroy`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`<salesforce_org>/<app_id>`.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -102,13 +108,36 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 			"transport": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(transportREST),
 				MarkdownDescription: "`rest` (sObject Collections, 200 users a call; default) or `scim` (`/services/scim/v2/Users`).",
 				Validators:          []validator.String{stringvalidator.OneOf(transportREST, transportSCIM)}},
-			"pending_create":     pending("creates"),
-			"pending_update":     pending("updates (attributes, profile, role, or adoption of an existing user)"),
+			"on_destroy": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(onDestroyKeep),
+				MarkdownDescription: "What destroying this resource does with the Salesforce users it manages (those in `synced`): `keep` " +
+					"(default) leaves them as they are, active with their Federation ID, so that another resource or an admin can take them over; " +
+					"`deactivate` deactivates every active one, as if all had left the app. Users are never deleted, and users this resource " +
+					"does not manage are never touched. Set it (and apply) before destroying: destroy uses the value in state. A replacement " +
+					"(a new `app_id` or `salesforce_org`) destroys too: with `deactivate` its users are deactivated first and the new resource reactivates those still assigned.",
+				Validators: []validator.String{stringvalidator.OneOf(onDestroyKeep, onDestroyDeactivate)}},
+			"group_mappings": schema.SetNestedAttribute{Optional: true,
+				MarkdownDescription: "The app's `oktasf_group_mapping` resources, for example `[oktasf_group_mapping.sales, oktasf_group_mapping.admins]` " +
+					"(only their `group_id`, `profile` and `role` are used). Referencing them orders this resource after them, and lets the plan see " +
+					"what they are about to change in Okta: when a mapping is created, re-created or given a new profile or role, the plan leaves " +
+					"`pending_*` to apply (which reads Okta after the mappings), so that one apply provisions the new profile and role; a mapping removed " +
+					"from the list has its members (unless another group of the app holds them) deactivated in the same apply. Without it, changes " +
+					"of the mappings reach Salesforce on the apply after theirs.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					// Optional, not Required: a referenced mapping being created is wholly unknown at validation.
+					"group_id": schema.StringAttribute{Optional: true, MarkdownDescription: "The Okta group ID. Required."},
+					"profile":  schema.StringAttribute{Optional: true, MarkdownDescription: "The mapping's Salesforce profile."},
+					"role":     schema.StringAttribute{Optional: true, MarkdownDescription: "The mapping's Salesforce role."},
+				}}},
+			"pending_create": pending("creates"),
+			"pending_update": schema.MapAttribute{Computed: true, ElementType: types.SetType{ElemType: types.StringType},
+				MarkdownDescription: "Federation ID → the Salesforce User fields the next apply updates for that user (mapped attributes, " +
+					"`ProfileId`, `UserRoleId`, or `FederationIdentifier` when an existing user is adopted). Filled like the other `pending_*`."},
 			"pending_deactivate": pending("deactivates"),
 			"pending_reactivate": pending("reactivates"),
 			"synced": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "Lower-cased Federation ID → short hash of the user's provisioned fields in Salesforce, for every user this " +
-					"resource manages (including deactivated ones). Only managed users are ever deactivated."},
+					"resource manages (including deactivated ones). Only managed users are ever deactivated. A plan that creates no user keeps the " +
+					"entries of the users it does not write (they do not churn) and leaves only the written users' hashes to apply."},
 		},
 	}
 }
@@ -148,12 +177,45 @@ func (r *userProvisioningResource) Read(ctx context.Context, req resource.ReadRe
 		return
 	}
 	setOutcome(&state, out)
+	if mappings, known, _ := groupMappingsOf(ctx, state.GroupMappings); known && len(mappings) > 0 {
+		changes, err := e.mappingChanges(ctx, s.AppID, mappings)
+		if err != nil {
+			resp.Diagnostics.AddError(r.Summary(framework.OpRead), err.Error())
+			return
+		}
+		if len(changes) > 0 { // the mappings will put Okta back before provisioning applies: what is pending is not known yet
+			tflog.Debug(ctx, "Okta's group assignments differ from the group mappings; pending changes are left unknown", map[string]any{"changes": changes})
+			nullPending(&state)
+		}
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Delete only forgets the resource: Salesforce users are never deleted, and destroy deactivates nobody.
-func (r *userProvisioningResource) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
-	tflog.Info(ctx, "user provisioning removed from state; Salesforce users are left as they are")
+// Delete deactivates the managed users when on_destroy says so; Salesforce users are never deleted.
+func (r *userProvisioningResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	state, ok := framework.Get[userProvisioningModel](ctx, req.State, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	fillDefaults(&state)
+	if state.OnDestroy.ValueString() != onDestroyDeactivate {
+		tflog.Info(ctx, "user provisioning removed from state; Salesforce users are left as they are (on_destroy = keep)")
+		return
+	}
+	e := r.engine(state, &resp.Diagnostics)
+	s, d := settingsOf(ctx, state)
+	resp.Diagnostics.Append(d...)
+	if e == nil || resp.Diagnostics.HasError() {
+		return
+	}
+	failures, err := e.deactivateManaged(ctx, s, managedKeys(state.Synced))
+	if err != nil {
+		resp.Diagnostics.AddError(r.Summary(framework.OpDelete), err.Error())
+	}
+	for _, f := range failures {
+		resp.Diagnostics.AddError(framework.Summary("Deactivate", "Salesforce User"),
+			fmt.Sprintf("Federation ID %s: %s. The resource stays in state; destroy again to retry, or set on_destroy = \"keep\".", f.FederationID, f.Message))
+	}
 }
 
 // ImportState takes "<salesforce_org>/<app_id>".
@@ -175,21 +237,33 @@ func (r *userProvisioningResource) ImportState(ctx context.Context, req resource
 func (r *userProvisioningResource) apply(ctx context.Context, plan tfsdk.Plan, prior *tfsdk.State, st *tfsdk.State, op framework.Op, diags *diag.Diagnostics) {
 	m, ok := framework.Get[userProvisioningModel](ctx, plan, diags)
 	managed := map[string]bool{}
+	var removed []string
 	if prior != nil {
 		state, read := framework.Get[userProvisioningModel](ctx, *prior, diags)
 		ok, managed = ok && read, managedKeys(state.Synced)
+		removed = removedGroups(ctx, state.GroupMappings, m.GroupMappings)
 	}
 	if !ok {
 		return
 	}
-	r.applyModel(ctx, &m, managed, op, diags)
+	r.applyModel(ctx, &m, managed, removed, op, diags)
 	diags.Append(st.Set(ctx, &m)...)
 }
 
 // applyModel runs one reconciliation for m and records in it what reading the users back found.
-func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvisioningModel, managed map[string]bool, op framework.Op, diags *diag.Diagnostics) {
+func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvisioningModel, managed map[string]bool, removed []string, op framework.Op, diags *diag.Diagnostics) {
 	summary := r.Summary(op)
-	defer settleOutcome(m, managed)
+	planned := m.Synced // known keys when the plan promised them user by user
+	defer func() {
+		if !planned.IsUnknown() && !planned.IsNull() {
+			read := m.Synced
+			if read.IsUnknown() {
+				read = types.MapNull(types.StringType)
+			}
+			m.Synced = keepPlannedSynced(planned, read)
+		}
+		settleOutcome(m, managed)
+	}()
 	e := r.engine(*m, diags)
 	if e == nil {
 		return
@@ -200,6 +274,7 @@ func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvis
 		return
 	}
 	m.ID = types.StringValue(m.SalesforceOrg.ValueString() + "/" + s.AppID)
+	s.RemovedGroups = removed
 	after, failures, err := e.apply(ctx, s, managed)
 	if after.Managed != nil { // else nothing was read: settleOutcome keeps what was managed
 		setOutcome(m, after)
@@ -208,8 +283,15 @@ func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvis
 		diags.AddError(summary, err.Error())
 	}
 	for _, f := range failures {
-		diags.AddError(framework.Summary(framework.Op(titleKind(f.Kind)), "Salesforce User"),
-			fmt.Sprintf("Federation ID %s: %s. The other users were provisioned; the next plan shows this user again.", f.FederationID, f.Message))
+		summary, detail := framework.Summary(framework.Op(titleKind(f.Kind)), "Salesforce User"),
+			fmt.Sprintf("Federation ID %s: %s. The other users were provisioned; the next plan shows this user again.", f.FederationID, f.Message)
+		// An error on create would taint the resource, and its replacement would start with an empty synced and so
+		// forget whom to deactivate: what succeeded is saved and the failures are warnings; pending_* lists them.
+		if op == framework.OpCreate {
+			diags.AddWarning(summary, detail)
+			continue
+		}
+		diags.AddError(summary, detail)
 	}
 }
 

@@ -193,6 +193,7 @@ func oneUser(t *testing.T, sf *salesforce.Client, fid string) sfUser {
 type expectPending struct {
 	attr   string
 	before []string
+	fields []string // pending_update only: the fields of each user in before
 }
 
 func (e expectPending) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
@@ -201,15 +202,40 @@ func (e expectPending) CheckPlan(_ context.Context, req plancheck.CheckPlanReque
 			continue
 		}
 		m, _ := rc.Change.Before.(map[string]any)
-		list, _ := m[e.attr].([]any)
 		b := []string{}
-		for _, x := range list {
-			b = append(b, fmt.Sprint(x))
+		switch v := m[e.attr].(type) {
+		case []any:
+			for _, x := range v {
+				b = append(b, fmt.Sprint(x))
+			}
+		case map[string]any: // pending_update: Federation ID → fields
+			for k := range v {
+				b = append(b, k)
+			}
 		}
 		sort.Strings(b)
 		if strings.Join(b, ",") != strings.Join(e.before, ",") {
 			resp.Error = fmt.Errorf("%s before the plan = %v, want %v", e.attr, b, e.before)
 			return
+		}
+		if e.fields != nil {
+			byUser, ok := m[e.attr].(map[string]any)
+			if !ok {
+				resp.Error = fmt.Errorf("%s before the plan = %v, want a map of Federation ID to fields", e.attr, m[e.attr])
+				return
+			}
+			for _, u := range e.before {
+				fields, _ := byUser[u].([]any)
+				got := []string{}
+				for _, f := range fields {
+					got = append(got, fmt.Sprint(f))
+				}
+				sort.Strings(got)
+				if strings.Join(got, ",") != strings.Join(e.fields, ",") {
+					resp.Error = fmt.Errorf("%s[%q] before the plan = %v, want %v", e.attr, u, got, e.fields)
+					return
+				}
+			}
 		}
 		if unknown, _ := rc.Change.AfterUnknown.(map[string]any); unknown[e.attr] != true {
 			after, _ := rc.Change.After.(map[string]any)
@@ -223,10 +249,10 @@ func (e expectPending) CheckPlan(_ context.Context, req plancheck.CheckPlanReque
 // nothingPending checks, in state after apply, the pending_* sets apply read back: all empty.
 func nothingPending() []statecheck.StateCheck {
 	var checks []statecheck.StateCheck
-	for _, attr := range []string{"pending_create", "pending_update", "pending_deactivate", "pending_reactivate"} {
+	for _, attr := range []string{"pending_create", "pending_deactivate", "pending_reactivate"} {
 		checks = append(checks, statecheck.ExpectKnownValue(provAddr, tfjsonpath.New(attr), emptySet))
 	}
-	return checks
+	return append(checks, statecheck.ExpectKnownValue(provAddr, tfjsonpath.New("pending_update"), emptyMap))
 }
 
 // checkUsers is a TestCheckFunc that runs f.
@@ -234,7 +260,10 @@ func checkUsers(f func() error) resource.TestCheckFunc {
 	return func(*terraform.State) error { return f() }
 }
 
-var emptySet = knownvalue.SetExact([]knownvalue.Check{})
+var (
+	emptySet = knownvalue.SetExact([]knownvalue.Check{})
+	emptyMap = knownvalue.MapExact(map[string]knownvalue.Check{})
+)
 
 // Assigning a group through the app provisions its members; import reads the resource back by
 // <salesforce_org>/<app_id>, and destroy leaves the Salesforce users as they are.
@@ -326,7 +355,8 @@ func TestAccUserProvisioning_drift(t *testing.T) {
 		CheckDestroy: p.checkUsersLeftActive(t, a, b),
 		Steps: []resource.TestStep{
 			{Config: cfg, Check: p.checkProvisioned(t, "Sales", a, b), ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
-			driftStep(edit(b, map[string]any{"Department": "Marketing"}), expectPending{attr: "pending_update", before: []string{b.Login}}),
+			driftStep(edit(b, map[string]any{"Department": "Marketing", "ProfileId": acctest.ProfileID(t, p.sf, acctest.AdminProfile)}),
+				expectPending{attr: "pending_update", before: []string{b.Login}, fields: []string{"Department", "ProfileId"}}),
 			driftStep(edit(a, map[string]any{"IsActive": false}), expectPending{attr: "pending_reactivate", before: []string{a.Login}}),
 		},
 	})

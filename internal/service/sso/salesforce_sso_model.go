@@ -2,18 +2,22 @@ package sso
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 )
 
 // salesforceSSOModel is the data of oktasf_salesforce_sso.
@@ -25,6 +29,8 @@ type salesforceSSOModel struct {
 	AppID                  types.String `tfsdk:"app_id"`
 	Issuer                 types.String `tfsdk:"issuer"`
 	IDPCertificate         types.String `tfsdk:"idp_certificate"`
+	IDPCertificateSHA256   types.String `tfsdk:"idp_certificate_sha256"`
+	IDPCertificateNotAfter types.String `tfsdk:"idp_certificate_not_after"`
 	IDPLoginURL            types.String `tfsdk:"idp_login_url"`
 	IdentityType           types.String `tfsdk:"identity_type"`
 	IdentityLocation       types.String `tfsdk:"identity_location"`
@@ -76,6 +82,7 @@ func flattenSSO(cfg *salesforce.SAMLSSOConfig, m *salesforceSSOModel) {
 	} else {
 		m.IDPCertificate = types.StringValue(cfg.ValidationCert)
 	}
+	m.IDPCertificateSHA256, m.IDPCertificateNotAfter = certificateSummary(m.IDPCertificate)
 	m.IDPLoginURL = types.StringValue(cfg.LoginURL)
 	m.IdentityType = types.StringValue(cfg.IdentityMapping)
 	m.IdentityLocation = types.StringValue(cfg.IdentityLocation)
@@ -114,4 +121,49 @@ func certificateDER(text string) ([]byte, error) {
 		return nil, fmt.Errorf("idp_certificate is not a valid X.509 certificate (%v); copy it again from the IdP's metadata", err)
 	}
 	return block.Bytes, nil
+}
+
+// certificateSummary is the SHA-256 fingerprint and expiry of a PEM certificate: what a plan shows when the
+// certificate changes, instead of two PEM blocks. Unknown when the PEM is, empty when it cannot be parsed.
+func certificateSummary(v types.String) (sha256, notAfter types.String) {
+	if v.IsUnknown() {
+		return types.StringUnknown(), types.StringUnknown()
+	}
+	der, err := certificateDER(v.ValueString())
+	if v.IsNull() || err != nil {
+		return types.StringValue(""), types.StringValue("")
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return types.StringValue(""), types.StringValue("")
+	}
+	return types.StringValue(saml.Fingerprint(cert)), types.StringValue(cert.NotAfter.UTC().Format(time.RFC3339))
+}
+
+// samePEMCertificate plans the stored idp_certificate when the configured one encodes the same certificate
+// (other line wrapping, line endings or surrounding space), so that only a different certificate is a diff.
+type samePEMCertificate struct{}
+
+func (samePEMCertificate) Description(context.Context) string {
+	return "a PEM that encodes the stored certificate is no change"
+}
+
+func (m samePEMCertificate) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (samePEMCertificate) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || req.StateValue.IsUnknown() || req.PlanValue.IsNull() || req.PlanValue.IsUnknown() {
+		return
+	}
+	if req.PlanValue.ValueString() == req.StateValue.ValueString() {
+		return
+	}
+	planned, err := certificateDER(req.PlanValue.ValueString())
+	if err != nil {
+		return
+	}
+	if stored, err := certificateDER(req.StateValue.ValueString()); err == nil && bytes.Equal(planned, stored) {
+		resp.PlanValue = req.StateValue
+	}
 }

@@ -56,33 +56,30 @@ func (r *salesforceSSOResource) ModifyPlan(ctx context.Context, req resource.Mod
 	if config.Label.IsNull() && !plan.Name.IsUnknown() {
 		plan.Label = plan.Name
 	}
+	if config.AppID.IsNull() { // computed only to remember the app an import found: no app, no diff
+		plan.AppID = types.StringNull()
+		if p.State != nil {
+			plan.AppID = p.State.AppID
+		}
+	}
 	if !config.AppID.IsNull() && !config.AppID.IsUnknown() &&
 		(config.Issuer.IsNull() || config.IDPCertificate.IsNull() || config.IDPLoginURL.IsNull()) {
 		r.planFromApp(ctx, config, &plan, &resp.Diagnostics)
 	}
+	plan.IDPCertificateSHA256, plan.IDPCertificateNotAfter = certificateSummary(plan.IDPCertificate)
+	if p.State == nil && !plan.Issuer.IsUnknown() && !plan.Name.IsUnknown() {
+		refuseSecondSettings(ctx, p.Org, plan, &resp.Diagnostics)
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// planFromApp fills the IdP values the configuration leaves out from the Okta app's current metadata.
+// planFromApp fills the IdP values the configuration leaves out from the Okta app's current metadata. When
+// the app's oktasf_saml_app rotates its key in this plan, the certificate is unknown: Create or Update reads
+// it from Okta after the rotation (applyFromApp).
 func (r *salesforceSSOResource) planFromApp(ctx context.Context, config salesforceSSOModel, plan *salesforceSSOModel, diags *diag.Diagnostics) {
-	client := r.Okta(diags)
-	if client == nil {
-		return
-	}
 	appID := config.AppID.ValueString()
-	app, err := client.GetSAMLApp(ctx, appID)
-	if err != nil {
-		diags.AddAttributeError(path.Root("app_id"), framework.Summary(framework.OpRead, "Okta App"), fmt.Sprintf("Reading app %s for its issuer and certificate: %s", appID, err))
-		return
-	}
-	xml, err := client.SAMLMetadata(ctx, appID, app.SigningKID)
-	if err != nil {
-		diags.AddAttributeError(path.Root("app_id"), framework.Summary(framework.OpRead, "Okta App"), fmt.Sprintf("Reading the metadata of app %s: %s", appID, err))
-		return
-	}
-	md, err := saml.ParseMetadata(xml)
-	if err != nil || len(md.SigningCertificates) == 0 {
-		diags.AddAttributeError(path.Root("app_id"), "Unusable Okta App Metadata", fmt.Sprintf("App %s: %v", appID, err))
+	md := r.appIDP(ctx, appID, diags)
+	if md == nil {
 		return
 	}
 	if config.Issuer.IsNull() {
@@ -90,10 +87,61 @@ func (r *salesforceSSOResource) planFromApp(ctx context.Context, config salesfor
 	}
 	if config.IDPCertificate.IsNull() {
 		plan.IDPCertificate = keepEquivalentPEM(plan.IDPCertificate, md.SigningCertificates[0].Raw)
+		if rotationPlanned(r.Clients(), appID) {
+			plan.IDPCertificate = types.StringUnknown()
+		}
 	}
 	if config.IDPLoginURL.IsNull() {
 		plan.IDPLoginURL = types.StringValue(md.SSOURLPost)
 	}
+}
+
+// applyFromApp sets, at apply, the IdP values the plan left unknown from the app's metadata as it is now.
+func (r *salesforceSSOResource) applyFromApp(ctx context.Context, plan *salesforceSSOModel, diags *diag.Diagnostics) bool {
+	if !plan.Issuer.IsUnknown() && !plan.IDPCertificate.IsUnknown() && !plan.IDPLoginURL.IsUnknown() {
+		return true
+	}
+	if plan.AppID.IsNull() || plan.AppID.IsUnknown() { // no app to read: Salesforce's own values are read back
+		return true
+	}
+	md := r.appIDP(ctx, plan.AppID.ValueString(), diags)
+	if md == nil {
+		return false
+	}
+	if plan.Issuer.IsUnknown() {
+		plan.Issuer = types.StringValue(md.EntityID)
+	}
+	if plan.IDPCertificate.IsUnknown() {
+		plan.IDPCertificate = keepEquivalentPEM(types.StringNull(), md.SigningCertificates[0].Raw)
+	}
+	if plan.IDPLoginURL.IsUnknown() {
+		plan.IDPLoginURL = types.StringValue(md.SSOURLPost)
+	}
+	return true
+}
+
+// appIdP reads the app's metadata for its active key; nil (with a diagnostic at app_id) when it cannot.
+func (r *salesforceSSOResource) appIDP(ctx context.Context, appID string, diags *diag.Diagnostics) *saml.Metadata {
+	client := r.Okta(diags)
+	if client == nil {
+		return nil
+	}
+	app, err := client.GetSAMLApp(ctx, appID)
+	if err != nil {
+		diags.AddAttributeError(path.Root("app_id"), framework.Summary(framework.OpRead, "Okta App"), fmt.Sprintf("Reading app %s for its issuer and certificate: %s", appID, err))
+		return nil
+	}
+	xml, err := client.SAMLMetadata(ctx, appID, app.SigningKID)
+	if err != nil {
+		diags.AddAttributeError(path.Root("app_id"), framework.Summary(framework.OpRead, "Okta App"), fmt.Sprintf("Reading the metadata of app %s: %s", appID, err))
+		return nil
+	}
+	md, err := saml.ParseMetadata(xml)
+	if err != nil || len(md.SigningCertificates) == 0 {
+		diags.AddAttributeError(path.Root("app_id"), "Unusable Okta App Metadata", fmt.Sprintf("App %s: %v", appID, err))
+		return nil
+	}
+	return md
 }
 
 // certificateValidator refuses, at plan, an idp_certificate that is not one PEM X.509 certificate.

@@ -55,7 +55,8 @@ func (r *salesforceSSOResource) Schema(_ context.Context, _ resource.SchemaReque
 		MarkdownDescription: "A Salesforce org's SAML single sign-on settings (the Metadata API's SamlSsoConfig) that trust an Okta app. " +
 			"Take `issuer`, `idp_certificate` and `idp_login_url` from `oktasf_saml_app` so that a change of certificate or issuer in Okta " +
 			"plans an update here and reaches Salesforce in the same apply; with `app_id` alone they are read from Okta at plan time. " +
-			"Updates change only the fields this resource owns; an edit made in Salesforce shows as drift.",
+			"Updates change only the fields this resource owns; an edit made in Salesforce shows as drift. Planning new settings fails when the " +
+			"org already has settings for the same issuer under another name: import those (`terraform import 'oktasf_salesforce_sso.prod' <org>/<name>`).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The SamlSsoConfig ID (`0LE…`).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -68,11 +69,19 @@ func (r *salesforceSSOResource) Schema(_ context.Context, _ resource.SchemaReque
 					"must start with a letter and hold only letters, digits and single underscores (no trailing or double underscore), for example Okta_Prod")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"label": optionalComputed("The name shown in Setup; default `name`.", stringvalidator.LengthBetween(1, 80)),
-			"app_id": schema.StringAttribute{Optional: true,
-				MarkdownDescription: "The Okta app whose issuer, certificate and login URL to trust, for the values not set explicitly."},
+			"app_id": optionalComputed("The Okta app whose issuer, certificate and login URL to trust, for the values not set explicitly. " +
+				"When it refers to an `oktasf_saml_app` (`app_id = oktasf_saml_app.x.id`) that rotates its key in the same plan, the certificate is planned as known after apply and read " +
+				"from Okta during the apply, so one apply leaves Salesforce trusting the new key. After an import it is found by the issuer."),
 			"issuer": optionalComputed("The IdP entity ID, for example `oktasf_saml_app.x.entity_id`.", stringvalidator.LengthBetween(1, 1000)),
-			"idp_certificate": optionalComputed("The IdP signing certificate (PEM), for example `oktasf_saml_app.x.certificate`.",
-				certificateValidator{}),
+			"idp_certificate": schema.StringAttribute{Optional: true, Computed: true, Validators: []validator.String{certificateValidator{}},
+				MarkdownDescription: "The IdP signing certificate (PEM), for example `oktasf_saml_app.x.certificate`. A PEM that encodes the " +
+					"stored certificate with other line wrapping or line endings is no change; a different certificate shows as a change of " +
+					"`idp_certificate_sha256` and `idp_certificate_not_after`.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), samePEMCertificate{}}},
+			"idp_certificate_sha256": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "The SHA-256 fingerprint of `idp_certificate` (upper-case hex pairs joined by colons, as `openssl x509 -fingerprint -sha256` shows it)."},
+			"idp_certificate_not_after": schema.StringAttribute{Computed: true,
+				MarkdownDescription: "When `idp_certificate` expires (RFC 3339)."},
 			"idp_login_url": optionalComputed("The IdP login URL for SP-initiated sign-in, for example `oktasf_saml_app.x.sso_url`."),
 			"identity_type": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("FederationId"),
 				MarkdownDescription: "What the assertion identifies the user by: `FederationId` (default), `Username` or `UserId`.",
@@ -120,6 +129,9 @@ func (r *salesforceSSOResource) Create(ctx context.Context, req resource.CreateR
 		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Looking for %q in org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
 		return
 	}
+	if !r.applyFromApp(ctx, &plan, &resp.Diagnostics) {
+		return
+	}
 	cfg := salesforce.SAMLSSOConfig{FullName: name}
 	if !expandSSO(&plan, &cfg, &resp.Diagnostics) {
 		return
@@ -154,6 +166,9 @@ func (r *salesforceSSOResource) Read(ctx context.Context, req resource.ReadReque
 			return
 		}
 		state.ID = types.StringValue(id)
+		if state.AppID.IsNull() {
+			state.AppID = r.appOfIssuer(ctx, cfg.Issuer, cfg.SAMLEntityID)
+		}
 	}
 	flattenSSO(cfg, &state)
 	// One Tooling query, only when the button is ours to keep (or unknown after import).
@@ -180,6 +195,9 @@ func (r *salesforceSSOResource) Update(ctx context.Context, req resource.UpdateR
 		return
 	}
 	name := plan.Name.ValueString()
+	if !r.applyFromApp(ctx, &plan, &resp.Diagnostics) {
+		return
+	}
 	// Read-modify-write: settings this resource does not own (JIT handler, execution user, decryption
 	// certificate, error and logout URLs) keep the values an admin gave them.
 	cfg, err := sf.ReadSAMLSSOConfig(ctx, name)

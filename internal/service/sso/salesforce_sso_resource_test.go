@@ -73,6 +73,9 @@ func TestAccSalesforceSSO_basic(t *testing.T) {
 				ImportState:       true,
 				ImportStateId:     acctest.PrimaryOrg() + "/" + name,
 				ImportStateVerify: true,
+				// The import finds the app by issuer and records it in app_id; this configuration names no app_id,
+				// so the plan keeps the recorded one (no diff) while the state of the create has none.
+				ImportStateVerifyIgnore: []string{"app_id"},
 			},
 		},
 	})
@@ -209,6 +212,8 @@ func TestAccSalesforceSSO_import(t *testing.T) {
 				ImportState:       true,
 				ImportStateId:     acctest.PrimaryOrg() + "/" + name,
 				ImportStateVerify: true,
+				// The import records the app it finds by issuer in app_id; this configuration names none.
+				ImportStateVerifyIgnore: []string{"app_id"},
 			},
 			{
 				ResourceName:  ssoAddr,
@@ -342,6 +347,8 @@ func TestAccSalesforceSSO_loginPage(t *testing.T) {
 				ImportState:       true,
 				ImportStateId:     acctest.PrimaryOrg() + "/" + name,
 				ImportStateVerify: true,
+				// The import records the app it finds by issuer in app_id; this configuration names none.
+				ImportStateVerifyIgnore: []string{"app_id"},
 			},
 			{
 				Config:            federationConfig(sb, label, name, "", "  show_on_login_page = false\n"),

@@ -44,12 +44,18 @@ const jitDescription = "Salesforce just-in-time provisioning: a map from a Sales
 	"picklist must be one of its active values; `Username`, `Email`, `LastName` and `ProfileId` are required; `FederationIdentifier`, " +
 	"if mapped, must equal `name_id.template` because Salesforce replaces it with the SAML subject. Enable JIT on the Salesforce side " +
 	"with `oktasf_salesforce_sso`'s `jit_provisioning`.\n\n" +
+	"Plan also checks every value as an Okta expression (the functions `String.substring`, `String.substringBefore`, " +
+	"`String.substringAfter`, `String.join`, `String.len`, `String.replace`, `String.toUpperCase`, `String.toLowerCase`, " +
+	"`Arrays.contains`, `Arrays.isEmpty`; `+`, `==`, `!=`, `cond ? a : b`; `user.`, `appuser.`, `org.`; a quote inside a " +
+	"string is written twice) and a constant `ProfileId` against the org's profiles (name or ID).\n\n" +
 	"```terraform\njit_attributes = {\n  Username          = \"user.login\"\n  Email             = \"user.email\"\n" +
 	"  FirstName         = \"user.firstName\"\n  LastName          = \"user.lastName\"\n  Alias             = \"String.substring(user.login, 0, 8)\"\n" +
 	"  ProfileId         = \"appuser.profile\"\n  LocaleSidKey      = \"\\\"en_US\\\"\"\n  LanguageLocaleKey = \"\\\"en_US\\\"\"\n" +
 	"  TimeZoneSidKey    = \"\\\"America/Los_Angeles\\\"\"\n  EmailEncodingKey  = \"\\\"UTF-8\\\"\"\n}\n```\n\n" +
 	"A name may be in `jit_attributes` or `attribute_statements`, not both. A `User.` statement added in Okta for a field that is " +
-	"not in `jit_attributes` shows in `attribute_statements`, so it appears as drift."
+	"not in `jit_attributes` shows in `attribute_statements`, so it appears as drift. After an import (no state to go by), the `User.<field>` " +
+	"statements of JIT shape are read into `jit_attributes` when the org's SSO settings that trust the app (same issuer) have JIT " +
+	"provisioning on, and into `attribute_statements` otherwise."
 
 func jitAttributesSchema() schema.MapAttribute {
 	return schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: jitDescription,
@@ -61,8 +67,11 @@ func validateJITConfig(jit, statements types.Map, diags *diag.Diagnostics) {
 	if jit.IsNull() || jit.IsUnknown() {
 		return
 	}
-	for field := range jit.Elements() {
+	for field, value := range jit.Elements() {
 		p := path.Root("jit_attributes").AtMapKey(field)
+		if s, ok := value.(types.String); ok {
+			checkStringExpression(p, fmt.Sprintf("jit_attributes[%q]", field), s, diags)
+		}
 		switch {
 		case strings.HasPrefix(field, jitAttributePrefix):
 			diags.AddAttributeError(p, "Invalid User Field Name",

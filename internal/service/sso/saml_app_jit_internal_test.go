@@ -101,8 +101,9 @@ func TestValidateJITConfig(t *testing.T) {
 	}{
 		{map[string]string{"Email": "user.email", "Cost_Center__c": "user.costCenter"}, ""},
 		{map[string]string{"User.Email": "user.email"}, `Invalid User Field Name: Write the User field's API name without the "User." prefix: "Email"`},
-		{map[string]string{"Cost Center": "x"}, `Invalid User Field Name: "Cost Center" is not a Salesforce field API name`},
+		{map[string]string{"Cost Center": "user.costCenter"}, `Invalid User Field Name: "Cost Center" is not a Salesforce field API name`},
 		{map[string]string{"title": "user.title"}, `Attribute Sent Twice: jit_attributes["title"] and attribute_statements["User.Title"]`},
+		{map[string]string{"Department": "x"}, `Invalid Okta Expression: jit_attributes["Department"] = x cannot be evaluated by Okta: at column 1: unknown name "x"`},
 	}
 	for _, tc := range cases {
 		var diags diag.Diagnostics

@@ -39,6 +39,7 @@ func (r *samlAppResource) ValidateConfig(ctx context.Context, req resource.Valid
 	}
 	validateStatements(m.AttributeStatements, &resp.Diagnostics)
 	validateJITConfig(m.JITAttributes, m.AttributeStatements, &resp.Diagnostics)
+	validateNameIDTemplate(m.NameID, &resp.Diagnostics)
 }
 
 // validateStatements checks that each attribute statement has values or a group filter, not both, and no
@@ -73,10 +74,16 @@ func validateStatements(v types.Map, diags *diag.Diagnostics) {
 					fmt.Sprintf("Attribute %q has an empty values list. Add at least one Okta expression, for example \"user.email\", or remove the attribute.", name))
 			}
 			for i, e := range values.Elements() {
-				if sv, ok := e.(types.String); ok && !sv.IsUnknown() && sv.ValueString() == "" {
+				sv, ok := e.(types.String)
+				if !ok || sv.IsUnknown() || sv.IsNull() {
+					continue
+				}
+				if sv.ValueString() == "" {
 					diags.AddAttributeError(p.AtName("values").AtListIndex(i), "Empty Attribute Value",
 						fmt.Sprintf("Value %d of attribute %q is empty; give an Okta expression such as \"user.email\".", i, name))
+					continue
 				}
+				checkValueExpression(p.AtName("values").AtListIndex(i), fmt.Sprintf("attribute_statements[%q].values[%d]", name, i), sv.ValueString(), diags)
 			}
 		}
 	}
@@ -120,10 +127,16 @@ func (r *samlAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		plan.OIN = framework.ObjectNull[oinModel]()
 	}
 	checkJITMapping(ctx, p.Org, config, plan, &resp.Diagnostics)
+	checkProfileConstants(ctx, p.Org, config, &resp.Diagnostics)
 
-	if p.State != nil {
+	if p.State == nil {
+		if client := r.Okta(&resp.Diagnostics); client != nil {
+			refuseSecondApp(ctx, client, plan, &resp.Diagnostics)
+		}
+	} else {
 		state := *p.State
-		rotating := !signingOf(ctx, plan.Signing, &resp.Diagnostics).RotationTrigger.Equal(signingOf(ctx, state.Signing, &resp.Diagnostics).RotationTrigger)
+		rotating := mayRotate(signingOf(ctx, state.Signing, &resp.Diagnostics).RotationTrigger, signingOf(ctx, plan.Signing, &resp.Diagnostics).RotationTrigger)
+		notePlannedRotation(r.Clients(), state.ID.ValueString(), rotating)
 		if rotating {
 			plan.Certificate, plan.CertificateSHA256, plan.CertificateNotAfter = types.StringUnknown(), types.StringUnknown(), types.StringUnknown()
 			plan.KeyID, plan.Metadata = types.StringUnknown(), types.StringUnknown()

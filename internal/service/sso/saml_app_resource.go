@@ -56,7 +56,9 @@ func (r *samlAppResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The Okta SAML 2.0 app for one Salesforce org. Audience, ACS URL, recipient and destination are derived from " +
 			"the org (its My Domain URL and org ID) unless set. Updates change only the fields this resource owns, so settings made " +
-			"in Okta outside it survive. Changing `signing.rotation_trigger` generates a new signing key and makes it active.",
+			"in Okta outside it survive. Changing `signing.rotation_trigger` generates a new signing key and makes it active.\n\n" +
+			"Import takes the app ID (`terraform import 'oktasf_saml_app.prod' 0oa…`). Planning a new app fails when an active SAML app in " +
+			"Okta already signs users in to the same org (same audience or ACS URL): import that one instead.",
 		Attributes: map[string]schema.Attribute{
 			"id": computed("The Okta app ID (`0oa…`)."),
 			"salesforce_org": schema.StringAttribute{Optional: true, Computed: true,
@@ -119,14 +121,16 @@ func (r *samlAppResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"recipient":   derived("The assertion's recipient; default `acs_url`."),
 			"destination": derived("The response's destination; default `acs_url`."),
 			"signing": schema.SingleNestedAttribute{Optional: true, Computed: true,
-				MarkdownDescription: "The signing key. Change `rotation_trigger` (any string, for example a date) to generate a new key and make it active.",
+				MarkdownDescription: "The signing key. Change `rotation_trigger` (any string, for example a date) from one value to another to generate a new key and make it active.",
 				Default:             objectdefault.StaticValue(defaultSigning),
 				Attributes: map[string]schema.Attribute{
 					"validity_years": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(defaultValidityYears),
 						MarkdownDescription: "Validity of keys this resource generates, 2 to 10 years (default 10).",
 						Validators:          []validator.Int64{int64validator.Between(2, 10)}},
 					"rotation_trigger": schema.StringAttribute{Optional: true,
-						MarkdownDescription: "Any value; changing it rotates the signing key."},
+						MarkdownDescription: "Any value; changing it from one value to another rotates the signing key. A value set where there was " +
+							"none (on create, after an import, or added later) is recorded as the current key's and rotates nothing, so importing an " +
+							"app never generates a key: the first plan after an import shows only the trigger being recorded, and its apply writes nothing."},
 				}},
 			"active": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Whether the app is active (default true)."},
@@ -210,6 +214,10 @@ func (r *samlAppResource) Read(ctx context.Context, req resource.ReadRequest, re
 	}
 	if state.Signing.IsNull() || state.Signing.IsUnknown() { // after import
 		state.Signing = defaultSigning
+		if state.JITAttributes.IsNull() {
+			var d diag.Diagnostics // an org that cannot be resolved only means no JIT attributes are claimed
+			state.JITAttributes = jitFieldsAfterImport(ctx, r.Org(state.SalesforceOrg.ValueString(), &d), state.EntityID.ValueString(), app.SignOn.AttributeStatements)
+		}
 	}
 	r.setState(ctx, app, &state, &resp.State, &resp.Diagnostics)
 }
@@ -243,7 +251,7 @@ func (r *samlAppResource) Update(ctx context.Context, req resource.UpdateRequest
 		app.Status = "ACTIVE"
 	}
 	planSigning := signingOf(ctx, plan.Signing, &resp.Diagnostics)
-	if !planSigning.RotationTrigger.Equal(signingOf(ctx, state.Signing, &resp.Diagnostics).RotationTrigger) {
+	if mayRotate(signingOf(ctx, state.Signing, &resp.Diagnostics).RotationTrigger, planSigning.RotationTrigger) {
 		if app, err = r.rotate(ctx, client, id, planSigning, &plan); err != nil {
 			resp.Diagnostics.AddError(framework.Summary("Rotate", "SAML Signing Key"), fmt.Sprintf("App %s: %s. The app still signs with its previous key; the next apply tries again.", id, err))
 			return
