@@ -2,6 +2,8 @@ package sso_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -9,6 +11,7 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
 
 // samlAppExists finds an oktasf_saml_app's app in Okta by ID.
@@ -52,4 +55,28 @@ func checkSSOGone(sf *salesforce.Client) resource.TestCheckFunc {
 // checkRemote is a TestCheckFunc that asks the real clients, not the state.
 func checkRemote(f func(ctx context.Context) error) resource.TestCheckFunc {
 	return func(*terraform.State) error { return f(context.Background()) }
+}
+
+// signInNewUser creates an active Okta user with login (and the given name), assigns it to app appID with
+// the app-user profile "Sales User", signs it in through the sandbox's Okta and posts the response to the
+// Salesforce ACS, as a first sign-in through the browser would.
+func signInNewUser(ctx context.Context, sb *sandbox.Sandbox, okt *okta.Client, appID, login, firstName, lastName string) error {
+	var created struct{ ID string }
+	if _, err := okt.Raw(ctx, http.MethodPost, "/api/v1/users?activate=true", map[string]any{"profile": map[string]any{
+		"login": login, "email": login, "firstName": firstName, "lastName": lastName},
+		"credentials": map[string]any{"password": map[string]any{"value": "Correct-Horse-42!"}}}, &created); err != nil { // with a password Okta activates the user at once
+		return fmt.Errorf("create the Okta user: %w", err)
+	}
+	if err := okt.EnsureAppUserProperties(ctx, appID, "profile"); err != nil {
+		return err
+	}
+	if _, err := okt.Raw(ctx, http.MethodPost, "/api/v1/apps/"+appID+"/users", map[string]any{
+		"id": created.ID, "scope": "USER", "profile": map[string]any{"profile": "Sales User"}}, nil); err != nil {
+		return fmt.Errorf("assign the user to the app: %w", err)
+	}
+	response, acsURL, err := sb.Okta().SignIn(appID, login)
+	if err != nil {
+		return fmt.Errorf("sign in through Okta: %w", err)
+	}
+	return postToACS(ctx, acsURL, response)
 }

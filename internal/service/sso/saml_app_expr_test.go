@@ -3,7 +3,6 @@ package sso_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -113,24 +112,7 @@ func TestAccSAMLApp_expressionCheckedAtPlan(t *testing.T) {
 					if err != nil {
 						return err
 					}
-					var created struct{ ID string }
-					if _, err := okt.Raw(ctx, http.MethodPost, "/api/v1/users?activate=true", map[string]any{"profile": map[string]any{
-						"login": login, "email": login, "firstName": "Expr", "lastName": "Newcomer"},
-						"credentials": map[string]any{"password": map[string]any{"value": "Correct-Horse-42!"}}}, &created); err != nil {
-						return fmt.Errorf("create the Okta user: %w", err)
-					}
-					if err := okt.EnsureAppUserProperties(ctx, id, "profile"); err != nil {
-						return err
-					}
-					if _, err := okt.Raw(ctx, http.MethodPost, "/api/v1/apps/"+id+"/users", map[string]any{
-						"id": created.ID, "scope": "USER", "profile": map[string]any{"profile": "Sales User"}}, nil); err != nil {
-						return fmt.Errorf("assign the user to the app: %w", err)
-					}
-					response, acsURL, err := sb.Okta().SignIn(id, login)
-					if err != nil {
-						return fmt.Errorf("sign in through Okta: %w", err)
-					}
-					if err := postToACS(ctx, acsURL, response); err != nil {
+					if err := signInNewUser(ctx, sb, okt, id, login, "Expr", "Newcomer"); err != nil {
 						return err
 					}
 					var users []struct{ Alias string }

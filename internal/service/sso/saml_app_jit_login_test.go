@@ -106,24 +106,7 @@ func TestAccSAMLApp_jitLogin(t *testing.T) {
 				if users, err := usersByFederationID(ctx, sf, login); err != nil || len(users) != 0 {
 					return fmt.Errorf("before sign-in: %d Salesforce users for %s (%v), want none", len(users), login, err)
 				}
-				var created struct{ ID string }
-				if _, err := okt.Raw(ctx, http.MethodPost, "/api/v1/users?activate=true", map[string]any{"profile": map[string]any{
-					"login": login, "email": login, "firstName": "Jit", "lastName": "Newcomer"},
-					"credentials": map[string]any{"password": map[string]any{"value": "Correct-Horse-42!"}}}, &created); err != nil { // with a password Okta activates the user at once
-					return fmt.Errorf("create the Okta user: %w", err)
-				}
-				if err := okt.EnsureAppUserProperties(ctx, id, "profile"); err != nil {
-					return err
-				}
-				if _, err := okt.Raw(ctx, http.MethodPost, "/api/v1/apps/"+id+"/users", map[string]any{
-					"id": created.ID, "scope": "USER", "profile": map[string]any{"profile": "Sales User"}}, nil); err != nil {
-					return fmt.Errorf("assign the user to the app: %w", err)
-				}
-				response, acsURL, err := sb.Okta().SignIn(id, login)
-				if err != nil {
-					return fmt.Errorf("sign in through Okta: %w", err)
-				}
-				if err := postToACS(ctx, acsURL, response); err != nil {
+				if err := signInNewUser(ctx, sb, okt, id, login, "Jit", "Newcomer"); err != nil {
 					return err
 				}
 				users, err := usersByFederationID(ctx, sf, login)
