@@ -21,7 +21,12 @@ type estate struct {
 // estateSeed is the sandbox content of the estate: users spread over groups, and one org (qa) where most
 // of them already have a federated user.
 func (e estate) seed() (*sandbox.Seed, error) {
-	b, err := seedgen.Generate(seedgen.Options{Users: e.Users, Groups: e.Groups, Orgs: []string{"qa"}, FederatedShare: 0.8, Seed: 20261129})
+	return generatedSeed(seedgen.Options{Users: e.Users, Groups: e.Groups, Orgs: []string{"qa"}, FederatedShare: 0.8, Seed: 20261129})
+}
+
+// generatedSeed generates a sandbox seed with seedgen.
+func generatedSeed(opts seedgen.Options) (*sandbox.Seed, error) {
+	b, err := seedgen.Generate(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -18,15 +18,7 @@ type provisioning struct {
 }
 
 func (p provisioning) seed() (*sandbox.Seed, error) {
-	b, err := seedgen.Generate(seedgen.Options{Users: p.Users, Groups: p.Groups, Orgs: []string{"qa"}, Seed: 7})
-	if err != nil {
-		return nil, err
-	}
-	s, err := sandbox.ParseSeed(b)
-	if err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return generatedSeed(seedgen.Options{Users: p.Users, Groups: p.Groups, Orgs: []string{"qa"}, Seed: 7})
 }
 
 // writeConfig writes the app and one group mapping per group into dir; writeProvisioning adds the
