@@ -2,6 +2,7 @@ package provisioning
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -177,6 +178,18 @@ func (r *userProvisioningResource) Read(ctx context.Context, req resource.ReadRe
 		return
 	}
 	setOutcome(&state, out)
+	if raw, d := req.Private.GetKey(ctx, importGroupMappingsKey); len(raw) > 0 && !d.HasError() {
+		var groups []string
+		if err := json.Unmarshal(raw, &groups); err != nil {
+			resp.Diagnostics.AddError(r.Summary(framework.OpRead), "the group_mappings of the import: "+err.Error())
+			return
+		}
+		if state.GroupMappings, err = e.importedGroupMappings(ctx, s.AppID, groups); err != nil {
+			resp.Diagnostics.AddError(r.Summary(framework.OpRead), err.Error())
+			return
+		}
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importGroupMappingsKey, nil)...)
+	}
 	if mappings, known, _ := groupMappingsOf(ctx, state.GroupMappings); known && len(mappings) > 0 {
 		changes, err := e.mappingChanges(ctx, s.AppID, mappings)
 		if err != nil {
@@ -218,17 +231,47 @@ func (r *userProvisioningResource) Delete(ctx context.Context, req resource.Dele
 	}
 }
 
-// ImportState takes "<salesforce_org>/<app_id>".
+// importGroupMappingsKey is the private state of an import whose ID names group_mappings: the group IDs (or
+// "*"), whose profiles and roles the first Read takes from Okta's group assignments.
+const importGroupMappingsKey = "import_group_mappings"
+
+// ImportState takes "<salesforce_org>/<app_id>" or "<salesforce_org>/<app_id>/<settings>". What lives only in
+// configuration cannot be read back, so settings carries it as a URL query string: attributes.<Field>=<expr>,
+// username.source, username.suffix, create_users, update_users, deactivate_users, reactivate_users,
+// adopt_existing, federation_id_source, default_profile, transport, on_destroy, and group_mappings=<group ID>,…
+// (or * for every group assigned to the app), whose profiles and roles are read from Okta. What settings omits
+// takes the schema's default (attributes none, group_mappings unset).
 func (r *userProvisioningResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	org, appID, ok := strings.Cut(req.ID, "/")
-	if !ok || org == "" || appID == "" || strings.Contains(appID, "/") {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not <salesforce_org>/<app_id>, for example qa/0oa1b2c3.", req.ID))
+	parts := strings.SplitN(req.ID, "/", 3)
+	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not <salesforce_org>/<app_id> or <salesforce_org>/<app_id>/<settings>, for example qa/0oa1b2c3.", req.ID))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("salesforce_org"), org)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("app_id"), appID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("attributes"), map[string]string{})...)
+	org, appID := parts[0], parts[1]
+	set := func(name string, v any) { resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...) }
+	set("salesforce_org", org)
+	set("app_id", appID)
+	set("id", org+"/"+appID)
+	set("attributes", map[string]string{})
+	if len(parts) < 3 {
+		return
+	}
+	is, err := parseImportSettings(parts[2])
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q: the settings after <salesforce_org>/<app_id>/ %s.", req.ID, err))
+		return
+	}
+	set("attributes", is.attributes)
+	for name, v := range is.values {
+		set(name, v)
+	}
+	if is.username != nil {
+		set("username", *is.username)
+	}
+	if is.groups != nil {
+		b, _ := json.Marshal(is.groups)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importGroupMappingsKey, b)...)
+	}
 }
 
 // apply runs one reconciliation for the plan, the users in prior's synced (none on create) managed already,
