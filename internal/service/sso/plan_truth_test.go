@@ -135,13 +135,18 @@ func (c onlyRotationTriggerChanges) CheckPlan(_ context.Context, req plancheck.C
 // Importing an app whose User.* statements are JIT attributes (the org's settings that trust it have JIT
 // on) plans nothing for the configuration that made it, and the apply writes nothing. With
 // signing.rotation_trigger configured the plan adopts the trigger (no key is generated): the state cannot
-// know the configured value before the first plan, so that is the one change, and it writes nothing.
+// know the configured value before the first plan, so that is the one change, and it writes nothing —
+// unless the import ID carries the trigger (<app id>/rotation_trigger=<value>), and then the plan is empty.
 func TestAccSAMLApp_importPlansEmpty(t *testing.T) {
 	acctest.RequireSandbox(t, "counts the write requests of the apply after an import")
 	sb := acctest.NewSandbox(t, sandbox.Options{})
-	for _, tc := range []struct{ name, signing string }{
-		{"jit", ""},
-		{"jit_and_rotation_trigger", rotation("2026-01")},
+	for _, tc := range []struct {
+		name, signing, importSuffix string
+		onlyTrigger                 bool // the plan after the import records the trigger (not in the import ID)
+	}{
+		{"jit", "", "", false},
+		{"jit_and_rotation_trigger", rotation("2026-01"), "", true},
+		{"rotation_trigger_in_import_id", rotation("2026-01"), "/rotation_trigger=2026-01", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			client := acctest.OktaClient(t, sb)
@@ -152,7 +157,7 @@ func TestAccSAMLApp_importPlansEmpty(t *testing.T) {
 			w := &writeCounter{sb: sb, sf: sf}
 			final := acctest.ProviderConfig(sb) + appBlock("test", label, body)
 			preApply := []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}
-			if tc.signing != "" {
+			if tc.onlyTrigger {
 				preApply = []plancheck.PlanCheck{onlyRotationTriggerChanges{appAddr}}
 			}
 			acctest.Test(t, resource.TestCase{
@@ -180,12 +185,19 @@ func TestAccSAMLApp_importPlansEmpty(t *testing.T) {
 						},
 					},
 					{Config: acctest.ProviderConfig(sb) + forget("oktasf_saml_app.orig")},
+					{ // only the trigger may follow the app ID
+						Config:            final,
+						ResourceName:      appAddr,
+						ImportState:       true,
+						ImportStateIdFunc: func(*terraform.State) (string, error) { return id + "/rotation=2026-01", nil },
+						ExpectError:       regexp.MustCompile(`Invalid Import ID`),
+					},
 					{
 						Config:             final,
 						ResourceName:       appAddr,
 						ImportState:        true,
 						ImportStatePersist: true,
-						ImportStateIdFunc:  func(*terraform.State) (string, error) { return id, nil },
+						ImportStateIdFunc:  func(*terraform.State) (string, error) { return id + tc.importSuffix, nil },
 					},
 					{
 						PreConfig: w.start,

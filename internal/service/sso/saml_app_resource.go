@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -205,6 +207,8 @@ func (r *samlAppResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading app %s: %s", state.ID.ValueString(), err))
 		return
 	}
+	// After an import the state holds only the ID (and the signing a settings import ID carried).
+	imported := state.Label.IsNull()
 	if err := r.readMetadata(ctx, client, app.ID, app.SigningKID, &state); err != nil {
 		resp.Diagnostics.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading the metadata of app %s: %s", app.ID, err))
 		return
@@ -212,12 +216,12 @@ func (r *samlAppResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if state.SalesforceOrg.IsNull() || state.SalesforceOrg.ValueString() == "" {
 		state.SalesforceOrg = types.StringValue(r.orgOfAudience(ctx, app))
 	}
-	if state.Signing.IsNull() || state.Signing.IsUnknown() { // after import
+	if state.Signing.IsNull() || state.Signing.IsUnknown() {
 		state.Signing = defaultSigning
-		if state.JITAttributes.IsNull() {
-			var d diag.Diagnostics // an org that cannot be resolved only means no JIT attributes are claimed
-			state.JITAttributes = jitFieldsAfterImport(ctx, r.Org(state.SalesforceOrg.ValueString(), &d), state.EntityID.ValueString(), app.SignOn.AttributeStatements)
-		}
+	}
+	if imported && state.JITAttributes.IsNull() {
+		var d diag.Diagnostics // an org that cannot be resolved only means no JIT attributes are claimed
+		state.JITAttributes = jitFieldsAfterImport(ctx, r.Org(state.SalesforceOrg.ValueString(), &d), state.EntityID.ValueString(), app.SignOn.AttributeStatements)
 	}
 	r.setState(ctx, app, &state, &resp.State, &resp.Diagnostics)
 }
@@ -305,8 +309,28 @@ func (r *samlAppResource) Delete(ctx context.Context, req resource.DeleteRequest
 	}
 }
 
+// ImportState takes "<app id>" or "<app id>/rotation_trigger=<value>". The trigger lives only in the
+// configuration; given in the import ID it is recorded as already applied, so that the plan after the import
+// is empty (without it that plan records the configured trigger, and never rotates).
 func (r *samlAppResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	id, settings, withSettings := strings.Cut(req.ID, "/")
+	if id == "" {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q: use the Okta app ID, optionally followed by /rotation_trigger=<value>.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	if !withSettings {
+		return
+	}
+	q, err := url.ParseQuery(settings)
+	if err != nil || len(q) != 1 || len(q["rotation_trigger"]) != 1 || q.Get("rotation_trigger") == "" {
+		resp.Diagnostics.AddError("Invalid Import ID",
+			fmt.Sprintf("%q: after the app ID only /rotation_trigger=<value> may follow (the configured signing.rotation_trigger, URL-encoded).", req.ID))
+		return
+	}
+	signing := defaultSigningModel
+	signing.RotationTrigger = types.StringValue(q.Get("rotation_trigger"))
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("signing"), framework.ObjectValueMust(signing))...)
 }
 
 // orgOfAudience finds the configured org an imported app belongs to, by its audience.
