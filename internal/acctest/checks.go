@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
 
 // Finder reads the remote object behind a resource instance through the real clients: nil when it is there,
@@ -159,4 +161,43 @@ func sortedAddresses(s *terraform.State) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// WriteRequests lists the sandbox's POST, PUT, PATCH and DELETE requests since its stats were reset, the
+// OAuth token requests of a new provider configuration left out. (Metadata SOAP reads are POSTs too: a test
+// of SSO settings tells a SOAP write apart by the settings' SystemModstamp.)
+func WriteRequests(sb *sandbox.Sandbox) []string {
+	var out []string
+	for route, n := range sb.Control().Stats().Routes {
+		if strings.Contains(route, "oauth2/token") {
+			continue
+		}
+		for _, m := range []string{" POST ", " PUT ", " PATCH ", " DELETE "} {
+			if strings.Contains(route, m) {
+				out = append(out, fmt.Sprintf("%s ×%d", route, n))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CheckNoWrites fails when the sandbox counted a write since its stats were reset.
+func CheckNoWrites(sb *sandbox.Sandbox) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if w := WriteRequests(sb); len(w) > 0 {
+			return fmt.Errorf("wrote since the stats were reset: %v", w)
+		}
+		return nil
+	}
+}
+
+// CheckWritesCounted fails when the apply just made shows no write: a zero-write check would prove nothing.
+func CheckWritesCounted(sb *sandbox.Sandbox) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if len(WriteRequests(sb)) == 0 {
+			return fmt.Errorf("the sandbox counted no write for an apply that made one: WriteRequests counts nothing")
+		}
+		return nil
+	}
 }

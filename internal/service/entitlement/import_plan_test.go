@@ -2,8 +2,6 @@ package entitlement_test
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -12,34 +10,6 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
-
-// writeRequests lists the sandbox's POST, PUT, PATCH and DELETE requests since its stats were reset, the
-// OAuth token requests of a new provider configuration left out.
-func writeRequests(sb *sandbox.Sandbox) []string {
-	var out []string
-	for route, n := range sb.Control().Stats().Routes {
-		if strings.Contains(route, "oauth2/token") {
-			continue
-		}
-		for _, m := range []string{" POST ", " PUT ", " PATCH ", " DELETE "} {
-			if strings.Contains(route, m) {
-				out = append(out, fmt.Sprintf("%s ×%d", route, n))
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// checkWritesCounted fails when the apply just made shows no write: counting would prove nothing.
-func checkWritesCounted(sb *sandbox.Sandbox) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if len(writeRequests(sb)) == 0 {
-			return fmt.Errorf("the sandbox counted no write for an apply that made one: writeRequests counts nothing")
-		}
-		return nil
-	}
-}
 
 // importPlansEmptySteps are the steps after the one that applied config: import addr with an import block
 // (the plan must import with no change: the import step fails on any other action), then check that the
@@ -56,7 +26,7 @@ func importPlansEmptySteps(t *testing.T, sb *sandbox.Sandbox, config, addr strin
 		},
 		{
 			PreConfig: func() {
-				if w := writeRequests(sb); len(w) > 0 {
+				if w := acctest.WriteRequests(sb); len(w) > 0 {
 					t.Fatalf("the import plan wrote: %v", w)
 				}
 			},
@@ -75,7 +45,7 @@ func TestAccGroupMapping_importPlansEmpty(t *testing.T) {
 	cfg := mappingConfig(sb, acctest.RandomName("mapping"), groupMapping("test", group, fmt.Sprintf("  priority = 0\n  profile = %q\n", acctest.AdminProfile)))
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: acctest.CheckDestroy("oktasf_group_mapping", mappingExists(oc)),
-		Steps: append([]resource.TestStep{{Config: cfg, Check: checkWritesCounted(sb), ConfigPlanChecks: acctest.EmptyPlanAfterApply()}},
+		Steps: append([]resource.TestStep{{Config: cfg, Check: acctest.CheckWritesCounted(sb), ConfigPlanChecks: acctest.EmptyPlanAfterApply()}},
 			importPlansEmptySteps(t, sb, cfg, mappingAddr, func(s *terraform.State) (string, error) {
 				appID, err := acctest.StateAttr(s, mappingAddr, "app_id")
 				return appID + "/" + group.ID, err
@@ -96,7 +66,7 @@ func TestAccPermissionSetBinding_importPlansEmpty(t *testing.T) {
 	id := fmt.Sprintf("%s/%s/%s,%s/email", acctest.PrimaryOrg(), ps, first.ID, second.ID)
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: acctest.CheckDestroy("oktasf_permission_set_binding", bindingHolds(t, sf)),
-		Steps: append([]resource.TestStep{{Config: cfg, Check: resource.ComposeTestCheckFunc(checkHolders(t, sf, ps, false, fids(a, b)...), checkWritesCounted(sb)), ConfigPlanChecks: acctest.EmptyPlanAfterApply()}},
+		Steps: append([]resource.TestStep{{Config: cfg, Check: resource.ComposeTestCheckFunc(checkHolders(t, sf, ps, false, fids(a, b)...), acctest.CheckWritesCounted(sb)), ConfigPlanChecks: acctest.EmptyPlanAfterApply()}},
 			importPlansEmptySteps(t, sb, cfg, bindingAddr, func(*terraform.State) (string, error) { return id, nil })...),
 	})
 }

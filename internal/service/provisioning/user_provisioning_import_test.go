@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -15,44 +14,6 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
-
-// writeRequests lists the sandbox's POST, PUT, PATCH and DELETE requests since its stats were reset, the
-// OAuth token requests of a new provider configuration left out.
-func writeRequests(sb *sandbox.Sandbox) []string {
-	var out []string
-	for route, n := range sb.Control().Stats().Routes {
-		if strings.Contains(route, "oauth2/token") {
-			continue
-		}
-		for _, m := range []string{" POST ", " PUT ", " PATCH ", " DELETE "} {
-			if strings.Contains(route, m) {
-				out = append(out, fmt.Sprintf("%s ×%d", route, n))
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// checkNoWrites fails when the sandbox counted a write since its stats were reset.
-func checkNoWrites(sb *sandbox.Sandbox) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if w := writeRequests(sb); len(w) > 0 {
-			return fmt.Errorf("wrote after the import: %v", w)
-		}
-		return nil
-	}
-}
-
-// checkWritesCounted fails when the apply just made shows no write: counting would prove nothing.
-func checkWritesCounted(sb *sandbox.Sandbox) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		if len(writeRequests(sb)) == 0 {
-			return fmt.Errorf("the sandbox counted no write for an apply that made one: writeRequests counts nothing")
-		}
-		return nil
-	}
-}
 
 // provImportID is the import ID of provisioning configured as p.config(…, salesAttributes, extra) with
 // settings: <salesforce_org>/<app_id>/<settings>.
@@ -85,7 +46,7 @@ func forget(addr string) string {
 // importPlansEmptySteps apply cfg under another address, then reimportSteps.
 func importPlansEmptySteps(sb *sandbox.Sandbox, cfg string, check resource.TestCheckFunc, idFunc func(appID string) string) []resource.TestStep {
 	orig, _ := renamed(cfg, "orig")
-	return append([]resource.TestStep{{Config: orig, Check: resource.ComposeTestCheckFunc(check, checkWritesCounted(sb)), ConfigPlanChecks: acctest.EmptyPlanAfterApply()}},
+	return append([]resource.TestStep{{Config: orig, Check: resource.ComposeTestCheckFunc(check, acctest.CheckWritesCounted(sb)), ConfigPlanChecks: acctest.EmptyPlanAfterApply()}},
 		reimportSteps(sb, cfg, "orig", check, idFunc)...)
 }
 
@@ -113,7 +74,7 @@ func reimportSteps(sb *sandbox.Sandbox, cfg, from string, check resource.TestChe
 				PreApply:             []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			Check: resource.ComposeTestCheckFunc(check, checkNoWrites(sb)),
+			Check: resource.ComposeTestCheckFunc(check, acctest.CheckNoWrites(sb)),
 		},
 	}
 }
