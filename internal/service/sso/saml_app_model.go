@@ -13,6 +13,7 @@ import (
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+	"github.com/oktasf/terraform-provider-oktasf/internal/oktaexpr"
 	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 )
 
@@ -233,10 +234,15 @@ func expression(template string) string {
 	return "${" + template + "}"
 }
 
-// unwrapExpression is the inverse of expression.
+// unwrapExpression is the inverse of expression. A template Okta holds with several parts (set outside
+// Terraform, e.g. "${user.firstName}.${user.lastName}") reads as the equivalent expression, the form
+// name_id.template takes (plan refuses ${…} there), so that an import can be matched by configuration.
 func unwrapExpression(template string) string {
 	if strings.HasPrefix(template, "${") && strings.HasSuffix(template, "}") && strings.Count(template, "${") == 1 {
 		return template[2 : len(template)-1]
+	}
+	if expr, ok := oktaexpr.TemplateAsExpression(template); ok {
+		return expr
 	}
 	return template
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/oktaexpr"
 )
 
 func TestWarnIfExpiring(t *testing.T) {
@@ -50,7 +52,16 @@ func TestExpressionRoundTrip(t *testing.T) {
 			t.Errorf("unwrap(expression(%q)) = %q", in, got)
 		}
 	}
-	if got := unwrapExpression("${user.firstName} ${user.lastName}"); got != "${user.firstName} ${user.lastName}" {
-		t.Errorf("a template with two expressions must stay as it is, got %q", got)
+	// A template with several parts (set outside Terraform) reads as the expression plan accepts, and that
+	// expression writes back and reads back unchanged.
+	const want = `user.firstName + " " + user.lastName`
+	if got := unwrapExpression("${user.firstName} ${user.lastName}"); got != want {
+		t.Errorf("a template with two expressions reads as %q, want %q", got, want)
+	}
+	if err := oktaexpr.Check(want); err != nil {
+		t.Errorf("%q is refused at plan: %v", want, err)
+	}
+	if got := unwrapExpression(expression(want)); got != want {
+		t.Errorf("unwrap(expression(%q)) = %q", want, got)
 	}
 }
