@@ -140,13 +140,14 @@ output "qa_provisioning" {
 }
 
 output "federation" {
-  description = "Per org: the Okta app, its signing certificate's expiry, and the Salesforce login URL that trusts it."
+  description = "Per org: the Okta app, its signing certificate's expiry, and the Salesforce login URL that trusts it (null until the org's SSO settings are in the state)."
   value = {
     for alias, app in oktasf_saml_app.salesforce : alias => {
-      app_id               = app.id
-      issuer               = app.entity_id
-      certificate_expires  = app.certificate_not_after
-      salesforce_login_url = oktasf_salesforce_sso.okta[alias].salesforce_login_url
+      app_id              = app.id
+      issuer              = app.entity_id
+      certificate_expires = app.certificate_not_after
+      # try(): an app imported alone (terraform import 'oktasf_saml_app.salesforce["qa"]' 0oa…) has no SSO settings in the state yet.
+      salesforce_login_url = try(oktasf_salesforce_sso.okta[alias].salesforce_login_url, null)
     }
   }
 }

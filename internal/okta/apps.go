@@ -7,6 +7,7 @@ import (
 	"time"
 
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
+	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
 // appPageSize is the largest page GET /api/v1/apps allows.
@@ -107,7 +108,8 @@ func (c *Client) UpdateSAMLApp(ctx context.Context, id string, change func(*SAML
 
 // ActivateApp activates an app (idempotent).
 func (c *Client) ActivateApp(ctx context.Context, id string) error {
-	resp, err := c.SDK.Application.ActivateApplication(ctx, id)
+	// Activating an active app changes nothing, so the stack may replay it after a 5xx or a lost answer.
+	resp, err := c.SDK.Application.ActivateApplication(transport.WithIdempotent(ctx), id)
 	if err != nil {
 		return fmt.Errorf("activate okta app %s: %w", id, ConvertError(resp, err))
 	}
@@ -116,7 +118,7 @@ func (c *Client) ActivateApp(ctx context.Context, id string) error {
 
 // DeactivateApp deactivates an app (idempotent).
 func (c *Client) DeactivateApp(ctx context.Context, id string) error {
-	resp, err := c.SDK.Application.DeactivateApplication(ctx, id)
+	resp, err := c.SDK.Application.DeactivateApplication(transport.WithIdempotent(ctx), id)
 	if err != nil {
 		return fmt.Errorf("deactivate okta app %s: %w", id, ConvertError(resp, err))
 	}

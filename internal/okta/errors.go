@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -151,10 +150,7 @@ func ConvertError(resp *oktasdk.Response, err error) error {
 	if err.Error() == "too many requests" {
 		return &APIError{StatusCode: http.StatusTooManyRequests, Code: "E0000047", Summary: "API call exceeded rate limit due to too many requests."}
 	}
-	// The token call puts its client_assertion in the URL, which *url.Error repeats.
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		urlErr.URL = transport.Redact(urlErr.URL)
-	}
-	return err
+	// One *url.Error naming the request, its URL redacted: the token call puts its client_assertion there,
+	// and the SDK's client over ours (and the token-call bound) would each name the request again.
+	return transport.CleanError(err)
 }

@@ -115,3 +115,13 @@ func TestConvertErrorRedactsURL(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+// The SDK's client over ours names the request again; the error names it once. Before: "Post "u": Post "u": …".
+func TestConvertErrorNamesURLOnce(t *testing.T) {
+	t.Parallel()
+	const u = "https://acme.okta.com/oauth2/v1/token?client_assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIwb2EifQ.c2lnbmF0dXJl"
+	err := ConvertError(nil, &url.Error{Op: "Post", URL: u, Err: &url.Error{Op: "Post", URL: u, Err: errors.New("connection reset by peer")}})
+	if got, want := err.Error(), `Post "https://acme.okta.com/oauth2/v1/token?client_assertion=***": connection reset by peer`; got != want {
+		t.Fatalf("error = %q, want %q", got, want)
+	}
+}

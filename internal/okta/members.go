@@ -9,6 +9,7 @@ import (
 
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
+	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
 // Maximum page sizes of the list endpoints below (Okta's documented limits).
@@ -114,7 +115,8 @@ func (c *Client) EnsureAppUserProperties(ctx context.Context, appID string, name
 	body := map[string]any{"definitions": map[string]any{"custom": map[string]any{
 		"id": "#custom", "type": "object", "properties": missing,
 	}}}
-	if _, err := c.Raw(ctx, "POST", path, body, nil); err != nil {
+	// A partial schema update sets these properties; sending it again sets the same, so it may be replayed.
+	if _, err := c.Raw(transport.WithIdempotent(ctx), "POST", path, body, nil); err != nil {
 		added := make([]string, 0, len(missing))
 		for name := range missing {
 			added = append(added, name)

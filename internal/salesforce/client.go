@@ -341,12 +341,12 @@ func (c *Client) requestToken(ctx context.Context) (*session, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("salesforce org %q: token request: %w", c.alias, err)
+		return nil, fmt.Errorf("salesforce org %q: token request: %w", c.alias, transport.CleanError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("salesforce org %q: token response: %w", c.alias, err)
+		return nil, fmt.Errorf("salesforce org %q: token response: %w", c.alias, transport.CleanError(answerError(req, err)))
 	}
 	if resp.StatusCode != http.StatusOK {
 		apiErr := ParseError(resp.StatusCode, body)

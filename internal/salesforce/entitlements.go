@@ -94,7 +94,10 @@ func (c *Client) ListFederatedAssignments(ctx context.Context, t AssignmentTarge
 }
 
 // AddAssignments assigns t to the users, 200 per sObject Collections call; results are in input order
-// and a failed record never hides the outcome of the others.
+// and a failed record never hides the outcome of the others. After a 5xx or a connection lost mid-call the
+// call is replayed (at most the transport's MaxRetries times): an assignment is unique per user and target,
+// so the replay answers DUPLICATE_VALUE for those the lost attempt saved, which count as created, with their
+// Ids. A DUPLICATE_VALUE on the first attempt stays an error: that assignment was there before.
 func (c *Client) AddAssignments(ctx context.Context, t AssignmentTarget, userIDs []string) ([]RecordResult, error) {
 	if len(userIDs) == 0 {
 		return nil, nil
@@ -109,14 +112,7 @@ func (c *Client) AddAssignments(ctx context.Context, t AssignmentTarget, userIDs
 		}
 		records[i] = rec
 	}
-	res, err := c.InsertCollection(ctx, "PermissionSetAssignment", records)
-	if err != nil {
-		return res, err
-	}
-	if len(res) != len(userIDs) {
-		return res, fmt.Errorf("salesforce org %q: %d results for %d assignments", c.alias, len(res), len(userIDs))
-	}
-	return res, nil
+	return c.create(ctx, c.assignmentsCreate(t), records)
 }
 
 // RemoveAssignments deletes assignments by ID, 200 per call, with per-record results in input order.

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
 // Error categories; every *APIError unwraps to at most one of them.
@@ -52,7 +55,27 @@ func (e *APIError) Error() string {
 	if len(e.Fields) > 0 {
 		fmt.Fprintf(&b, " (fields: %s)", strings.Join(e.Fields, ", "))
 	}
+	if advice := limitAdvice[e.Limit()]; advice != "" {
+		if !strings.HasSuffix(b.String(), ".") {
+			b.WriteString(".")
+		}
+		b.WriteString(" " + advice)
+	}
 	return b.String()
+}
+
+// Limit tells which limit a REQUEST_LIMIT_EXCEEDED error names (transport.NoRequestLimit for other errors).
+func (e *APIError) Limit() transport.RequestLimit {
+	return transport.ClassifyRequestLimit(e.Code, e.Message)
+}
+
+// limitAdvice says what each REQUEST_LIMIT_EXCEEDED means and what to do: the code alone does not tell.
+var limitAdvice = map[transport.RequestLimit]string{
+	transport.DailyRequestLimit: "The org's daily API request allocation is spent (a rolling 24-hour count shared by every " +
+		"integration of the org), so the provider did not retry: run again when usage has dropped (Setup > Company Information > " +
+		"API Requests, Last 24 Hours), or ask Salesforce for a larger allocation.",
+	transport.ConcurrentRequestLimit: "The org has too many long-running requests in flight (its concurrent request limit); " +
+		"the provider retried with backoff and was still refused: run again, or lower terraform -parallelism.",
 }
 
 var codeCategories = map[string]error{
@@ -207,4 +230,14 @@ func convertLibraryError(status int, body []byte, err error) error {
 		return &APIError{StatusCode: http.StatusUnauthorized, Code: "INVALID_SESSION_ID", Message: "Session expired or invalid"}
 	}
 	return err
+}
+
+// answerError names the request whose answer could not be read, as http.Client names one that failed
+// before it (transport.CleanError redacts the URL).
+func answerError(req *http.Request, err error) error {
+	op := req.Method
+	if len(op) > 1 {
+		op = op[:1] + strings.ToLower(op[1:])
+	}
+	return &url.Error{Op: op, URL: req.URL.String(), Err: err}
 }

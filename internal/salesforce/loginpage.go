@@ -42,7 +42,14 @@ func (c *Client) ShowOnLoginPage(ctx context.Context, samlSSOConfigID string) er
 	if err != nil {
 		return err
 	}
-	_, err = c.toolingCreate(ctx, "AuthConfigProviders", map[string]any{"AuthConfigId": pageID, "AuthProviderId": samlSSOConfigID})
+	// After a lost answer, the button is looked for before it is added again: a second row would show it twice.
+	err = c.lookBeforeRetry(ctx, func() error {
+		_, err := c.toolingCreate(ctx, "AuthConfigProviders", map[string]any{"AuthConfigId": pageID, "AuthProviderId": samlSSOConfigID})
+		return err
+	}, func() (bool, error) {
+		rows, err := c.LoginPageProviders(ctx, samlSSOConfigID)
+		return len(rows) > 0, err
+	})
 	if errors.Is(err, ErrDuplicate) { // another apply added it between our query and our insert
 		return nil
 	}

@@ -202,7 +202,7 @@ func (c *Client) soap(ctx context.Context, body func(*bytes.Buffer)) (*soapRespo
 		resp, err = c.postSOAP(ctx, s, body)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("salesforce org %q: metadata API: %w", c.alias, err)
+		return nil, fmt.Errorf("salesforce org %q: metadata API: %w", c.alias, transport.CleanError(err))
 	}
 	return resp, nil
 }
@@ -223,7 +223,7 @@ func (c *Client) postSOAP(ctx context.Context, s *session, body func(*bytes.Buff
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
-		return nil, err
+		return nil, answerError(req, err)
 	}
 	var out soapResponse
 	if xmlErr := xml.Unmarshal(raw, &out); xmlErr != nil {

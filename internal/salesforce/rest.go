@@ -13,6 +13,8 @@ import (
 	"time"
 
 	gosf "github.com/k-capehart/go-salesforce/v3"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
 // collectionBatch is the sObject Collections limit per request.
@@ -62,11 +64,16 @@ func (rt *call) RoundTrip(req *http.Request) (*http.Response, error) {
 	return rt.remember(rt.send(replay, fresh))
 }
 
-// send issues req with s's token; the caller's request is cloned, never modified.
+// send issues req with s's token; the caller's request is cloned, never modified. A failure is returned
+// without the *url.Error our client wraps it in: go-salesforce's own client names the request.
 func (rt *call) send(req *http.Request, s *session) (*http.Response, error) {
 	out := req.Clone(rt.ctx)
 	out.Header.Set("Authorization", "Bearer "+s.accessToken)
-	return rt.c.http.Do(out)
+	resp, err := rt.c.http.Do(out)
+	if urlErr, ok := err.(*url.Error); ok {
+		return nil, urlErr.Err
+	}
+	return resp, err
 }
 
 // remember keeps the body of a failed response for error conversion and hands it on unread.
@@ -94,7 +101,7 @@ func (rt *call) errorOf(err error) error {
 	rt.mu.Lock()
 	status, body := rt.lastStatus, rt.lastBody
 	rt.mu.Unlock()
-	return fmt.Errorf("salesforce org %q: %w", rt.c.alias, convertLibraryError(status, body, err))
+	return fmt.Errorf("salesforce org %q: %w", rt.c.alias, transport.CleanError(convertLibraryError(status, body, err)))
 }
 
 // library builds a go-salesforce client bound to ctx over the current session.
@@ -226,7 +233,8 @@ func (r RecordResult) Err() error {
 }
 
 // InsertCollection creates records (200 per request, allOrNone=false); per-record failures are in
-// the results, not the error.
+// the results, not the error. A lost answer is reported, not replayed (a replay could create every record
+// twice); CreateUsers and AddAssignments replay their creates safely.
 func (c *Client) InsertCollection(ctx context.Context, sobject string, records []map[string]any) ([]RecordResult, error) {
 	sf, rt, err := c.library(ctx)
 	if err != nil {
@@ -236,9 +244,10 @@ func (c *Client) InsertCollection(ctx context.Context, sobject string, records [
 	return convertResults(res), rt.errorOf(err)
 }
 
-// UpdateCollection patches records, each of which must carry "Id"; only the given fields change.
+// UpdateCollection patches records, each of which must carry "Id"; only the given fields change. The
+// transport replays it after a lost answer: setting the same values by Id twice leaves the same records.
 func (c *Client) UpdateCollection(ctx context.Context, sobject string, records []map[string]any) ([]RecordResult, error) {
-	sf, rt, err := c.library(ctx)
+	sf, rt, err := c.library(transport.WithIdempotent(ctx))
 	if err != nil {
 		return nil, err
 	}

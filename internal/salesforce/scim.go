@@ -89,15 +89,28 @@ func SCIMUser(fields map[string]any) map[string]any {
 }
 
 // SCIMCreateUsers creates each user with POST /services/scim/v2/Users (SCIM has no bulk in Salesforce);
-// results are in input order and one user's failure does not stop the others.
+// results are in input order and one user's failure does not stop the others. After a 5xx or a connection
+// lost mid-request the user is looked up (as CreateUsers does) before it is posted again.
 func (c *Client) SCIMCreateUsers(ctx context.Context, records []map[string]any) ([]RecordResult, error) {
 	out := make([]RecordResult, 0, len(records))
 	for _, rec := range records {
-		var created struct {
-			ID string `json:"id"`
-		}
-		err := c.scim(ctx, http.MethodPost, "/services/scim/v2/Users", SCIMUser(rec), &created)
-		if res, fatal := recordResult(created.ID, err); fatal != nil {
+		var id string
+		err := c.lookBeforeRetry(ctx, func() error {
+			var created struct {
+				ID string `json:"id"`
+			}
+			err := c.scim(ctx, http.MethodPost, "/services/scim/v2/Users", SCIMUser(rec), &created)
+			id = created.ID
+			return err
+		}, func() (bool, error) {
+			ids, err := c.findCreatedUsers(ctx, []map[string]any{rec})
+			if err != nil {
+				return false, err
+			}
+			id = ids[0]
+			return id != "", nil
+		})
+		if res, fatal := recordResult(id, err); fatal != nil {
 			return out, fatal
 		} else {
 			out = append(out, res)
@@ -159,7 +172,8 @@ func (c *Client) scim(ctx context.Context, method, uri string, body, out any) er
 		status, answer, err = c.sendSCIM(ctx, s, method, uri, raw)
 	}
 	if err != nil {
-		return fmt.Errorf("salesforce org %q: SCIM %s %s: %w", c.alias, method, uri, err)
+		// The *url.Error names the method and URL.
+		return fmt.Errorf("salesforce org %q: SCIM: %w", c.alias, transport.CleanError(err))
 	}
 	if status >= 300 {
 		return parseSCIMError(status, answer)
@@ -187,7 +201,10 @@ func (c *Client) sendSCIM(ctx context.Context, s *session, method, uri string, b
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	return resp.StatusCode, answer, err
+	if err != nil {
+		return 0, nil, answerError(req, err)
+	}
+	return resp.StatusCode, answer, nil
 }
 
 // parseSCIMError reads a SCIM error body, falling back to the REST error format.

@@ -81,16 +81,16 @@ func (c *Client) FindUnfederatedUsers(ctx context.Context, usernames, emails []s
 	return out, nil
 }
 
-// CreateUsers inserts users, 200 per sObject Collections call, with results in input order.
+// CreateUsers inserts users, 200 per sObject Collections call, with results in input order. After a 5xx or
+// a connection lost mid-call it looks up which of the call's users exist (by Username, and
+// FederationIdentifier when the record has one), counts those as created with their Ids, and re-posts only
+// the others, at most the transport's MaxRetries times. On an error the results are those of the calls
+// completed before it, and the error names the users it leaves unconfirmed.
 func (c *Client) CreateUsers(ctx context.Context, records []map[string]any) ([]RecordResult, error) {
 	if len(records) == 0 {
 		return nil, nil
 	}
-	res, err := c.InsertCollection(ctx, "User", records)
-	if err == nil && len(res) != len(records) {
-		err = fmt.Errorf("salesforce org %q: %d results for %d new users", c.alias, len(res), len(records))
-	}
-	return res, err
+	return c.create(ctx, c.usersCreate(), records)
 }
 
 // UpdateUsers patches users (each record carries "Id" and only the fields to change), 200 per call, with

@@ -1,11 +1,12 @@
 // Package transport is the one HTTP stack shared by the Okta and Salesforce clients: retries with
-// jittered backoff on go-retryablehttp, a rate-limit governor that paces on Okta X-Rate-Limit-*, a guard
-// on the Salesforce org's daily API allocation (Sforce-Limit-Info: a warning at 90%, no further API
-// requests from 98%), context-aware waits, and request logging with secrets masked.
+// jittered backoff on go-retryablehttp (idempotent requests after a 5xx or a lost connection; any request
+// refused by a 429 or by Salesforce's concurrent request limit, never by its daily one), a rate-limit
+// governor that paces on Okta X-Rate-Limit-*, a guard on the Salesforce org's daily API allocation
+// (Sforce-Limit-Info: a warning at 90%, no further API requests from 98%), context-aware waits, request
+// logging with secrets masked, and errors that name a failed request once, its URL redacted.
 package transport
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -181,12 +182,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	ctx := MaskLogs(req.Context())
-	ctx = context.WithValue(ctx, stateKey{}, &requestState{idempotent: isIdempotent(req)})
+	st := &requestState{idempotent: isIdempotent(req)}
+	ctx = context.WithValue(ctx, stateKey{}, st)
 	rreq, err := retryablehttp.FromRequest(req.WithContext(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return t.retry.Do(rreq)
+	resp, err := t.retry.Do(rreq)
+	if err != nil {
+		err = bareCause(err)
+		if !st.idempotent && AnswerLost(err) {
+			// A client above must not resend a write the server may have applied: the Okta SDK replays any
+			// request whose connection ended in io.EOF, POSTs included, which made a second app when a
+			// create's answer was lost. Whether to look and retry is the caller's call (look-before-retry).
+			return nil, &LostAnswerError{Method: req.Method, Err: err}
+		}
+		return nil, err
+	}
+	return resp, nil
 }
 
 func isIdempotent(req *http.Request) bool {
@@ -224,6 +237,15 @@ func (t *Transport) checkRetry(ctx context.Context, resp *http.Response, err err
 		return true, nil
 	}
 	req := resp.Request
+	switch limit := requestLimit(resp); limit {
+	case ConcurrentRequestLimit:
+		// Refused before any processing, like a 429, so any method may be replayed; the limit counts
+		// requests in flight, which end within seconds.
+		return t.waitAndRetry(resp, st)
+	case DailyRequestLimit, OtherRequestLimit:
+		// The daily allocation frees up over hours: a replay would only spend what is left of it.
+		return false, nil
+	}
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		// A 429 means the request was not processed, so any method may be replayed.
@@ -240,18 +262,23 @@ func (t *Transport) checkRetry(ctx context.Context, resp *http.Response, err err
 		if !st.idempotent || isDeterministicSOAPFault(resp) {
 			return false, nil
 		}
-		if d, ok := retryAfter(resp, t.cfg.Now()); ok {
-			if d > t.cfg.MaxRateLimitWait {
-				// The server asked for a longer pause than we are willing to block for.
-				return false, nil
-			}
-			st.wait = d
-		} else {
-			st.wait = t.backoff(st.attempt)
-		}
-		return true, nil
+		return t.waitAndRetry(resp, st)
 	}
 	return false, nil
+}
+
+// waitAndRetry replays after the server's Retry-After, or after the backoff when it names none.
+func (t *Transport) waitAndRetry(resp *http.Response, st *requestState) (bool, error) {
+	if d, ok := retryAfter(resp, t.cfg.Now()); ok {
+		if d > t.cfg.MaxRateLimitWait {
+			// The server asked for a longer pause than we are willing to block for.
+			return false, nil
+		}
+		st.wait = d
+	} else {
+		st.wait = t.backoff(st.attempt)
+	}
+	return true, nil
 }
 
 func neverSent(err error) bool {
@@ -269,11 +296,7 @@ func isDeterministicSOAPFault(resp *http.Response) bool {
 	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(resp.Header.Get("Content-Type"), "xml") {
 		return false
 	}
-	peek, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(peek), resp.Body), resp.Body}
+	peek, err := peekBody(resp)
 	if err != nil {
 		return false
 	}
@@ -336,8 +359,9 @@ func (t *Transport) prepareRetry(req *http.Request) error {
 	return t.cfg.Sleep(req.Context(), st.wait)
 }
 
-// giveUp shapes the final outcome: errors without a dangling body, and 429s as *RateLimitError.
-func (t *Transport) giveUp(resp *http.Response, err error, _ int) (*http.Response, error) {
+// giveUp shapes the final outcome: errors without a dangling body, 429s as *RateLimitError, and a failed
+// connection as its cause and the number of attempts; the caller's http.Client names the request once.
+func (t *Transport) giveUp(resp *http.Response, err error, attempts int) (*http.Response, error) {
 	if err == nil && resp != nil && resp.StatusCode == http.StatusTooManyRequests {
 		wait, _ := t.rateLimitWait(resp)
 		err = &RateLimitError{Service: t.cfg.Service, Method: resp.Request.Method, URL: Redact(resp.Request.URL.String()), Wait: wait}
@@ -347,12 +371,11 @@ func (t *Transport) giveUp(resp *http.Response, err error, _ int) (*http.Respons
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 			_ = resp.Body.Close()
 		}
-		// URLs can carry credentials in the query (the Okta SDK's client_assertion).
 		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			urlErr.URL = Redact(urlErr.URL)
+		if errors.As(err, &urlErr) && attempts > 1 && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, &AttemptsError{Attempts: attempts, Err: bareCause(err)}
 		}
-		return nil, err
+		return nil, bareCause(err)
 	}
 	return resp, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/seedgen"
 	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
+	"github.com/oktasf/terraform-provider-oktasf/tools/tfrun"
 )
 
 // estate sizes the generated configuration of the scale benchmark.
@@ -48,7 +49,7 @@ func (e estate) writeConfig(ctx context.Context, info sandbox.Info, dir string) 
 	profiles := []string{"Sales User", "Support User", "Read Only", "Standard User"}
 	roles := []string{"Sales Rep", "Support Agent", ""}
 	var b strings.Builder
-	b.WriteString(configHeader + `resource "oktasf_saml_app" "bench" {
+	b.WriteString(tfrun.ConfigHeader + `resource "oktasf_saml_app" "bench" {
   salesforce_org = "qa"
   label          = "Salesforce (bench)"
 }
@@ -111,28 +112,3 @@ func groupIDs(ctx context.Context, info sandbox.Info, n int) ([]string, error) {
 	}
 	return ids, nil
 }
-
-// configHeader is the provider requirement, the sandbox's variables and the provider block of every
-// generated configuration.
-const configHeader = `terraform {
-  required_providers {
-    oktasf = { source = "oktasf/oktasf" }
-  }
-}
-
-variable "okta" {
-  type      = object({ org_url = string, api_token = string })
-  sensitive = true
-}
-
-variable "salesforce_orgs" {
-  type      = map(object({ login_url = string, client_id = string, username = string, private_key = string, jwt_audience = optional(string) }))
-  sensitive = true
-}
-
-provider "oktasf" {
-  okta       = var.okta
-  salesforce = var.salesforce_orgs
-}
-
-`

@@ -9,6 +9,7 @@ import (
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/seedgen"
+	"github.com/oktasf/terraform-provider-oktasf/tools/tfrun"
 )
 
 // provisioning sizes the provisioning benchmark: Users Okta users in Groups groups, every group mapped to
@@ -29,7 +30,7 @@ func (p provisioning) writeConfig(ctx context.Context, info sandbox.Info, dir st
 		return err
 	}
 	var b strings.Builder
-	b.WriteString(configHeader + `resource "oktasf_saml_app" "bench" {
+	b.WriteString(tfrun.ConfigHeader + `resource "oktasf_saml_app" "bench" {
   salesforce_org = "qa"
   label          = "Salesforce (provisioning bench)"
 }

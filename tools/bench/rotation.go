@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/emu"
+	"github.com/oktasf/terraform-provider-oktasf/tools/tfrun"
 )
 
 // writeRotationConfig writes one app in qa and qa's SSO settings trusting its certificate; the variable
 // rotation_trigger rotates the app's signing key.
 func writeRotationConfig(dir string) error {
-	return os.WriteFile(filepath.Join(dir, "main.tf"), []byte(configHeader+`variable "rotation_trigger" {
+	return os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tfrun.ConfigHeader+`variable "rotation_trigger" {
   type = string
 }
 

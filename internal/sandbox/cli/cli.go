@@ -16,7 +16,12 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
 
-// Run runs the sandbox until ctx ends or SIGINT/SIGTERM arrives, and returns the exit code.
+// ExitKilled is the exit status after a crash (a kill rule or POST /__sandbox/crash): that of a process
+// killed by SIGKILL, which is what the crash stands for.
+const ExitKilled = 137
+
+// Run runs the sandbox until ctx ends or SIGINT/SIGTERM arrives, and returns the exit code; after a crash it
+// returns ExitKilled at once, with no further save.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -68,7 +73,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	<-ctx.Done()
+	select {
+	case <-sb.Killed():
+		return ExitKilled
+	case <-ctx.Done():
+	}
 	if err := sb.Close(); err != nil {
 		fmt.Fprintf(stderr, "sandbox: save state: %v\n", err)
 		return 1

@@ -4,6 +4,7 @@ package emu
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,8 +21,9 @@ import (
 type Service interface {
 	// Name is the stats prefix: "okta" or "salesforce:<alias>".
 	Name() string
-	// WriteRateLimited answers as the real service does when its rate limit is exhausted until reset.
-	WriteRateLimited(w http.ResponseWriter, r *http.Request, reset time.Time)
+	// WriteRateLimited answers as the real service does when its rate limit is exhausted until reset; limit
+	// is the Fault's Limit (LimitConcurrent, LimitDaily or "") for services that tell their limits apart.
+	WriteRateLimited(w http.ResponseWriter, r *http.Request, reset time.Time, limit string)
 	// WriteServerError answers a 5xx with the real service's error body.
 	WriteServerError(w http.ResponseWriter, r *http.Request, status int)
 	// ExpireSessions invalidates every access token issued so far (no-op where tokens do not expire).
@@ -33,7 +36,24 @@ const (
 	FaultServerError    = "5xx"
 	FaultConnReset      = "reset"
 	FaultExpiredSession = "expired_session"
+	// FaultLostResponse handles the request completely (its change is durable when the sandbox persists state),
+	// then resets the connection instead of answering: the write happened, the client cannot know.
+	FaultLostResponse = "lost_response"
 )
+
+// Which limit an injected 429 reports, for services with more than one (Salesforce answers both with 403
+// REQUEST_LIMIT_EXCEEDED and tells them apart only by the message).
+const (
+	// LimitConcurrent is a transient limit: Salesforce's "ConcurrentPerOrgLongTxn Limit exceeded." The default
+	// of an injected 429, which passes when its reset_seconds do.
+	LimitConcurrent = "concurrent"
+	// LimitDaily is the spent daily allocation: Salesforce's "TotalRequests Limit exceeded.", the answer of an
+	// org whose own allocation is used up; retrying before the next day is pointless.
+	LimitDaily = "daily"
+)
+
+// JournalKilled is the Fault of the journal entry of the request after which a kill rule crashed the sandbox.
+const JournalKilled = "kill_after"
 
 // Fault is one injected fault rule. Service and Route match by prefix ("" matches all).
 type Fault struct {
@@ -45,7 +65,20 @@ type Fault struct {
 	Skip         int     `json:"skip,omitempty"`          // let this many matching requests through first
 	ResetSeconds int     `json:"reset_seconds,omitempty"` // for 429: seconds until the window resets (default 1)
 	Status       int     `json:"status,omitempty"`        // for 5xx: the status (default 503)
-	Injected     int     `json:"injected"`
+	// Limit is, for 429, which limit a service with several reports: LimitConcurrent (default) or LimitDaily.
+	Limit    string `json:"limit,omitempty"`
+	Injected int    `json:"injected"`
+}
+
+// KillRule crashes the sandbox after the After-th request matching Service and Route (prefixes, "" matches
+// all; WritesOnly: methods other than GET and HEAD) has been handled and its change persisted, instead of
+// answering it. Requests answered by an injected 429, 5xx or reset are not handled and do not count.
+type KillRule struct {
+	Service    string `json:"service,omitempty"`
+	Route      string `json:"route,omitempty"`
+	WritesOnly bool   `json:"writes_only,omitempty"`
+	After      int    `json:"after"` // 1 = the first matching request
+	Seen       int    `json:"seen"`  // matching requests handled so far
 }
 
 // Latency delays matching requests by Millis before they are served.
@@ -64,6 +97,12 @@ type Control struct {
 	rng      *rand.Rand
 	onChange func()
 	onReset  func() error
+	onSync   func() error
+	onCrash  func()
+	kills    []*KillRule
+	changes  atomic.Uint64 // state changes so far, to tell whether a request changed state
+	crashed  atomic.Bool
+	crash    sync.Once
 	services map[string]Service
 	now      func() time.Time
 	journal  []Entry // the last journalSize requests, oldest first
@@ -99,8 +138,34 @@ func (c *Control) OnChange(f func()) { c.mu.Lock(); c.onChange = f; c.mu.Unlock(
 // OnReset sets the function that restores the seeded state.
 func (c *Control) OnReset(f func() error) { c.mu.Lock(); c.onReset = f; c.mu.Unlock() }
 
+// OnSync sets the function that makes every change so far durable and returns once it is (or fails). With
+// it set, Wrap holds the answer of a request that changed state until sync returned, so that no client is
+// told of a change a crash could still lose.
+func (c *Control) OnSync(sync func() error) { c.mu.Lock(); c.onSync = sync; c.mu.Unlock() }
+
+// OnCrash sets the function that stops the sandbox abruptly (listeners and connections closed, no further
+// save) when a kill rule fires or Crash is called.
+func (c *Control) OnCrash(f func()) { c.mu.Lock(); c.onCrash = f; c.mu.Unlock() }
+
+// Crash makes the sandbox die at once: no request is answered after it, and the OnCrash function runs once.
+func (c *Control) Crash() {
+	c.crash.Do(func() {
+		c.crashed.Store(true)
+		c.mu.Lock()
+		f := c.onCrash
+		c.mu.Unlock()
+		if f != nil {
+			f()
+		}
+	})
+}
+
+// Crashed reports whether Crash ran (directly or through a kill rule).
+func (c *Control) Crashed() bool { return c.crashed.Load() }
+
 // Changed tells the sandbox that emulator state changed.
 func (c *Control) Changed() {
+	c.changes.Add(1)
 	c.mu.Lock()
 	f := c.onChange
 	c.mu.Unlock()
@@ -118,10 +183,12 @@ func (c *Control) Register(svc Service) {
 
 // Wrap counts, delays and fault-injects requests for one route of one service, and journals each with
 // its status, injected faults included. route is the ServeMux pattern, e.g. "GET /api/v1/groups/{groupId}".
+// When state persists (OnSync), a request during which state changed is answered only once the change is
+// durable: a write, and also a read that may have seen a concurrent write before it was saved.
 func (c *Control) Wrap(svc Service, route string, h http.Handler) http.Handler {
 	key := svc.Name() + " " + route
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		delay, fault := c.admit(svc.Name(), route, key)
+		delay, fault, kill := c.admit(svc.Name(), route, key, r.Method)
 		if delay > 0 {
 			t := time.NewTimer(delay)
 			select {
@@ -132,6 +199,9 @@ func (c *Control) Wrap(svc Service, route string, h http.Handler) http.Handler {
 			}
 		}
 		e := Entry{Service: svc.Name(), Route: route, Start: c.now()}
+		if c.Crashed() {
+			c.abort(e)
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		if fault != nil {
 			e.Fault = fault.Kind
@@ -141,14 +211,111 @@ func (c *Control) Wrap(svc Service, route string, h http.Handler) http.Handler {
 				return
 			}
 		}
-		h.ServeHTTP(rec, r)
+		c.mu.Lock()
+		syncState := c.onSync
+		c.mu.Unlock()
+		lost := fault != nil && fault.Kind == FaultLostResponse
+		if syncState == nil && !lost && !kill {
+			h.ServeHTTP(rec, r)
+			e.End, e.Status = c.now(), rec.status
+			c.record(e)
+			return
+		}
+
+		// Hold the answer: it is sent only once what it reports is durable, or never.
+		preset := w.Header().Clone()
+		held := &heldResponse{w: w}
+		before := c.changes.Load()
+		h.ServeHTTP(held, r)
+		if held.hijacked {
+			e.End, e.Status = c.now(), 0
+			c.record(e)
+			return
+		}
+		var syncErr error
+		if syncState != nil && c.changes.Load() != before {
+			syncErr = syncState()
+		}
+		switch {
+		case kill:
+			e.Fault = JournalKilled
+			c.Crash()
+			c.abort(e)
+		case c.Crashed():
+			c.abort(e) // died while this request was handled: its answer is lost with the process
+		case lost:
+			e.End, e.Status = c.now(), 0
+			c.record(e)
+			ResetConnection(w)
+			return
+		case syncErr != nil:
+			// Never acknowledge a change that is not durable: the client sees a server error, as from a
+			// service whose commit failed.
+			hdr := w.Header()
+			clear(hdr)
+			for k, v := range preset {
+				hdr[k] = v
+			}
+			svc.WriteServerError(rec, r, http.StatusServiceUnavailable)
+		default:
+			held.sendTo(rec)
+		}
 		e.End, e.Status = c.now(), rec.status
 		c.record(e)
 	})
 }
 
+// abort journals e with status 0 and drops the connection without an answer, as a dead process would.
+func (c *Control) abort(e Entry) {
+	e.End, e.Status = c.now(), 0
+	c.record(e)
+	panic(http.ErrAbortHandler)
+}
+
+// heldResponse keeps a handler's answer (status and body; headers go to the real writer's map, which is not
+// sent before WriteHeader) until Wrap sends it.
+type heldResponse struct {
+	w        http.ResponseWriter
+	status   int
+	body     bytes.Buffer
+	hijacked bool
+}
+
+func (h *heldResponse) Header() http.Header { return h.w.Header() }
+
+func (h *heldResponse) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	h.WriteHeader(http.StatusOK)
+	return h.body.Write(b)
+}
+
+// Flush does nothing: the answer leaves only once it may.
+func (h *heldResponse) Flush() {}
+
+func (h *heldResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := h.w.(http.Hijacker)
+	if !ok {
+		return nil, nil, http.ErrNotSupported
+	}
+	h.hijacked = true
+	return hj.Hijack()
+}
+
+func (h *heldResponse) sendTo(w http.ResponseWriter) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	w.WriteHeader(h.status)
+	_, _ = w.Write(h.body.Bytes())
+}
+
 // inject answers r as fault says and reports whether that was the whole answer; an expired session only
-// changes what the handler will find.
+// changes what the handler will find, and a lost response is dropped after the handler ran.
 func (c *Control) inject(svc Service, rec *statusRecorder, r *http.Request, fault *Fault) bool {
 	switch fault.Kind {
 	case FaultRateLimit:
@@ -156,7 +323,7 @@ func (c *Control) inject(svc Service, rec *statusRecorder, r *http.Request, faul
 		if secs <= 0 {
 			secs = 1
 		}
-		svc.WriteRateLimited(rec, r, c.now().Add(time.Duration(secs)*time.Second))
+		svc.WriteRateLimited(rec, r, c.now().Add(time.Duration(secs)*time.Second), fault.Limit)
 		return true
 	case FaultServerError:
 		status := fault.Status
@@ -226,7 +393,14 @@ func (c *Control) Journal() []Entry {
 	return append([]Entry(nil), c.journal...)
 }
 
-func (c *Control) admit(service, route, key string) (time.Duration, *Fault) {
+// answersItself reports whether an injected fault of kind replaces the handler's answer.
+func answersItself(kind string) bool {
+	return kind == FaultRateLimit || kind == FaultServerError || kind == FaultConnReset
+}
+
+// admit counts the request and returns its latency, the fault to inject (a copy) and whether a kill rule
+// fires on it.
+func (c *Control) admit(service, route, key, method string) (time.Duration, *Fault, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.counts[key]++
@@ -236,6 +410,7 @@ func (c *Control) admit(service, route, key string) (time.Duration, *Fault) {
 			delay = time.Duration(l.Millis) * time.Millisecond
 		}
 	}
+	var fault *Fault
 	for _, f := range c.faults {
 		if !strings.HasPrefix(service, f.Service) || !strings.HasPrefix(route, f.Route) {
 			continue
@@ -252,9 +427,21 @@ func (c *Control) admit(service, route, key string) (time.Duration, *Fault) {
 		}
 		f.Injected++
 		copied := *f
-		return delay, &copied
+		fault = &copied
+		break
 	}
-	return delay, nil
+	kill := false
+	if fault == nil || !answersItself(fault.Kind) {
+		write := method != http.MethodGet && method != http.MethodHead
+		for _, k := range c.kills {
+			if k.Seen >= k.After || !strings.HasPrefix(service, k.Service) || !strings.HasPrefix(route, k.Route) || (k.WritesOnly && !write) {
+				continue
+			}
+			k.Seen++
+			kill = kill || k.Seen == k.After
+		}
+	}
+	return delay, fault, kill
 }
 
 // ResetConnection drops the client's TCP connection with a RST, as a crashed peer or middlebox would.
@@ -302,7 +489,10 @@ func (c *Control) ResetStats() { c.mu.Lock(); c.counts = map[string]int{}; c.mu.
 //	GET    /__sandbox/latency    latency rules                 POST   /__sandbox/latency add one (Latency JSON)
 //	DELETE /__sandbox/latency    remove all latency rules
 //	GET    /__sandbox/journal    the last requests served: route, start and end time, status, injected fault
-//	POST   /__sandbox/reset      restore the seeded state, clear faults, latency and counts
+//	GET    /__sandbox/kill_after kill rules                    POST   /__sandbox/kill_after add one (KillRule JSON)
+//	DELETE /__sandbox/kill_after remove all kill rules
+//	POST   /__sandbox/crash      crash now: no answer, listeners and connections closed, no further save
+//	POST   /__sandbox/reset      restore the seeded state, clear faults, latency, kill rules and counts
 func (c *Control) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /__sandbox/stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, c.Stats()) })
@@ -315,7 +505,7 @@ func (c *Control) Handler() http.Handler {
 	mux.HandleFunc("POST /__sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
 		var f Fault
 		if err := json.NewDecoder(r.Body).Decode(&f); err != nil || !validFault(f) {
-			writeJSON(w, 400, map[string]string{"error": "body must be a fault: {\"kind\":\"429|5xx|reset|expired_session\",\"service\":\"okta|salesforce:<alias>\",\"route\":\"GET /api/...\",\"rate\":0.1,\"count\":1}"})
+			writeJSON(w, 400, map[string]string{"error": "body must be a fault: {\"kind\":\"429|5xx|reset|expired_session|lost_response\",\"service\":\"okta|salesforce:<alias>\",\"route\":\"GET /api/...\",\"rate\":0.1,\"count\":1} (\"limit\":\"concurrent|daily\" only with 429)"})
 			return
 		}
 		f.Injected = 0
@@ -346,8 +536,34 @@ func (c *Control) Handler() http.Handler {
 		c.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("GET /__sandbox/kill_after", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, c.KillRules()) })
+	mux.HandleFunc("POST /__sandbox/kill_after", func(w http.ResponseWriter, r *http.Request) {
+		var k KillRule
+		if err := json.NewDecoder(r.Body).Decode(&k); err != nil || k.After < 1 {
+			writeJSON(w, 400, map[string]string{"error": "body must be a kill rule: {\"after\":1,\"service\":\"okta|salesforce:<alias>\",\"route\":\"POST /api/...\",\"writes_only\":true}"})
+			return
+		}
+		k.Seen = 0
+		c.KillAfter(k)
+		w.WriteHeader(http.StatusCreated)
+	})
+	mux.HandleFunc("DELETE /__sandbox/kill_after", func(w http.ResponseWriter, _ *http.Request) {
+		c.ClearKillRules()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /__sandbox/crash", func(http.ResponseWriter, *http.Request) {
+		c.Crash()
+		panic(http.ErrAbortHandler) // a dead process answers nothing
+	})
 	mux.HandleFunc("POST /__sandbox/reset", func(w http.ResponseWriter, _ *http.Request) {
-		if err := c.Reset(); err != nil {
+		err := c.Reset()
+		c.mu.Lock()
+		syncState := c.onSync
+		c.mu.Unlock()
+		if err == nil && syncState != nil {
+			err = syncState()
+		}
+		if err != nil {
 			writeJSON(w, 500, map[string]string{"error": err.Error()})
 			return
 		}
@@ -358,8 +574,11 @@ func (c *Control) Handler() http.Handler {
 
 func validFault(f Fault) bool {
 	switch f.Kind {
-	case FaultRateLimit, FaultServerError, FaultConnReset, FaultExpiredSession:
+	case FaultRateLimit, FaultServerError, FaultConnReset, FaultExpiredSession, FaultLostResponse:
 	default:
+		return false
+	}
+	if f.Limit != "" && (f.Kind != FaultRateLimit || (f.Limit != LimitConcurrent && f.Limit != LimitDaily)) {
 		return false
 	}
 	return f.Rate >= 0 && f.Rate <= 1 && f.Count >= 0 && f.Skip >= 0 && f.ResetSeconds >= 0 && (f.Status == 0 || (f.Status >= 500 && f.Status < 600))
@@ -382,6 +601,23 @@ func (c *Control) Faults() []Fault {
 // ClearFaults removes every fault rule.
 func (c *Control) ClearFaults() { c.mu.Lock(); c.faults = nil; c.mu.Unlock() }
 
+// KillAfter adds a kill rule (see KillRule); its Seen count starts from what k holds, normally 0.
+func (c *Control) KillAfter(k KillRule) { c.mu.Lock(); c.kills = append(c.kills, &k); c.mu.Unlock() }
+
+// KillRules returns a copy of the kill rules with how many matching requests each has seen.
+func (c *Control) KillRules() []KillRule {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]KillRule, len(c.kills))
+	for i, k := range c.kills {
+		out[i] = *k
+	}
+	return out
+}
+
+// ClearKillRules removes every kill rule.
+func (c *Control) ClearKillRules() { c.mu.Lock(); c.kills = nil; c.mu.Unlock() }
+
 // SetLatency adds a latency rule; later rules win over earlier ones for the same request.
 func (c *Control) SetLatency(l Latency) { c.mu.Lock(); c.latency = append(c.latency, l); c.mu.Unlock() }
 
@@ -400,11 +636,11 @@ func (c *Control) ExpireSessions(prefix string) {
 	}
 }
 
-// Reset restores the seeded state and clears faults, latency and counts.
+// Reset restores the seeded state and clears faults, latency, kill rules and counts.
 func (c *Control) Reset() error {
 	c.mu.Lock()
 	f := c.onReset
-	c.faults, c.latency, c.counts, c.journal = nil, nil, map[string]int{}, nil
+	c.faults, c.latency, c.kills, c.counts, c.journal = nil, nil, nil, map[string]int{}, nil
 	c.mu.Unlock()
 	if f != nil {
 		return f()

@@ -20,7 +20,7 @@ import (
 type fakeService struct{ expired atomic.Int32 }
 
 func (*fakeService) Name() string { return "fake" }
-func (*fakeService) WriteRateLimited(w http.ResponseWriter, _ *http.Request, reset time.Time) {
+func (*fakeService) WriteRateLimited(w http.ResponseWriter, _ *http.Request, reset time.Time, _ string) {
 	w.Header().Set("X-Rate-Limit-Reset", reset.UTC().Format(time.RFC3339))
 	w.WriteHeader(http.StatusTooManyRequests)
 }

@@ -147,7 +147,7 @@ func (s *Server) ExpireSessions() {
 }
 
 // WriteRateLimited answers 429 E0000047 with the X-Rate-Limit-* headers Okta sends, resetting at reset.
-func (s *Server) WriteRateLimited(w http.ResponseWriter, r *http.Request, reset time.Time) {
+func (s *Server) WriteRateLimited(w http.ResponseWriter, r *http.Request, reset time.Time, _ string) {
 	h := w.Header()
 	h.Set("X-Rate-Limit-Limit", fmt.Sprint(s.cfg.RateLimitPerMinute))
 	h.Set("X-Rate-Limit-Remaining", "0")

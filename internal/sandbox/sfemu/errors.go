@@ -67,5 +67,8 @@ func writeError(w http.ResponseWriter, e *apiError) {
 var (
 	errSessionInvalid = newError(http.StatusUnauthorized, "INVALID_SESSION_ID", "Session expired or invalid")
 	errNotFound       = newError(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
-	errLimitExceeded  = newError(http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+	// errLimitExceeded is the spent daily allocation; errConcurrentLimit the limit on concurrent long-running
+	// requests (over 20 s), which passes as they finish.
+	errLimitExceeded   = newError(http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+	errConcurrentLimit = newError(http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded.")
 )

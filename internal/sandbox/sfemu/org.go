@@ -275,14 +275,19 @@ func (o *Org) ExpireSessions() {
 	o.mu.Unlock()
 }
 
-// WriteRateLimited answers as Salesforce does when the org's API allocation is exhausted: 403
-// REQUEST_LIMIT_EXCEEDED (Salesforce has no 429), or the SOAP fault on the Metadata endpoint.
-func (o *Org) WriteRateLimited(w http.ResponseWriter, r *http.Request, _ time.Time) {
+// WriteRateLimited answers as Salesforce does when a limit is reached: 403 REQUEST_LIMIT_EXCEEDED
+// (Salesforce has no 429), or the SOAP fault on the Metadata endpoint. Only the message tells the limits
+// apart: the concurrent long-running-request limit (the default, transient) or the spent daily allocation.
+func (o *Org) WriteRateLimited(w http.ResponseWriter, r *http.Request, _ time.Time, limit string) {
+	e := errConcurrentLimit
+	if limit == emu.LimitDaily {
+		e = errLimitExceeded
+	}
 	if strings.HasPrefix(r.URL.Path, "/services/Soap/") {
-		writeFault(w, "sf:REQUEST_LIMIT_EXCEEDED", "REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.")
+		writeFault(w, "sf:"+e.Code, e.Code+": "+e.Message)
 		return
 	}
-	writeError(w, errLimitExceeded)
+	writeError(w, e)
 }
 
 // WriteServerError answers a 5xx with Salesforce's error body.

@@ -49,7 +49,12 @@ func (r *groupMappingResource) Schema(_ context.Context, _ resource.SchemaReques
 			"`priority` stays the configured value and `effective_priority` shows the number Okta holds. A change of order made " +
 			"outside Terraform is drift: when this group's assignment is moved in Okta to the other side of another of the app's " +
 			"groups, `priority` reads the number Okta holds and plan puts the group back at the configured priority. " +
-			"Profile and role names are checked against the org at plan.",
+			"Profile and role names are checked against the org at plan.\n\n" +
+			"A create first reads the group's assignment to the app. One whose `profile` and `role` equal the plan is what an earlier " +
+			"create wrote when its answer never reached the state: it is adopted, without a write when it stands at the planned `priority` " +
+			"(or none is planned), and moved to the planned priority as a create places it otherwise. Other values an admin set on the " +
+			"assignment are kept. An assignment with another profile or role is an error that names the difference and gives the " +
+			"import command. Two mappings of one group with the same profile and role cannot be told apart: keep one mapping per group.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`<app_id>/<group_id>`.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -85,16 +90,27 @@ func (r *groupMappingResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	appID, groupID := plan.AppID.ValueString(), plan.GroupID.ValueString()
 	// Look before create: Okta keeps one assignment per group, and a PUT would silently replace one that
-	// another configuration or an admin owns.
-	if _, err := client.GetAppGroupAssignment(ctx, appID, groupID); err == nil {
-		resp.Diagnostics.AddAttributeError(path.Root("group_id"), "Group Mapping Already Exists",
-			fmt.Sprintf("Group %s is already assigned to app %s. Import it (terraform import <address> %s/%s) or remove the assignment in Okta.",
-				groupID, appID, appID, groupID))
-		return
-	} else if !errors.Is(err, okta.ErrNotFound) {
+	// another configuration or an admin owns. One that equals the plan is what an earlier create wrote
+	// when its answer never reached the state: it is adopted.
+	a, err := client.GetAppGroupAssignment(ctx, appID, groupID)
+	switch {
+	case err == nil:
+		if d := assignmentDifferences(a, &plan); len(d) > 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("group_id"), "Group Mapping Already Exists",
+				fmt.Sprintf("Group %s is already assigned to app %s, and the assignment differs from the plan, so it is not what an earlier apply of this configuration wrote:%s\n%s",
+					groupID, appID, d, framework.ImportHint("oktasf_group_mapping", appID+"/"+groupID, "remove the assignment in Okta")))
+			return
+		}
+		tflog.Info(ctx, "adopting the group assignment an earlier create wrote (its profile and role equal the plan)", map[string]any{"app_id": appID, "group_id": groupID})
+		if plan.Priority.IsNull() || plan.Priority.IsUnknown() || plan.Priority.ValueInt64() == int64(a.Priority) {
+			store(ctx, &plan, r.recordAssignment(ctx, a, &plan), &resp.State, resp.Private, &resp.Diagnostics) // nothing to write
+			return
+		}
+	case !errors.Is(err, okta.ErrNotFound):
 		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
 		return
 	}
+	// A new assignment, or an adopted one at another priority: placed at the planned priority as a create places it.
 	r.save(ctx, client, &plan, true, framework.OpCreate, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
@@ -185,6 +201,11 @@ func (r *groupMappingResource) save(ctx context.Context, client *okta.Client, m 
 	if diags.HasError() {
 		return
 	}
+	store(ctx, m, base, st, private, diags)
+}
+
+// store records the mapping in the state, and where its group stands in the private state.
+func store(ctx context.Context, m *groupMappingModel, base placeBaseline, st *tfsdk.State, private privateState, diags *diag.Diagnostics) {
 	m.ID = types.StringValue(m.AppID.ValueString() + "/" + m.GroupID.ValueString())
 	diags.Append(st.Set(ctx, m)...)
 	diags.Append(saveBaseline(ctx, private, base)...)
@@ -223,11 +244,18 @@ func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m
 		diags.AddError(summary, fmt.Sprintf("Assigning group %s to app %s: %s", groupID, appID, err))
 		return placeBaseline{}
 	}
+	caches.ForgetAppAssignments(appID)
+	return r.recordAssignment(ctx, a, m)
+}
+
+// recordAssignment records in m what Okta holds (a, just written or found), and returns where the group
+// stands among the app's groups.
+func (r *groupMappingResource) recordAssignment(ctx context.Context, a *okta.AppGroupAssignment, m *groupMappingModel) placeBaseline {
+	appID := m.AppID.ValueString()
 	if m.Priority.IsNull() || m.Priority.IsUnknown() {
 		m.Priority = types.Int64Value(int64(a.Priority))
 	}
 	flattenAssignment(a, m)
-	caches.ForgetAppAssignments(appID)
 	base := placeBaseline{Configured: m.Priority.ValueInt64()}
 	if all, err := appAssignments(ctx, r.Clients(), appID); err == nil {
 		base.Groups = placement(all)
@@ -274,4 +302,13 @@ func orgOfApp(ctx context.Context, c *conns.Clients, appID string) string {
 		}
 	}
 	return ""
+}
+
+// assignmentDifferences lists what an assignment found at create holds other than the plan's profile and
+// role. The priority is no difference: the create places the group.
+func assignmentDifferences(a *okta.AppGroupAssignment, m *groupMappingModel) framework.Differences {
+	var d framework.Differences
+	d.Add("profile", stringOrNull(a.Profile[keyProfile]).ValueString(), m.Profile.ValueString())
+	d.Add("role", stringOrNull(a.Profile[keyRole]).ValueString(), m.Role.ValueString())
+	return d
 }

@@ -16,7 +16,8 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
 
-// ModifyPlan checks the names and plans assigned_federation_ids as the set the groups ask for.
+// ModifyPlan checks the names and plans assigned_federation_ids: the members of the groups with an active
+// Salesforce user, what apply leaves assigned.
 func (r *permissionSetBindingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	p, ok := framework.OpenPlan[bindingModel](ctx, r, req, resp)
 	if !ok {
@@ -44,16 +45,26 @@ func (r *permissionSetBindingResource) ModifyPlan(ctx context.Context, req resou
 	if !ok {
 		return
 	}
-	plan.AssignedFederationIDs = framework.StringSet(desired)
+	ready, waiting, ok := assignable(ctx, p.Org, &plan, desired, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	plan.AssignedFederationIDs = framework.StringSet(ready)
 	if p.State != nil {
 		if current, known := setStrings(p.State.AssignedFederationIDs); known {
-			add, remove := diffSets(desired, current)
-			if len(add)+len(remove) > 0 {
+			if add, remove := diffSets(ready, current); len(add)+len(remove) > 0 {
 				resp.Diagnostics.AddWarning("Permission Set Assignments Will Change", changeSummary(plan.ID.ValueString(), add, remove, 5))
 			}
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	// A member without an active user may get one in this apply (from provisioning, which the plan of this
+	// binding cannot see) and is then assigned: whenever the binding applies, what it will hold is known only
+	// after apply. A binding with nothing to do is not applied, so its members can wait without a diff.
+	if len(waiting) > 0 && !resp.Plan.Raw.Equal(req.State.Raw) {
+		plan.AssignedFederationIDs = types.SetUnknown(types.StringType)
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	}
 }
 
 // targetDiag reports a lookupTarget error on the attribute that names the target.
@@ -72,9 +83,7 @@ func targetDiag(diags *diag.Diagnostics, m *bindingModel, err error) {
 	}
 }
 
-// desiredFederationIDs is the set the groups ask for: the Federation IDs of their entitled members. It
-// depends on Okta alone, so the plan made before other resources run (provisioning may create users in the
-// same apply) is the plan that apply carries out.
+// desiredFederationIDs is the set the groups ask for: the Federation IDs of their entitled members.
 func desiredFederationIDs(ctx context.Context, c *conns.Clients, m *bindingModel, diags *diag.Diagnostics) ([]string, bool) {
 	groupIDs, _ := setStrings(m.GroupIDs)
 	groups := make([][]okta.GroupMember, 0, len(groupIDs))

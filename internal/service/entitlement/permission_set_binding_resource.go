@@ -76,8 +76,10 @@ func (r *permissionSetBindingResource) Schema(_ context.Context, _ resource.Sche
 				MarkdownDescription: "The Okta user attribute that equals the Salesforce Federation ID: `login` (default) or a profile attribute such as `email`.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
 			"assigned_federation_ids": schema.SetAttribute{Computed: true, ElementType: types.StringType,
-				MarkdownDescription: "The Federation IDs of the federated users that hold the permission set: in state what Salesforce has, " +
-					"in a plan what the groups ask for."},
+				MarkdownDescription: "The Federation IDs of the active federated users that hold the permission set, as read from Salesforce. " +
+					"Group members without an active Salesforce user are not listed: they wait, without a diff, until their user exists. " +
+					"A plan shows the members that have one; when some member has none yet and the binding changes, the value is known " +
+					"after apply, as provisioning may create the user in the same apply."},
 		},
 	}
 }
@@ -106,26 +108,7 @@ func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.Re
 	if state.FederationIDAttribute.IsNull() {
 		state.FederationIDAttribute = types.StringValue("login")
 	}
-	// Members without an active Salesforce user are bound as far as anything can be done now; counting them
-	// keeps plan quiet until their user exists, and then plan shows them as assignments to make.
-	held := map[string]bool{}
-	for _, fid := range assignedIDs(current) {
-		held[fid] = true
-	}
-	if r.Okta(&resp.Diagnostics) != nil && !state.GroupIDs.IsUnknown() {
-		desired, ok := desiredFederationIDs(ctx, r.Clients(), &state, &resp.Diagnostics)
-		if !ok {
-			return
-		}
-		_, waiting, ok := assignable(ctx, org, &state, desired, &resp.Diagnostics)
-		if !ok {
-			return
-		}
-		for _, fid := range waiting {
-			held[fid] = true
-		}
-	}
-	state.AssignedFederationIDs = framework.StringSet(keys(held))
+	state.AssignedFederationIDs = framework.StringSet(assignedIDs(current))
 	state.ID = types.StringValue(bindingID(&state))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -227,14 +210,16 @@ func (r *permissionSetBindingResource) apply(ctx context.Context, plan tfsdk.Pla
 		diags.Append(records...)
 		return
 	}
-	if op == framework.OpCreate && records.HasError() && !planValue.IsUnknown() {
-		// A create that fails taints the binding, and a create that succeeds must return the planned value:
-		// save the plan with the failures as warnings; the next refresh reads what Salesforce holds, and the
-		// next plan shows the failed records again.
+	if op == framework.OpCreate && records.HasError() {
+		// A create that fails taints the binding, and a create that succeeds must return the planned value
+		// when the plan knew it: save that with the failures as warnings; the next refresh reads what
+		// Salesforce holds, and the next plan shows the failed records again.
 		for _, e := range records {
 			diags.AddWarning(e.Summary(), e.Detail())
 		}
-		m.AssignedFederationIDs = planValue
+		if !planValue.IsUnknown() {
+			m.AssignedFederationIDs = planValue
+		}
 	} else {
 		diags.Append(records...)
 	}
@@ -250,7 +235,6 @@ func (r *permissionSetBindingResource) apply(ctx context.Context, plan tfsdk.Pla
 // plan); created, the IDs of the assignments the binding made, is kept current.
 func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingModel, before []string, created map[string]bool, op framework.Op,
 	diags, records *diag.Diagnostics) {
-	desired, known := setStrings(m.AssignedFederationIDs)
 	m.AssignedFederationIDs = types.SetUnknown(types.StringType)
 	org := r.Org(m.SalesforceOrg.ValueString(), diags)
 	if org == nil {
@@ -262,15 +246,16 @@ func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingM
 		return
 	}
 	m.ID = types.StringValue(bindingID(m))
-	if !known { // group IDs were unknown at plan time
-		if r.Okta(diags) == nil {
-			return
-		}
-		if desired, known = desiredFederationIDs(ctx, r.Clients(), m, diags); !known {
-			return
-		}
+	// The groups are read again: the plan holds what was assignable then, and provisioning may have created
+	// users since (in this apply).
+	if r.Okta(diags) == nil {
+		return
 	}
-	ready, waiting, ok := assignable(ctx, org, m, desired, diags)
+	desired, known := desiredFederationIDs(ctx, r.Clients(), m, diags)
+	if !known {
+		return
+	}
+	ready, _, ok := assignable(ctx, org, m, desired, diags)
 	if !ok {
 		return
 	}
@@ -313,9 +298,6 @@ func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingM
 		if ids[i] != "" {
 			own[ids[i]] = true
 		}
-	}
-	for _, fid := range waiting { // members without a user yet count as bound: nothing to do until they have one
-		held[fid] = true
 	}
 	clear(created)
 	for id := range own {

@@ -17,6 +17,7 @@ type engine struct {
 	org     *conns.Org
 	// writer is the transport writes go through: sObject Collections, or SCIM.
 	writer userWriter
+	calls  int // failed calls so far, numbering them in userFailure.Call
 }
 
 // newEngine returns the engine that reconciles with org through the transport ("rest" or "scim").
@@ -50,7 +51,14 @@ type userFailure struct {
 	FederationID string
 	Kind         string // create, update, deactivate, reactivate
 	Message      string
+	// Call numbers the failed call (from 1) when the whole call failed, so that its records are reported
+	// together; 0 for a record Salesforce refused on its own, or one that was never sent.
+	Call int
 }
+
+// writeBatch is the records the engine sends in one call: an sObject Collections request's maximum, so that
+// a call that fails is known with its records.
+const writeBatch = 200
 
 // read gathers the inputs of a reconciliation; shared reads come from the per-run cache unless fresh.
 func (e *engine) read(ctx context.Context, s settings, managed map[string]bool, fresh bool) (inputs, error) {
@@ -70,6 +78,9 @@ func (e *engine) read(ctx context.Context, s settings, managed map[string]bool, 
 	}
 	if in.Roles, err = roles(ctx, e.org); err != nil {
 		return in, fmt.Errorf("listing Salesforce roles: %w", err)
+	}
+	if in.Unlinked, err = e.unlinkedManaged(ctx, s, in); err != nil {
+		return in, fmt.Errorf("looking up managed Salesforce users whose Federation ID is gone: %w", err)
 	}
 	if s.Adopt {
 		in.Unfederated, err = e.adoptionCandidates(ctx, s, in)
@@ -103,6 +114,31 @@ func (e *engine) adoptionCandidates(ctx context.Context, s settings, in inputs) 
 	return e.org.Client.FindUnfederatedUsers(ctx, usernames, emails, s.fields())
 }
 
+// unlinkedManaged finds, under their usernames, the managed users that no Federation ID matches any more
+// (an admin cleared it): the reconciliation sets it back instead of creating a user whose username is taken.
+// It queries only when a managed user is missing, which is rare.
+func (e *engine) unlinkedManaged(ctx context.Context, s settings, in inputs) ([]salesforce.UserRecord, error) {
+	if len(in.Managed) == 0 {
+		return nil, nil
+	}
+	known := map[string]bool{}
+	for _, u := range in.Federated {
+		known[strings.ToLower(u.FederationID)] = true
+	}
+	desired, _, _ := desiredUsers(s, inputs{AppUsers: in.AppUsers, Profiles: in.Profiles, Roles: in.Roles})
+	var usernames []string
+	for key, d := range desired {
+		if in.Managed[key] && !known[key] && d.Active && d.Username != "" {
+			usernames = append(usernames, d.Username)
+		}
+	}
+	if len(usernames) == 0 {
+		return nil, nil
+	}
+	sort.Strings(usernames)
+	return e.org.Client.FindUnfederatedUsers(ctx, usernames, nil, s.fields())
+}
+
 // plan reads and reconciles without writing.
 func (e *engine) plan(ctx context.Context, s settings, managed map[string]bool) (outcome, error) {
 	in, err := e.read(ctx, s, managed, false)
@@ -124,7 +160,8 @@ func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool)
 	if len(todo.Conflicts) > 0 {
 		return todo, nil, fmt.Errorf("%s", strings.Join(todo.Conflicts, "; "))
 	}
-	failures = append(failures, e.write(ctx, "create", todo.Creates, e.writer.create)...)
+	created := e.write(ctx, "create", todo.Creates, e.writer.create)
+	failures = append(failures, e.explainDuplicateUsernames(ctx, todo.Creates, created)...)
 	var updates []change
 	kinds := map[string]string{}
 	for kind, cs := range map[string][]change{"update": todo.Updates, "reactivate": todo.Reactivates, "deactivate": todo.Deactivates} {
@@ -198,22 +235,30 @@ func (e *engine) send(ctx context.Context, cs []change, kinds map[string]string,
 	if len(ok) == 0 {
 		return failures
 	}
-	records := make([]map[string]any, len(ok))
-	for i, c := range ok {
-		records[i] = c.Record
-	}
-	results, err := send(ctx, records)
-	for i, c := range ok {
-		switch {
-		case i < len(results) && results[i].Success:
-		case i < len(results):
-			failures = append(failures, userFailure{FederationID: c.FederationID, Kind: kinds[c.FederationID], Message: results[i].Err().Error()})
-		default:
-			msg := "no result from Salesforce"
-			if err != nil {
-				msg = err.Error()
+	for start := 0; start < len(ok); start += writeBatch {
+		batch := ok[start:min(start+writeBatch, len(ok))]
+		records := make([]map[string]any, len(batch))
+		for i, c := range batch {
+			records[i] = c.Record
+		}
+		results, err := send(ctx, records)
+		call := 0
+		if err != nil {
+			e.calls++
+			call = e.calls
+		}
+		for i, c := range batch {
+			switch {
+			case i < len(results) && results[i].Success:
+			case i < len(results):
+				failures = append(failures, userFailure{FederationID: c.FederationID, Kind: kinds[c.FederationID], Message: results[i].Err().Error()})
+			default:
+				msg := "no result from Salesforce"
+				if err != nil {
+					msg = err.Error()
+				}
+				failures = append(failures, userFailure{FederationID: c.FederationID, Kind: kinds[c.FederationID], Message: msg, Call: call})
 			}
-			failures = append(failures, userFailure{FederationID: c.FederationID, Kind: kinds[c.FederationID], Message: msg})
 		}
 	}
 	return failures

@@ -91,6 +91,7 @@ type inputs struct {
 	AppUsers    []okta.AppUserWithUser
 	Federated   []salesforce.UserRecord // users with a Federation ID
 	Unfederated []salesforce.UserRecord // adoption candidates (adopt_existing only)
+	Unlinked    []salesforce.UserRecord // managed users found by username without a Federation ID (cleared out of band)
 	Profiles    []salesforce.Profile
 	Roles       []salesforce.Role
 	Managed     map[string]bool // lower-cased Federation IDs the resource manages already (state's synced keys)
@@ -153,6 +154,10 @@ func reconcile(s settings, in inputs) outcome {
 		byFID[strings.ToLower(in.Federated[i].FederationID)] = &in.Federated[i]
 	}
 	adopt := newAdoptionIndex(in.Unfederated)
+	unlinked := map[string]*salesforce.UserRecord{}
+	for i := range in.Unlinked {
+		unlinked[strings.ToLower(in.Unlinked[i].Username)] = &in.Unlinked[i]
+	}
 	keys := make([]string, 0, len(desired))
 	for k := range desired {
 		keys = append(keys, k)
@@ -164,6 +169,9 @@ func reconcile(s settings, in inputs) outcome {
 			continue // handled with the users who left the app
 		}
 		current := byFID[key]
+		if u := unlinked[strings.ToLower(d.Username)]; current == nil && in.Managed[key] && u != nil {
+			current = u // ours, its Federation ID cleared out of band: set it back (drift repair), not a create
+		}
 		if current == nil && s.Adopt {
 			current = adopt.match(d)
 		}
@@ -187,6 +195,9 @@ func reconcile(s settings, in inputs) outcome {
 				}
 				if !s.Update {
 					rec = map[string]any{}
+				}
+				if current.FederationID == "" {
+					rec["FederationIdentifier"] = d.FederationID
 				}
 				rec["Id"], rec["IsActive"] = current.ID, true
 				out.Reactivates = append(out.Reactivates, change{FederationID: d.FederationID, Record: rec, Problem: d.Problem})

@@ -87,11 +87,9 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 			return
 		}
 	}
-	var changes []string
-	var err error
-	if p.State != nil { // a create's outcome is known only after apply anyway
-		changes, err = e.mappingChanges(ctx, s.AppID, mappings)
-	}
+	// On create too: after a partial apply (-target) the app exists while its mappings are still to be created,
+	// and apply would find their users, which a plan made now cannot promise.
+	changes, err := e.mappingChanges(ctx, s.AppID, mappings)
 	if err != nil {
 		resp.Diagnostics.AddError(r.Summary(framework.OpPlan), err.Error())
 		return
@@ -117,7 +115,9 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	}
 	// Nothing to write leaves the plan as refresh found it (no diff); anything to write makes it differ.
 	setOutcome(&plan, outcome{Managed: out.Managed})
-	if len(out.Creates) == 0 { // no key can appear: synced is planned user by user, so unchanged users do not churn
+	// With no create no key can appear: synced is planned user by user, so unchanged users do not churn. A
+	// create's synced is left to apply: a mapping it only depends_on may assign users to the app before it runs.
+	if len(out.Creates) == 0 && p.State != nil {
 		plan.Synced, planned = plannedSynced(out), true
 	}
 	if !out.empty() {

@@ -68,6 +68,8 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 			"(directly or through an `oktasf_group_mapping`) has an active Salesforce user with the mapped attributes, the profile and role " +
 			"of the app user's highest-priority group, and a Federation ID; users who leave the app or are deactivated in Okta are deactivated " +
 			"in Salesforce, and a returning user gets the same Salesforce user back. Users are matched by Federation ID (case-insensitively). " +
+			"A managed user whose Federation ID was cleared in Salesforce is found under its username and given its Federation ID back " +
+			"(an update in `pending_update`); a user outside `synced` that holds a new user's username is reported with the fixes. " +
 			"Every apply reconciles; the plan lists the pending changes in `pending_*` and warns with their counts. Salesforce users are never " +
 			"deleted; what destroying this resource does with the users it manages is `on_destroy`.",
 		Attributes: map[string]schema.Attribute{
@@ -137,7 +139,7 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 			"pending_reactivate": pending("reactivates"),
 			"synced": schema.MapAttribute{Computed: true, ElementType: types.StringType,
 				MarkdownDescription: "Lower-cased Federation ID → short hash of the user's provisioned fields in Salesforce, for every user this " +
-					"resource manages (including deactivated ones). Only managed users are ever deactivated. A plan that creates no user keeps the " +
+					"resource manages (including deactivated ones). Only managed users are ever deactivated. A plan that creates no user (of a resource that exists already) keeps the " +
 					"entries of the users it does not write (they do not churn) and leaves only the written users' hashes to apply."},
 		},
 	}
@@ -225,10 +227,7 @@ func (r *userProvisioningResource) Delete(ctx context.Context, req resource.Dele
 	if err != nil {
 		resp.Diagnostics.AddError(r.Summary(framework.OpDelete), err.Error())
 	}
-	for _, f := range failures {
-		resp.Diagnostics.AddError(framework.Summary("Deactivate", "Salesforce User"),
-			fmt.Sprintf("Federation ID %s: %s. The resource stays in state; destroy again to retry, or set on_destroy = \"keep\".", f.FederationID, f.Message))
-	}
+	addFailures(&resp.Diagnostics, failures, false, "The resource stays in state; destroy again to retry, or set on_destroy = \"keep\".")
 }
 
 // importGroupMappingsKey is the private state of an import whose ID names group_mappings: the group IDs (or
@@ -325,17 +324,9 @@ func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvis
 	if err != nil {
 		diags.AddError(summary, err.Error())
 	}
-	for _, f := range failures {
-		summary, detail := framework.Summary(framework.Op(titleKind(f.Kind)), "Salesforce User"),
-			fmt.Sprintf("Federation ID %s: %s. The other users were provisioned; the next plan shows this user again.", f.FederationID, f.Message)
-		// An error on create would taint the resource, and its replacement would start with an empty synced and so
-		// forget whom to deactivate: what succeeded is saved and the failures are warnings; pending_* lists them.
-		if op == framework.OpCreate {
-			diags.AddWarning(summary, detail)
-			continue
-		}
-		diags.AddError(summary, detail)
-	}
+	// An error on create would taint the resource, and its replacement would start with an empty synced and so
+	// forget whom to deactivate: what succeeded is saved and the failures are warnings; pending_* lists them.
+	addFailures(diags, failures, op == framework.OpCreate, "The other users were provisioned; the next plan shows these users again.")
 }
 
 // engine resolves the clients for m.

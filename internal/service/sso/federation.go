@@ -72,11 +72,24 @@ func refuseSecondApp(ctx context.Context, client *okta.Client, plan samlAppModel
 		if !sameAudience && !sameACS {
 			continue
 		}
+		var differs string
+		if !plan.Label.IsUnknown() && app.Label == plan.Label.ValueString() {
+			// The app the plan describes, made by a create whose answer was lost: Create adopts it. When
+			// the plan is not known enough to compare, Create compares at apply.
+			if !fullyKnown(ctx, plan.Mode, plan.OIN, plan.NameID, plan.AttributeStatements, plan.JITAttributes, plan.SignatureAlgorithm,
+				plan.DigestAlgorithm, plan.ResponseSigned, plan.AssertionSigned, plan.Recipient, plan.Destination, plan.Active) {
+				continue
+			}
+			d := appDifferences(ctx, &plan, app, diags)
+			if len(d) == 0 {
+				continue
+			}
+			differs = " It has this configuration's label but differs from the plan:" + d.String() + "\n"
+		}
 		diags.AddAttributeError(path.Root("audience"), "Salesforce Org Already Has an Okta App",
 			fmt.Sprintf("The active Okta app %q (id %s) already signs users in to %s (ACS %s). A second app would duplicate it, and "+
-				"the org's SSO settings trust only one. Import it instead: terraform import 'oktasf_saml_app.<name>' %s "+
-				"(keep the quotes: a for_each address such as oktasf_saml_app.sso[\"prod\"] needs them), or, for another org, set salesforce_org.",
-				app.Label, app.ID, audience, acs, app.ID))
+				"the org's SSO settings trust only one.%s %s For another org, set salesforce_org.",
+				app.Label, app.ID, audience, acs, differs, framework.ImportHint("oktasf_saml_app", app.ID, "remove it")))
 		return
 	}
 }
@@ -169,12 +182,11 @@ func refuseSecondSettings(ctx context.Context, org *conns.Org, plan salesforceSS
 	}
 	for _, row := range rows {
 		if row.DeveloperName == plan.Name.ValueString() {
-			continue // the create's own look-before-create reports it, with the same fix
+			continue // the create's own look-before-create adopts it, or names what differs
 		}
 		diags.AddAttributeError(path.Root("issuer"), "SSO Settings for This Issuer Already Exist",
-			fmt.Sprintf("Org %q already has SAML single sign-on settings %q that trust %s. Import them instead of creating %q: "+
-				"terraform import 'oktasf_salesforce_sso.<name>' %s/%s (keep the quotes: a for_each address needs them).",
-				org.Alias, row.DeveloperName, issuer, plan.Name.ValueString(), org.Alias, row.DeveloperName))
+			fmt.Sprintf("Org %q already has SAML single sign-on settings %q that trust %s; new settings %q would be a second configuration for one IdP. %s",
+				org.Alias, row.DeveloperName, issuer, plan.Name.ValueString(), framework.ImportHint("oktasf_salesforce_sso", org.Alias+"/"+row.DeveloperName, "remove it")))
 		return
 	}
 }

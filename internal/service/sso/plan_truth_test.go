@@ -331,7 +331,7 @@ func TestAccSAMLApp_secondAppForOrgRefused(t *testing.T) {
 			{Config: samlAppConfig(sb, label, ""), ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
 			{
 				Config:      samlAppConfig(sb, label, "") + appBlock("second", second, ""),
-				ExpectError: regexp.MustCompile(`(?s)Salesforce Org Already Has an Okta App.*` + regexp.QuoteMeta(label) + `.*terraform\s+import\s+'oktasf_saml_app\.<name>'\s+0oa`),
+				ExpectError: regexp.MustCompile(`(?s)Salesforce Org Already Has an Okta App.*` + regexp.QuoteMeta(label) + `.*terraform\s+import\s+'<address>'\s+0oa.*'oktasf_saml_app\.this\["prod"\]'\s+0oa`),
 			},
 			{
 				Config: samlAppConfig(sb, label, ""),
@@ -366,7 +366,7 @@ resource "oktasf_salesforce_sso" "second" {
 			{Config: base, ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
 			{
 				Config:      dup,
-				ExpectError: regexp.MustCompile(`(?s)SSO Settings for This Issuer Already Exist.*` + regexp.QuoteMeta(name) + `.*terraform\s+import\s+'oktasf_salesforce_sso\.<name>'`),
+				ExpectError: regexp.MustCompile(`(?s)SSO Settings for This Issuer Already Exist.*` + regexp.QuoteMeta(name) + `.*terraform\s+import\s+'<address>'\s+` + acctest.PrimaryOrg() + "/" + regexp.QuoteMeta(name)),
 			},
 			{
 				Config: base,

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/saml"
 )
@@ -166,4 +167,39 @@ func (samePEMCertificate) PlanModifyString(_ context.Context, req planmodifier.S
 	if stored, err := certificateDER(req.StateValue.ValueString()); err == nil && bytes.Equal(planned, stored) {
 		resp.PlanValue = req.StateValue
 	}
+}
+
+// ssoDifferences lists the owned settings in which settings found at create differ from planned (what
+// expandSSO would write). Values Salesforce computes (login URL, ID) and settings this resource does not
+// own are no difference; a certificate is compared by its DER bytes, so PEM wrapping is none either.
+func ssoDifferences(found, planned *salesforce.SAMLSSOConfig) framework.Differences {
+	var d framework.Differences
+	d.Add("label", found.Name, planned.Name)
+	d.Add("issuer", found.Issuer, planned.Issuer)
+	if foundDER, plannedDER := validationCertDER(found.ValidationCert), validationCertDER(planned.ValidationCert); !bytes.Equal(foundDER, plannedDER) {
+		d.Add("idp_certificate (SHA-256)", derFingerprint(foundDER), derFingerprint(plannedDER))
+	}
+	d.Add("idp_login_url", found.LoginURL, planned.LoginURL)
+	d.Add("identity_type", found.IdentityMapping, planned.IdentityMapping)
+	d.Add("identity_location", found.IdentityLocation, planned.IdentityLocation)
+	d.Add("attribute_name", found.AttributeName, planned.AttributeName)
+	d.Add("jit_provisioning", found.UserProvisioning, planned.UserProvisioning)
+	d.Add("sp_entity_id", found.SAMLEntityID, planned.SAMLEntityID)
+	d.Add("request_signature_method", found.RequestSignatureMethod, planned.RequestSignatureMethod)
+	d.Add("single_logout_url", found.SingleLogoutURL, planned.SingleLogoutURL)
+	d.Add("single_logout_binding", found.SingleLogoutBinding, planned.SingleLogoutBinding)
+	return d
+}
+
+func validationCertDER(b64 string) []byte {
+	der, _ := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(b64), ""))
+	return der
+}
+
+func derFingerprint(der []byte) string {
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return ""
+	}
+	return saml.Fingerprint(cert)
 }

@@ -56,7 +56,13 @@ func (r *salesforceSSOResource) Schema(_ context.Context, _ resource.SchemaReque
 			"Take `issuer`, `idp_certificate` and `idp_login_url` from `oktasf_saml_app` so that a change of certificate or issuer in Okta " +
 			"plans an update here and reaches Salesforce in the same apply; with `app_id` alone they are read from Okta at plan time. " +
 			"Updates change only the fields this resource owns; an edit made in Salesforce shows as drift. Planning new settings fails when the " +
-			"org already has settings for the same issuer under another name: import those (`terraform import 'oktasf_salesforce_sso.prod' <org>/<name>`).",
+			"org already has settings for the same issuer under another name: import those (`terraform import 'oktasf_salesforce_sso.prod' <org>/<name>`).\n\n" +
+			"A create first reads settings of the planned `name` in the org. Settings that equal the plan are what an earlier create wrote " +
+			"when its answer never reached the state (the read-back failed, terraform was killed): they are adopted without writing, and " +
+			"only the login page button is added when `show_on_login_page` asks for it and it is missing. Equal means every setting this " +
+			"resource writes: `label`, `issuer`, `idp_certificate` (the same certificate; PEM wrapping is no difference), `idp_login_url`, " +
+			"`identity_type`, `identity_location`, `attribute_name`, `jit_provisioning`, `sp_entity_id`, `request_signature_method` and " +
+			"single logout. Settings that differ are an error that lists each difference (attribute: found, planned) and the import command.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The SamlSsoConfig ID (`0LE…`).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -119,14 +125,11 @@ func (r *salesforceSSOResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	sf := org.Client
-	name := plan.Name.ValueString()
-	if _, err := sf.ReadSAMLSSOConfig(ctx, name); err == nil {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Single Sign-On Settings Already Exist",
-			fmt.Sprintf("Org %q already has SAML single sign-on settings named %q. Import them (terraform import <address> %s/%s) or choose another name.",
-				plan.SalesforceOrg.ValueString(), name, plan.SalesforceOrg.ValueString(), name))
-		return
-	} else if !errors.Is(err, salesforce.ErrNotFound) {
-		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Looking for %q in org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
+	name, alias := plan.Name.ValueString(), plan.SalesforceOrg.ValueString()
+	// Look before create: settings an earlier create wrote, whose answer never reached the state, are adopted.
+	found, err := sf.ReadSAMLSSOConfig(ctx, name)
+	if err != nil && !errors.Is(err, salesforce.ErrNotFound) {
+		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Looking for %q in org %q: %s", name, alias, err))
 		return
 	}
 	if !r.applyFromApp(ctx, &plan, &resp.Diagnostics) {
@@ -136,8 +139,16 @@ func (r *salesforceSSOResource) Create(ctx context.Context, req resource.CreateR
 	if !expandSSO(&plan, &cfg, &resp.Diagnostics) {
 		return
 	}
-	if _, err := sf.UpsertSAMLSSOConfig(ctx, cfg); err != nil {
-		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Writing %q to org %q: %s", name, plan.SalesforceOrg.ValueString(), err))
+	if found != nil {
+		if d := ssoDifferences(found, &cfg); len(d) > 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Single Sign-On Settings Already Exist",
+				fmt.Sprintf("Org %q already has SAML single sign-on settings named %q, and they differ from the plan, so they are not what an earlier apply of this configuration wrote:%s\n%s",
+					alias, name, d, framework.ImportHint("oktasf_salesforce_sso", alias+"/"+name, "remove it")))
+			return
+		}
+		tflog.Info(ctx, "adopting the SSO settings an earlier create wrote (they equal the plan)", map[string]any{"name": name, "org": alias})
+	} else if _, err := sf.UpsertSAMLSSOConfig(ctx, cfg); err != nil {
+		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Writing %q to org %q: %s", name, alias, err))
 		return
 	}
 	r.readBack(ctx, sf, &plan, types.BoolValue(false), &resp.State, &resp.Diagnostics)
@@ -266,7 +277,7 @@ func (r *salesforceSSOResource) readBack(ctx context.Context, sf *salesforce.Cli
 		}
 	}
 	if err != nil {
-		diags.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading back %q: %s", m.Name.ValueString(), err))
+		diags.AddError(r.Summary(framework.OpRead), fmt.Sprintf("Reading back %q: %s. Salesforce holds what was written: the next apply reads it and takes it into the state.", m.Name.ValueString(), err))
 		return
 	}
 	flattenSSO(cfg, m)

@@ -2,6 +2,7 @@ package sso
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -309,4 +310,77 @@ func flattenMetadata(xml []byte, m *samlAppModel) error {
 	m.CertificateSHA256 = types.StringValue(saml.Fingerprint(cert))
 	m.CertificateNotAfter = types.StringValue(cert.NotAfter.UTC().Format(time.RFC3339))
 	return nil
+}
+
+// appDifferences lists what an app found at create (same label) holds other than what expandApp would send
+// for the plan: mode, status, URLs, NameID, signing algorithms and attribute statements (as a set: their
+// order is no difference). Fields the catalogue app fixes are compared only for custom apps.
+func appDifferences(ctx context.Context, m *samlAppModel, found *okta.SAMLApp, diags *diag.Diagnostics) framework.Differences {
+	want := &okta.SAMLApp{}
+	expandApp(ctx, m, want, diags)
+	var d framework.Differences
+	d.Add("label", found.Label, want.Label)
+	foundMode := modeCustom
+	if found.Name == okta.SalesforceOINName {
+		foundMode = modeOIN
+	}
+	d.Add("mode", foundMode, m.Mode.ValueString())
+	d.Add("sign-on mode", found.SignOnMode, want.SignOnMode)
+	d.Add("active", found.Status == "ACTIVE", m.Active.ValueBool())
+	f, w := found.SignOn, want.SignOn
+	if m.Mode.ValueString() == modeOIN {
+		d.Add("acs_url", f.SSOACSURLOverride, w.SSOACSURLOverride)
+		d.Add("audience", f.AudienceOverride, w.AudienceOverride)
+		d.Add("recipient", f.RecipientOverride, w.RecipientOverride)
+		d.Add("destination", f.DestinationOverride, w.DestinationOverride)
+		for _, key := range []string{"instanceType", "integrationType", "loginUrl"} {
+			d.Add("oin ("+key+")", stringSetting(found.AppSettings, key), stringSetting(want.AppSettings, key))
+		}
+	} else {
+		d.Add("acs_url", f.SSOACSURL, w.SSOACSURL)
+		d.Add("audience", f.Audience, w.Audience)
+		d.Add("recipient", f.Recipient, w.Recipient)
+		d.Add("destination", f.Destination, w.Destination)
+		d.Add("name_id.format", f.SubjectNameIDFormat, w.SubjectNameIDFormat)
+		d.Add("name_id.template", unwrapExpression(f.SubjectNameIDTemplate), unwrapExpression(w.SubjectNameIDTemplate))
+		d.Add("signature_algorithm", f.SignatureAlgorithm, w.SignatureAlgorithm)
+		d.Add("digest_algorithm", f.DigestAlgorithm, w.DigestAlgorithm)
+		d.Add("response_signed", f.ResponseSigned, w.ResponseSigned)
+		d.Add("assertion_signed", f.AssertionSigned, w.AssertionSigned)
+	}
+	foundStmts, wantStmts := statementsByName(f.AttributeStatements), statementsByName(w.AttributeStatements)
+	names := make([]string, 0, len(foundStmts)+len(wantStmts))
+	for n := range foundStmts {
+		names = append(names, n)
+	}
+	for n := range wantStmts {
+		if _, ok := foundStmts[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		d.Add(fmt.Sprintf("attribute statement %q", n), foundStmts[n], wantStmts[n])
+	}
+	return d
+}
+
+// statementsByName describes each attribute statement by what it sends, keyed by attribute name.
+func statementsByName(stmts []okta.AttributeStatement) map[string]string {
+	out := make(map[string]string, len(stmts))
+	for _, s := range stmts {
+		ns := s.Namespace
+		if ns == "" {
+			ns = defaultNamespace
+		}
+		what := fmt.Sprintf("values %v", s.Values)
+		if strings.EqualFold(s.Type, "GROUP") {
+			what = fmt.Sprintf("group_filter %s %s", s.FilterType, s.FilterValue)
+		}
+		if ns != defaultNamespace {
+			what += " namespace " + ns
+		}
+		out[s.Name] = what
+	}
+	return out
 }

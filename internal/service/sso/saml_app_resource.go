@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -60,7 +61,16 @@ func (r *samlAppResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"the org (its My Domain URL and org ID) unless set. Updates change only the fields this resource owns, so settings made " +
 			"in Okta outside it survive. Changing `signing.rotation_trigger` generates a new signing key and makes it active.\n\n" +
 			"Import takes the app ID (`terraform import 'oktasf_saml_app.prod' 0oa…`). Planning a new app fails when an active SAML app in " +
-			"Okta already signs users in to the same org (same audience or ACS URL): import that one instead.",
+			"Okta already signs users in to the same org (same audience or ACS URL): import that one instead.\n\n" +
+			"A create first looks for apps with the planned `label`. One that equals the plan is what an earlier create made when its answer " +
+			"never reached the state (terraform killed, a lost response): it is adopted, not created again. Equal means what the create would " +
+			"send: `mode`, SAML 2.0 sign-on, `active` (the create sets the status in the same request, so an inactive app is not ours when " +
+			"active is planned), the URLs (`acs_url`, `audience`, `recipient`, `destination`, and `oin` for the catalogue app), `name_id`, " +
+			"the signature and digest algorithms, signed response and assertion, and the attribute statements (`attribute_statements` and " +
+			"`jit_attributes`) in any order; an order that differs is written back sorted, and otherwise adopting writes nothing. " +
+			"`signing.validity_years` is no part of it: it is the validity of keys this resource generates, so an adopted app whose active " +
+			"key does not have a planned non-default validity gets one, as a create generates it. An app with the label that differs is " +
+			"an error that lists each difference (attribute: found, planned) and the import command.",
 		Attributes: map[string]schema.Attribute{
 			"id": computed("The Okta app ID (`0oa…`)."),
 			"salesforce_org": schema.StringAttribute{Optional: true, Computed: true,
@@ -154,23 +164,27 @@ func (r *samlAppResource) Create(ctx context.Context, req resource.CreateRequest
 		return
 	}
 	// Look before create: a create whose answer was lost must not leave a second app behind.
-	existing, err := client.FindAppsByLabel(ctx, plan.Label.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Looking for apps labelled %q: %s", plan.Label.ValueString(), err))
-		return
-	}
-	if len(existing) > 0 {
-		resp.Diagnostics.AddAttributeError(path.Root("label"), "SAML App Already Exists",
-			fmt.Sprintf("Okta already has an app labelled %q (id %s). Import it (terraform import <address> %s) or choose another label.",
-				plan.Label.ValueString(), existing[0].ID, existing[0].ID))
-		return
-	}
-	app := &okta.SAMLApp{}
-	expandApp(ctx, &plan, app, &resp.Diagnostics)
+	found := r.findCreatedApp(ctx, client, &plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	created, err := client.CreateSAMLApp(ctx, app, plan.Active.ValueBool())
+	var created *okta.SAMLApp
+	var err error
+	if found != nil {
+		tflog.Info(ctx, "adopting the SAML app an earlier create made (it equals the plan)", map[string]any{"id": found.ID, "label": found.Label})
+		// Only what the comparison allows to differ (the order of attribute statements) is written, if anything.
+		created, err = client.UpdateSAMLApp(ctx, found.ID, func(a *okta.SAMLApp) error {
+			expandApp(ctx, &plan, a, &resp.Diagnostics)
+			return nil
+		})
+	} else {
+		app := &okta.SAMLApp{}
+		expandApp(ctx, &plan, app, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		created, err = client.CreateSAMLApp(ctx, app, plan.Active.ValueBool())
+	}
 	if err != nil {
 		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Creating %q: %s", plan.Label.ValueString(), err))
 		return
@@ -180,9 +194,10 @@ func (r *samlAppResource) Create(ctx context.Context, req resource.CreateRequest
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), created.ID)...)
 
 	signing := signingOf(ctx, plan.Signing, &resp.Diagnostics)
-	if signing.ValidityYears.ValueInt64() != defaultValidityYears { // the app's first key is a 10-year key
+	if years := signing.ValidityYears.ValueInt64(); years != defaultValidityYears && !r.activeKeyLasts(ctx, client, found, years) {
+		// The app's first key is a 10-year key; an adopted app may already have the planned one.
 		if created, err = r.rotate(ctx, client, created.ID, signing, &plan); err != nil {
-			resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Generating a %d-year signing key for app %s: %s", signing.ValidityYears.ValueInt64(), created.ID, err))
+			resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Generating a %d-year signing key for app %s: %s", years, plan.ID.ValueString(), err))
 			return
 		}
 	} else if err := r.readMetadata(ctx, client, created.ID, created.SigningKID, &plan); err != nil {
@@ -349,4 +364,62 @@ func (r *samlAppResource) orgOfAudience(ctx context.Context, app *okta.SAMLApp) 
 		}
 	}
 	return ""
+}
+
+// findCreatedApp looks for apps with the planned label. The one that equals the plan (appDifferences) is an
+// app an earlier create made whose answer never reached the state: it is returned, to be adopted. An app
+// with the label that differs, or several that equal the plan, are an error naming what differs.
+func (r *samlAppResource) findCreatedApp(ctx context.Context, client *okta.Client, plan *samlAppModel, diags *diag.Diagnostics) *okta.SAMLApp {
+	label := plan.Label.ValueString()
+	existing, err := client.FindAppsByLabel(ctx, label)
+	if err != nil {
+		diags.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Looking for apps labelled %q: %s", label, err))
+		return nil
+	}
+	var same []*okta.SAMLApp
+	var report strings.Builder
+	for _, app := range existing {
+		d := appDifferences(ctx, plan, app, diags)
+		if len(d) == 0 {
+			same = append(same, app)
+			continue
+		}
+		fmt.Fprintf(&report, "\nApp %s differs from the plan:%s", app.ID, d)
+	}
+	switch {
+	case len(same) == 1:
+		return same[0]
+	case len(same) > 1:
+		ids := make([]string, len(same))
+		for i, app := range same {
+			ids[i] = app.ID
+		}
+		diags.AddAttributeError(path.Root("label"), "SAML App Already Exists",
+			fmt.Sprintf("Okta has %d apps labelled %q that each equal the plan (%s), so which one is this resource's cannot be told. %s Delete the others in Okta.",
+				len(same), label, strings.Join(ids, ", "), framework.ImportHint("oktasf_saml_app", ids[0], "remove it")))
+	case len(existing) > 0:
+		diags.AddAttributeError(path.Root("label"), "SAML App Already Exists",
+			fmt.Sprintf("Okta already has an app labelled %q, and it differs from the plan, so it is not one an earlier apply of this configuration created.%s\n%s",
+				label, report.String(), framework.ImportHint("oktasf_saml_app", existing[0].ID, "remove it")))
+	}
+	return nil
+}
+
+// activeKeyLasts reports whether an adopted app's active signing key was generated for validityYears, as
+// the create of a non-default validity generates it; false for a new app (whose first key lasts 10 years).
+func (r *samlAppResource) activeKeyLasts(ctx context.Context, client *okta.Client, adopted *okta.SAMLApp, validityYears int64) bool {
+	if adopted == nil {
+		return false
+	}
+	keys, err := client.ListAppKeys(ctx, adopted.ID)
+	if err != nil {
+		tflog.Debug(ctx, "could not list the adopted app's keys; generating the planned one", map[string]any{"id": adopted.ID, "error": err.Error()})
+		return false
+	}
+	for _, k := range keys {
+		if k.KID == adopted.SigningKID {
+			return int64(math.Round(k.ExpiresAt.Sub(k.Created).Hours()/24/365.25)) == validityYears
+		}
+	}
+	return false
 }
