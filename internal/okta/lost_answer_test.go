@@ -48,7 +48,10 @@ func TestCreateSAMLApp_lostAnswerIsNotResent(t *testing.T) {
 		t.Errorf("error %q: AnswerLost = %v, errors.Is(io.EOF) = %v; want a lost answer that no client above resends",
 			err, transport.AnswerLost(err), errors.Is(err, io.EOF))
 	}
-	if n := len(fake.apps); n != 1 {
+	fake.mu.Lock()
+	n := len(fake.apps)
+	fake.mu.Unlock()
+	if n != 1 {
 		t.Errorf("fake holds %d apps, want the 1 the lost create made", n)
 	}
 }
