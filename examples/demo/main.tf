@@ -159,3 +159,54 @@ output "salesforce_users_group" {
     member_count = data.oktasf_okta_group.salesforce_users.member_count
   }
 }
+
+# In prod, Okta decides who may sign in, from where and how: the app's sign-in policy lets members of
+# "Salesforce Users" in from the office network only, with a second factor, and denies everything else.
+# Okta signs in only users the app is assigned to, so the sales group gets it; prod has no provisioning here, and
+# the user a sign-in reaches is one prod already has with the Okta login as Federation ID (Alice, in the seed).
+resource "oktasf_group_mapping" "prod_sales" {
+  salesforce_org = "prod"
+  app_id         = oktasf_saml_app.salesforce["prod"].id
+  group_id       = data.oktasf_okta_group.sales.id
+  priority       = 0
+  profile        = "Sales User"
+  role           = "Sales Rep"
+}
+
+# 203.0.113.0/24 is a documentation range (RFC 5737): the office's gateways.
+resource "oktasf_network_zone" "office" {
+  name     = "Office"
+  gateways = ["203.0.113.0/24"]
+}
+
+resource "oktasf_signon_policy" "prod" {
+  app_id      = oktasf_saml_app.salesforce["prod"].id
+  name        = "Salesforce (prod)"
+  description = "Salesforce users sign in to prod from the office with a second factor"
+
+  rules = [
+    {
+      name    = "users-office-2fa"
+      people  = { groups_include = [data.oktasf_okta_group.salesforce_users.id] }
+      network = { connection = "ZONE", zones_include = [oktasf_network_zone.office.id] }
+      access  = "ALLOW"
+      verification = {
+        factor_mode       = "2FA"
+        reauthenticate_in = "PT2H"
+      }
+    },
+  ]
+
+  # Everyone else, and every sign-in from outside the office, is denied.
+  catch_all = { access = "DENY" }
+}
+
+output "prod_signon_policy" {
+  description = "Who may sign in to prod, from where and how; sso_url is where a browser starts a sign-in (make demo plays two)."
+  value = {
+    policy_id = oktasf_signon_policy.prod.id
+    allowed   = "${data.oktasf_okta_group.salesforce_users.name} from ${join(", ", oktasf_network_zone.office.gateways)} with ${oktasf_signon_policy.prod.rules[0].verification.factor_mode}"
+    otherwise = oktasf_signon_policy.prod.catch_all.access
+    sso_url   = oktasf_saml_app.salesforce["prod"].sso_url
+  }
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/service/entitlement"
+	"github.com/oktasf/terraform-provider-oktasf/internal/service/policy"
 	"github.com/oktasf/terraform-provider-oktasf/internal/service/provisioning"
 	"github.com/oktasf/terraform-provider-oktasf/internal/service/sso"
 	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
@@ -235,6 +236,9 @@ func (p *oktasfProvider) Resources(context.Context) []func() resource.Resource {
 		entitlement.NewGroupMappingResource,
 		entitlement.NewPermissionSetBindingResource,
 		provisioning.NewUserProvisioningResource,
+		policy.NewNetworkZoneResource,
+		policy.NewSignonPolicyResource,
+		policy.NewSalesforceSessionPolicyResource,
 	}
 }
 
@@ -246,5 +250,6 @@ func (p *oktasfProvider) DataSources(context.Context) []func() datasource.DataSo
 		entitlement.NewSalesforceProfileDataSource,
 		entitlement.NewSalesforceRoleDataSource,
 		entitlement.NewSalesforcePermissionSetDataSource,
+		policy.NewDeviceAssuranceDataSource,
 	}
 }

@@ -171,6 +171,7 @@ func (r metadataResult) err() *APIError {
 }
 
 type soapResponse struct {
+	raw  []byte // the whole answer, for calls whose result types this struct does not name
 	Body struct {
 		Fault  *soapFault `xml:"Fault"`
 		Upsert struct {
@@ -237,6 +238,7 @@ func (c *Client) postSOAP(ctx context.Context, s *session, body func(*bytes.Buff
 	if resp.StatusCode != http.StatusOK {
 		return nil, ParseError(resp.StatusCode, raw)
 	}
+	out.raw = raw
 	return &out, nil
 }
 

@@ -28,12 +28,18 @@ type oktaState struct {
 		Members map[string]bool `json:"members"`
 	} `json:"groups"`
 	Apps map[string]struct {
-		Body map[string]any `json:"body"`
+		Body           map[string]any `json:"body"`
+		AccessPolicyID string         `json:"accessPolicyId"`
 	} `json:"apps"`
 	AppGroups map[string]map[string]struct {
 		Priority int            `json:"priority"`
 		Profile  map[string]any `json:"profile"`
 	} `json:"appGroups"`
+	Policies map[string]struct {
+		Body  map[string]any            `json:"body"`
+		Rules map[string]map[string]any `json:"rules"`
+	} `json:"policies"`
+	Zones map[string]map[string]any `json:"zones"`
 }
 
 type orgState struct {
@@ -402,6 +408,7 @@ func Check(want Expectation, base, now *Snapshot, tf []TFResource) []string {
 		}
 	}
 	sort.Strings(fails)
+	fails = append(fails, checkPolicies(want, base, now)...)
 	return fails
 }
 
@@ -430,4 +437,76 @@ func sample(items []string) string {
 		return strings.Join(items, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:5], ", "), len(items)-5)
+}
+
+// checkPolicies: exactly one network zone per wanted name and one sign-in policy per wanted name, bound to its
+// app, with the wanted rules in order before the catch-all; no zone or policy the seed did not hold beyond them.
+func checkPolicies(want Expectation, base, now *Snapshot) []string {
+	var fails []string
+	fail := func(format string, a ...any) { fails = append(fails, fmt.Sprintf(format, a...)) }
+	zones := map[string][]string{}
+	for id, z := range now.Okta.Zones {
+		zones[str(z["name"])] = append(zones[str(z["name"])], id)
+	}
+	wantZone := map[string]bool{}
+	for _, name := range want.Zones {
+		wantZone[name] = true
+		if n := len(zones[name]); n != 1 {
+			fail("okta: %d network zones named %q, want 1: %s", n, name, strings.Join(zones[name], ", "))
+		}
+	}
+	for name, ids := range zones {
+		for _, id := range ids {
+			if _, seeded := base.Okta.Zones[id]; !seeded && !wantZone[name] {
+				fail("okta: orphan network zone %s named %q", id, name)
+			}
+		}
+	}
+	policies := map[string][]string{}
+	for id, p := range now.Okta.Policies {
+		policies[str(p.Body["name"])] = append(policies[str(p.Body["name"])], id)
+	}
+	wantPolicy := map[string]bool{}
+	byLabel := now.appsByLabel()
+	for _, w := range want.Policies {
+		wantPolicy[w.Name] = true
+		ids := policies[w.Name]
+		if len(ids) != 1 {
+			fail("okta: %d sign-in policies named %q, want 1: %s", len(ids), w.Name, strings.Join(ids, ", "))
+			continue
+		}
+		for _, appID := range byLabel[w.AppLabel] {
+			if got := now.Okta.Apps[appID].AccessPolicyID; got != ids[0] {
+				fail("okta: app %s labelled %q is bound to policy %s, want %q (%s)", appID, w.AppLabel, got, w.Name, ids[0])
+			}
+		}
+		type rule struct {
+			name     string
+			priority float64
+		}
+		var rules []rule
+		for _, r := range now.Okta.Policies[ids[0]].Rules {
+			if r["system"] == true {
+				continue
+			}
+			p, _ := r["priority"].(float64)
+			rules = append(rules, rule{str(r["name"]), p})
+		}
+		sort.Slice(rules, func(i, j int) bool { return rules[i].priority < rules[j].priority })
+		var got []string
+		for _, r := range rules {
+			got = append(got, r.name)
+		}
+		if strings.Join(got, ", ") != strings.Join(w.Rules, ", ") {
+			fail("okta: policy %q has rules [%s], want [%s]", w.Name, strings.Join(got, ", "), strings.Join(w.Rules, ", "))
+		}
+	}
+	for name, ids := range policies {
+		for _, id := range ids {
+			if _, seeded := base.Okta.Policies[id]; !seeded && !wantPolicy[name] {
+				fail("okta: orphan sign-in policy %s named %q", id, name)
+			}
+		}
+	}
+	return fails
 }

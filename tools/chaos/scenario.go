@@ -33,6 +33,15 @@ type Expectation struct {
 	Mappings     []WantMappings
 	Provisioning []WantProvisioning
 	Bindings     []WantBinding
+	Zones        []string     // Okta network zones by name
+	Policies     []WantPolicy // Okta app sign-in policies
+}
+
+// WantPolicy is one Okta app sign-in policy (ACCESS_POLICY), bound to the app labelled AppLabel, with Rules
+// (by name, in order) before its catch-all rule.
+type WantPolicy struct {
+	Name, AppLabel string
+	Rules          []string
 }
 
 // WantApp is one Okta SAML app for a Salesforce org.
@@ -97,10 +106,13 @@ func DemoScenario(exampleDir string) (*Scenario, error) {
 		s.Want.SSO = append(s.Want.SSO, WantSSO{Org: alias, DeveloperName: "Okta"})
 	}
 	qaLabel := "Salesforce (" + seed.Salesforce["qa"].Name + ")"
+	prodLabel := "Salesforce (" + seed.Salesforce["prod"].Name + ")"
 	s.Want.Mappings = []WantMappings{{AppLabel: qaLabel, Groups: []WantMapping{
 		{Group: "Salesforce Admins", Profile: "System Administrator"},
 		{Group: "Salesforce Sales", Profile: "Sales User", Role: "Sales Rep"},
-	}}}
+	}}, {AppLabel: prodLabel, Groups: []WantMapping{{Group: "Salesforce Sales", Profile: "Sales User", Role: "Sales Rep"}}}}
+	s.Want.Zones = []string{"Office"}
+	s.Want.Policies = []WantPolicy{{Name: "Salesforce (prod)", AppLabel: prodLabel, Rules: []string{"users-office-2fa"}}}
 	s.Want.Provisioning = []WantProvisioning{{Org: "qa", AppLabel: qaLabel, UsernameSuffix: ".qa"}}
 	s.Want.Bindings = []WantBinding{{Org: "qa", PermissionSet: "Sales_Cloud_User", Groups: []string{"Salesforce Sales"}}}
 	return s, nil

@@ -210,6 +210,7 @@ func (s *Server) buildApp(body map[string]any, prev *appRec, key *rsa.PrivateKey
 		"app":                settingsApp,
 		"notifications":      withDefaults(map[string]any{"vpn": map[string]any{"network": map[string]any{"connection": "DISABLED"}, "message": nil, "helpUrl": nil}}, obj(settingsIn["notifications"])),
 		"manualProvisioning": false,
+		"emOptInStatus":      "NONE",
 		"implicitAssignment": settingsIn["implicitAssignment"] == true,
 		"notes":              withDefaults(map[string]any{"admin": nil, "enduser": nil}, obj(settingsIn["notes"])),
 	}
@@ -228,6 +229,9 @@ func (s *Server) buildApp(body map[string]any, prev *appRec, key *rsa.PrivateKey
 		"signOnMode":    mode,
 		"credentials":   credentials,
 		"settings":      settings,
+		// Served since 2026 (recorded); the sandbox has no universal logout.
+		"universalLogout": map[string]any{"status": "DISABLED", "supportType": "FULL", "identityStack": "NOT_SHARED",
+			"protocol": "GLOBAL_TOKEN_REVOCATION"},
 	}
 	if prev != nil {
 		app["status"], app["created"] = prev.Body["status"], prev.Body["created"]

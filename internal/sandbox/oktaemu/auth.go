@@ -27,6 +27,7 @@ var grantableScopes = []string{
 	"okta.users.manage", "okta.users.read",
 	"okta.policies.manage", "okta.policies.read",
 	"okta.networkZones.manage", "okta.networkZones.read",
+	"okta.deviceAssurance.manage", "okta.deviceAssurance.read",
 	"okta.logs.read", "okta.schemas.manage", "okta.schemas.read", "okta.orgs.read",
 }
 

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -45,6 +46,9 @@ var replayedCassettes = []string{
 	"TestAccResourceOktaAppSaml_crud",
 	"TestAccDataSourceOktaAppMetadataSaml_read",
 	"TestAccResourceOktaAppGroupAssignment_crud",
+	"TestAccResourceOktaNetworkZone_crud",
+	"TestAccResourceOktaPolicyDeviceAssuranceMacOS_crud",
+	"TestAccResourceOktaAppSignOnPolicyRule_crud",
 }
 
 // outsideManagementAPI are the emulator routes management.yaml does not describe, each with the reason.
@@ -331,7 +335,24 @@ type placeholders struct {
 }
 
 func (p *placeholders) keep(s string) bool {
-	return s == "" || p.values[s] || strings.Contains(s, "${")
+	return s == "" || p.values[s] || strings.Contains(s, "${") || isIPValue(s)
+}
+
+// isIPValue reports whether s is an IP address, CIDR block or address range (network zone gateways and proxies):
+// documentation addresses whose form the emulator checks, which a scrambled placeholder would break.
+func isIPValue(s string) bool {
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return true
+	}
+	from, to, isRange := strings.Cut(s, "-")
+	if _, err := netip.ParseAddr(from); err != nil {
+		return false
+	}
+	if !isRange {
+		return true
+	}
+	_, err := netip.ParseAddr(to)
+	return err == nil
 }
 
 func (p *placeholders) token(s string) string {

@@ -187,3 +187,17 @@ func decodeJSON(t *testing.T, resp *http.Response, v any) {
 		t.Fatalf("decode %s body: %v", resp.Request.URL.Path, err)
 	}
 }
+
+// presetPolicyID finds an ACCESS_POLICY by name through the API.
+func presetPolicyID(t *testing.T, o *testOrg, name string) string {
+	t.Helper()
+	var list []map[string]any
+	decodeJSON(t, o.do(t, http.MethodGet, "/api/v1/policies?type=ACCESS_POLICY", ""), &list)
+	for _, p := range list {
+		if p["name"] == name {
+			return p["id"].(string)
+		}
+	}
+	t.Fatalf("no ACCESS_POLICY named %q", name)
+	return ""
+}

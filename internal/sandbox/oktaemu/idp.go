@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"sort"
 	"strings"
@@ -27,6 +28,10 @@ var (
 	ErrSignInUserNotFound = errors.New("oktaemu: user not found")
 	ErrSignInUserInactive = errors.New("oktaemu: user is not active")
 	ErrSignInNotAssigned  = errors.New("oktaemu: user is not assigned to the app")
+	// ErrSignInDenied: a DENY rule of the app's sign-in policy matched.
+	ErrSignInDenied = errors.New("oktaemu: denied by the app's sign-in policy")
+	// ErrSignInChallenge: the matching rule requires a second factor and the sandbox test factor was not given.
+	ErrSignInChallenge = errors.New("oktaemu: the app's sign-in policy requires a second factor")
 )
 
 // ssoParams is everything signing needs, captured under the lock so the RSA work happens outside it.
@@ -36,11 +41,17 @@ type ssoParams struct {
 }
 
 // SignIn mints the signed SAMLResponse Okta would post to the app's ACS for the user with this login (or id),
-// and returns it (raw XML) with the ACS URL. The user must be ACTIVE and assigned, directly or through a group.
+// and returns it (raw XML) with the ACS URL. The user must be ACTIVE and assigned, directly or through a group,
+// and the app's sign-in policy must allow it: SignIn signs in from 127.0.0.1 with no device context and passes a
+// 2FA challenge with the sandbox test factor.
 func (s *Server) SignIn(appID, login string) (samlResponse []byte, acsURL string, err error) {
+	c := signInContext{ip: netip.MustParseAddr("127.0.0.1"), assurances: map[string]bool{}, factor: SandboxTestFactor}
 	s.mu.Lock()
-	p, err := s.ssoParamsLocked(s.st.Apps[appID], appID, login)
+	p, err := s.ssoParamsLocked(s.st.Apps[appID], appID, login, c)
 	s.mu.Unlock()
+	if errors.Is(err, ErrSignInDenied) || errors.Is(err, ErrSignInChallenge) {
+		s.ctrl.Changed() // the System Log events
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -53,7 +64,7 @@ func (s *Server) SignIn(appID, login string) (samlResponse []byte, acsURL string
 }
 
 // ssoParamsLocked resolves app, user and assignment and evaluates the assertion's content. s.mu must be held.
-func (s *Server) ssoParamsLocked(rec *appRec, appRef, login string) (*ssoParams, error) {
+func (s *Server) ssoParamsLocked(rec *appRec, appRef, login string, c signInContext) (*ssoParams, error) {
 	if rec == nil {
 		return nil, fmt.Errorf("%w: %s", ErrSignInAppNotFound, appRef)
 	}
@@ -67,10 +78,18 @@ func (s *Server) ssoParamsLocked(rec *appRec, appRef, login string) (*ssoParams,
 	if u.Status != "ACTIVE" {
 		return nil, fmt.Errorf("%w: %s is %s", ErrSignInUserInactive, login, u.Status)
 	}
-	c := s.appContext(rec)
-	au, ok := s.resolve(c, u)
+	au, ok := s.resolve(s.appContext(rec), u)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s is not assigned to %s", ErrSignInNotAssigned, login, appRef)
+	}
+	decision := s.evaluateSignOn(rec, u, c)
+	switch decision.result {
+	case "DENY":
+		s.logSignIn(rec, u, c, decision, false)
+		return nil, fmt.Errorf("%w: rule %q of policy %q", ErrSignInDenied, decision.ruleName, decision.policyName)
+	case "CHALLENGE":
+		s.logSignIn(rec, u, c, decision, false)
+		return nil, fmt.Errorf("%w: rule %q of policy %q", ErrSignInChallenge, decision.ruleName, decision.policyName)
 	}
 	k := s.activeKey(rec)
 	if k == nil {
@@ -88,6 +107,14 @@ func (s *Server) ssoParamsLocked(rec *appRec, appRef, login string) (*ssoParams,
 	if err != nil {
 		return nil, err
 	}
+	if decision.mfa {
+		// A second factor was verified: the assertion says so in its AuthnContextClassRef and in an amr attribute
+		// with the value "mfa", the signal Salesforce reads from an IdP (salesforce-session-and-logs.md §3).
+		p.opts.AuthnContextClassRef = multiFactorContext
+		p.opts.Attributes = append(p.opts.Attributes, samlidp.Attribute{Name: "amr",
+			NameFormat: "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified", Values: []string{"mfa"}})
+	}
+	s.logSignIn(rec, u, c, decision, true)
 	now := s.now().UTC()
 	u.LastLogin = &now
 	return p, nil
@@ -265,12 +292,18 @@ func (s *Server) handleSSO(w http.ResponseWriter, r *http.Request) {
 	if rec != nil {
 		label, _ = rec.Body["label"].(string)
 	}
-	p, err := s.ssoParamsLocked(rec, r.PathValue("exk"), login)
+	p, err := s.ssoParamsLocked(rec, r.PathValue("exk"), login, signInContextOf(r))
 	s.mu.Unlock()
 	var b []byte
+	if err == nil || errors.Is(err, ErrSignInDenied) || errors.Is(err, ErrSignInChallenge) {
+		s.ctrl.Changed() // the System Log events
+	}
 	if err == nil {
-		s.ctrl.Changed()
 		b, err = samlidp.BuildResponse(p.opts)
+	}
+	if errors.Is(err, ErrSignInChallenge) {
+		writeChallenge(w, r)
+		return
 	}
 	if err != nil {
 		writeSSOError(w, label, login, err)
@@ -283,6 +316,29 @@ func (s *Server) handleSSO(w http.ResponseWriter, r *http.Request) {
 	_ = postForm.Execute(w, map[string]string{"ACS": p.acs, "SAMLResponse": base64.StdEncoding.EncodeToString(b), "RelayState": relay})
 }
 
+var challengePage = template.Must(template.New("challenge").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Verify it's you</title></head>
+<body><h1>Verify it's you with a second factor</h1>{{if .Wrong}}<p>The code is not valid.</p>{{end}}
+<form method="GET" action="{{.Action}}">{{range $k, $v := .Params}}<input type="hidden" name="{{$k}}" value="{{$v}}"/>{{end}}
+<label>Code <input name="factor" autocomplete="one-time-code"/></label><button type="submit">Verify</button>
+</form></body></html>
+`))
+
+// writeChallenge answers a sign-in that needs a second factor: 401 and a form that repeats the request with the
+// code in factor (the sandbox test factor accepts SandboxTestFactor).
+func writeChallenge(w http.ResponseWriter, r *http.Request) {
+	params := map[string]string{}
+	for k, v := range r.URL.Query() {
+		if k != "factor" && len(v) > 0 {
+			params[k] = v[0]
+		}
+	}
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache, no-store")
+	w.WriteHeader(http.StatusUnauthorized)
+	_ = challengePage.Execute(w, map[string]any{"Action": r.URL.Path, "Params": params, "Wrong": r.URL.Query().Get("factor") != ""})
+}
+
 func writeSSOError(w http.ResponseWriter, label, login string, err error) {
 	status, title, msg := http.StatusInternalServerError, "Error", err.Error()
 	switch {
@@ -293,6 +349,9 @@ func writeSSOError(w http.ResponseWriter, label, login string, err error) {
 		status, title, msg = http.StatusUnauthorized, "Sign in required", "The sandbox signs in the user named by the login query parameter."
 	case errors.Is(err, ErrSignInUserNotFound), errors.Is(err, ErrSignInUserInactive):
 		status, title, msg = http.StatusForbidden, "User not found", "Unable to sign in: the user does not exist or is not active."
+	case errors.Is(err, ErrSignInDenied):
+		status, title, msg = http.StatusForbidden, "Access denied",
+			fmt.Sprintf("You don't have permission to access %s: the app's sign-in policy denies this sign-in.", label)
 	case errors.Is(err, ErrSignInNotAssigned):
 		status, title, msg = http.StatusForbidden, "App not assigned",
 			fmt.Sprintf("Sorry, you can't access %s because you are not assigned this app in Okta.", label)

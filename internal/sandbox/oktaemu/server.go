@@ -31,6 +31,10 @@ type Seed struct {
 	Users []SeedUser `json:"users"`
 	// Groups are OKTA_GROUP groups; the BUILT_IN "Everyone" group always exists and is not listed here.
 	Groups []SeedGroup `json:"groups"`
+	// Pipeline is the org's authentication pipeline as /.well-known/okta-organization reports it: "idx"
+	// (Identity Engine, the default) or "v1" (a Classic Engine org, which has no ACCESS_POLICY policies,
+	// device assurance or OIE-only zone rules).
+	Pipeline string `json:"pipeline,omitempty"`
 }
 
 // SeedUser is one seeded Okta user.
@@ -268,6 +272,38 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/meta/schemas/apps/{appId}/default", "okta.schemas.read", s.getAppUserSchema},
 		{"POST /api/v1/meta/schemas/apps/{appId}/default", "okta.schemas.manage", s.updateAppUserSchema},
 
+		{"PUT /api/v1/apps/{appId}/policies/{policyId}", "okta.apps.manage", s.assignAppPolicy},
+
+		{"GET /api/v1/policies", "okta.policies.read", s.listPolicies},
+		{"POST /api/v1/policies", "okta.policies.manage", s.createPolicy},
+		{"GET /api/v1/policies/{policyId}", "okta.policies.read", s.getPolicy},
+		{"PUT /api/v1/policies/{policyId}", "okta.policies.manage", s.replacePolicy},
+		{"DELETE /api/v1/policies/{policyId}", "okta.policies.manage", s.deletePolicy},
+		{"POST /api/v1/policies/{policyId}/lifecycle/{op}", "okta.policies.manage", s.policyLifecycle},
+		{"GET /api/v1/policies/{policyId}/app", "okta.policies.read", s.listPolicyApps},
+		{"GET /api/v1/policies/{policyId}/rules", "okta.policies.read", s.listRules},
+		{"POST /api/v1/policies/{policyId}/rules", "okta.policies.manage", s.createRule},
+		{"GET /api/v1/policies/{policyId}/rules/{ruleId}", "okta.policies.read", s.getRule},
+		{"PUT /api/v1/policies/{policyId}/rules/{ruleId}", "okta.policies.manage", s.replaceRule},
+		{"DELETE /api/v1/policies/{policyId}/rules/{ruleId}", "okta.policies.manage", s.deleteRule},
+		{"POST /api/v1/policies/{policyId}/rules/{ruleId}/lifecycle/{op}", "okta.policies.manage", s.ruleLifecycle},
+
+		{"GET /api/v1/zones", "okta.networkZones.read", s.listZones},
+		{"POST /api/v1/zones", "okta.networkZones.manage", s.createZone},
+		{"GET /api/v1/zones/{zoneId}", "okta.networkZones.read", s.getZone},
+		{"PUT /api/v1/zones/{zoneId}", "okta.networkZones.manage", s.replaceZone},
+		{"DELETE /api/v1/zones/{zoneId}", "okta.networkZones.manage", s.deleteZone},
+		{"POST /api/v1/zones/{zoneId}/lifecycle/{op}", "okta.networkZones.manage", s.zoneLifecycle},
+
+		{"GET /api/v1/device-assurances", "okta.deviceAssurance.read", s.listDeviceAssurances},
+		{"POST /api/v1/device-assurances", "okta.deviceAssurance.manage", s.createDeviceAssurance},
+		{"GET /api/v1/device-assurances/{deviceAssuranceId}", "okta.deviceAssurance.read", s.getDeviceAssurance},
+		{"PUT /api/v1/device-assurances/{deviceAssuranceId}", "okta.deviceAssurance.manage", s.replaceDeviceAssurance},
+		{"DELETE /api/v1/device-assurances/{deviceAssuranceId}", "okta.deviceAssurance.manage", s.deleteDeviceAssurance},
+
+		{"GET /api/v1/logs", "okta.logs.read", s.listLogs},
+
+		{"GET /.well-known/okta-organization", noScope, s.wellKnownOrganization},
 		{"GET /app/{exk}/sso/saml/metadata", noScope, s.publicMetadata},
 		{"GET /app/{appName}/{exk}/sso/saml", noScope, s.handleSSO},
 	}

@@ -36,6 +36,14 @@ type state struct {
 	AppUsers map[string]map[string]*directAppUser `json:"appUsers,omitempty"`
 	// AppSchemas are the custom app-user schema properties by app id.
 	AppSchemas map[string]*appSchema `json:"appSchemas,omitempty"`
+	// Policies are the ACCESS_POLICY (app sign-in) policies with their rules, by policy id.
+	Policies map[string]*policyRec `json:"policies,omitempty"`
+	// Zones are the network zones as served (without _links), by zone id.
+	Zones map[string]map[string]any `json:"zones,omitempty"`
+	// DeviceAssurances are the device assurance policies as served (without _links), by id.
+	DeviceAssurances map[string]map[string]any `json:"deviceAssurances,omitempty"`
+	// Logs are the System Log events the org wrote (sign-ins), oldest first, at most maxLogEvents.
+	Logs []map[string]any `json:"logs,omitempty"`
 
 	// sortedUsers caches the user ids in order; creating or deleting a user drops it.
 	sortedUsers []string
@@ -58,6 +66,10 @@ type orgInfo struct {
 	RealmID                   string `json:"realmId"`
 	DefaultAccessPolicyID     string `json:"defaultAccessPolicyId"`
 	ProfileEnrollmentPolicyID string `json:"profileEnrollmentPolicyId"`
+	// Pipeline is what /.well-known/okta-organization reports: "idx" (Identity Engine) or "v1" (Classic).
+	Pipeline string `json:"pipeline,omitempty"`
+	// AdminUserID is the admin behind the API token, named in createdBy / lastUpdatedBy.
+	AdminUserID string `json:"adminUserId,omitempty"`
 }
 
 type issuedToken struct {
@@ -175,11 +187,14 @@ func buildState(creds orgCredentials, seed Seed, now time.Time) (*state, error) 
 		RealmID:                   st.newID("guo"),
 		DefaultAccessPolicyID:     st.newID("rst"),
 		ProfileEnrollmentPolicyID: st.newID("rst"),
+		Pipeline:                  seedPipeline(seed),
+		AdminUserID:               st.newID("00u"),
 	}
 	return st, st.applySeed(seed, now)
 }
 
 func (st *state) applySeed(seed Seed, now time.Time) error {
+	st.seedPolicies(now)
 	everyone := &group{ID: st.newID("00g"), Type: "BUILT_IN", Created: now, LastUpdated: now, LastMembershipUpdated: now,
 		Profile: map[string]any{"name": "Everyone", "description": "All users in your organization"}}
 	st.Groups[everyone.ID] = everyone
@@ -277,6 +292,12 @@ func (s *Server) LoadState(b []byte) error {
 	}
 	if st.Keys == nil {
 		st.Keys = map[string][]*signingKey{}
+	}
+	st.initPolicyMaps()
+	if st.Org.Pipeline == "" {
+		// A state saved before policies existed: an Identity Engine org, given its preset policies and zones.
+		st.Org.Pipeline = pipelineIdentityEngine
+		st.seedPolicies(time.Now())
 	}
 	if err := st.Creds.parse(); err != nil {
 		return err

@@ -57,6 +57,8 @@ type ResponseOptions struct {
 	SignAssertion bool
 	Key           *rsa.PrivateKey
 	Certificate   *x509.Certificate
+	// AuthnContextClassRef is the assertion's AuthnContextClassRef; empty means PasswordProtectedTransport.
+	AuthnContextClassRef string
 }
 
 func newSAMLID() string {
@@ -166,7 +168,11 @@ func buildAssertion(opts ResponseOptions, now time.Time) *etree.Element {
 	authn := a.CreateElement("saml2:AuthnStatement")
 	authn.CreateAttr("AuthnInstant", samlTime(now))
 	authn.CreateAttr("SessionIndex", newSAMLID())
-	authn.CreateElement("saml2:AuthnContext").CreateElement("saml2:AuthnContextClassRef").SetText(passwordProtectedContext)
+	classRef := opts.AuthnContextClassRef
+	if classRef == "" {
+		classRef = passwordProtectedContext
+	}
+	authn.CreateElement("saml2:AuthnContext").CreateElement("saml2:AuthnContextClassRef").SetText(classRef)
 	if len(opts.Attributes) > 0 {
 		st := a.CreateElement("saml2:AttributeStatement")
 		for _, at := range opts.Attributes {

@@ -145,3 +145,26 @@ func TestBuildResponse_refusesIncompleteOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildResponse_authnContextClassRef(t *testing.T) {
+	t.Parallel()
+	key, cert := testKey(t)
+	for want, set := range map[string]string{
+		passwordProtectedContext:                             "",
+		"urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor": "urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor",
+	} {
+		b, err := BuildResponse(ResponseOptions{Issuer: "http://www.okta.com/exk1", Destination: "https://acme.my.salesforce.com",
+			Audience: "https://acme.my.salesforce.com", NameID: "jane@acme.example", Key: key, Certificate: cert, AuthnContextClassRef: set})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := etree.NewDocument()
+		if err := doc.ReadFromBytes(b); err != nil {
+			t.Fatal(err)
+		}
+		el := doc.FindElement("//AuthnContextClassRef")
+		if el == nil || el.Text() != want {
+			t.Errorf("AuthnContextClassRef set to %q: got %v, want %q", set, el, want)
+		}
+	}
+}

@@ -6,11 +6,11 @@ package sfemu
 
 import (
 	"html/template"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/emu"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu/soql"
 )
 
@@ -30,6 +30,11 @@ const (
 	statusUnableToMap       = "Failed: Unable to Map Subject"
 	statusUserInactive      = "User is Inactive"
 	statusJITError          = "Failed: Just-in-time Provisioning Error"
+	// statusRestrictedIP is a sign-in from outside the profile's login IP ranges (LOGIN_ERROR_RESTRICTED_DOMAIN).
+	statusRestrictedIP = "Restricted IP"
+	// statusSessionLevel is a sign-in below the profile's required session level. Salesforce documents no text for
+	// LOGIN_SAML_INVALID_SESSION_LEVEL; this is its documented status for a login that needed MFA and lacked it.
+	statusSessionLevel = "Multi-factor (formerly called two-factor) is required"
 )
 
 // ssoFailure is a rejected sign-in: the LoginHistory status, a detail for the page, the user when known, and
@@ -61,7 +66,7 @@ func (o *Org) handleACS(w http.ResponseWriter, r *http.Request) {
 		}
 		return ""
 	}
-	sourceIP, _, _ := net.SplitHostPort(r.RemoteAddr)
+	sourceIP := emu.ClientIP(r).String()
 	o.mu.Lock()
 	received := o.cfg.BaseURL + r.URL.RequestURI()
 	sid, location, fail := o.consumeAssertion(r.URL.Query().Get("so"), get("SAMLResponse"), get("RelayState"), received, sourceIP)
@@ -91,6 +96,10 @@ func (o *Org) consumeAssertion(so, encoded, relayState, received, sourceIP strin
 	if fail == nil {
 		user, fail = o.mapAndProvision(resp, cfg)
 	}
+	var amr, acr string
+	if resp != nil {
+		amr, acr = resp.authMethodReference(), resp.authnContextClassRef
+	}
 	if fail != nil {
 		fail.config = cfg
 		if fail.user != nil {
@@ -99,12 +108,18 @@ func (o *Org) consumeAssertion(so, encoded, relayState, received, sourceIP strin
 		}
 		return "", "", fail
 	}
+	if pf := o.checkProfilePolicy(user, cfg, sourceIP); pf != nil {
+		o.recordLogin(loginEvent{userID: str(user, "Id"), loginType: loginType, status: pf.status, sourceIP: sourceIP,
+			loginURL: o.loginHost(), serviceID: str(cfg, "Id"), amr: amr, acr: acr, at: now})
+		pf.config = cfg
+		return "", "", pf
+	}
 	// update replaces the row, so the map mapAndProvision returned may be stale.
 	user = o.lookup("User", str(user, "Id"))
 	user["LastLoginDate"] = timestamp(now)
 	o.dirty = true
 	o.recordLogin(loginEvent{userID: str(user, "Id"), loginType: loginType, status: statusSuccess, sourceIP: sourceIP,
-		loginURL: o.loginHost(), serviceID: str(cfg, "Id"), at: now})
+		loginURL: o.loginHost(), serviceID: str(cfg, "Id"), amr: amr, acr: acr, at: now})
 	token := o.keys.OrgID[:15] + "!" + randomToken(96)
 	o.sessions[token] = session{UserID: str(user, "Id"), IssuedAt: now}
 	location := "/home/home.jsp"

@@ -36,7 +36,8 @@ func loginHistoryType() *ObjectType {
 			fd("ApiVersion", "string", "n", 32, "API Version"),
 			fd("ClientVersion", "string", "n", 64, "Client Version"),
 			ref("AuthenticationServiceId", "n", "SamlSsoConfig", "", "Authentication Service ID"),
-			fd("AuthMethodReference", "string", "n", 100, "Authentication Method Reference"),
+			fd("AuthMethodReference", "string", "n", 128, "Authentication Method Reference"),
+			fd("AuthContextClassRef", "string", "n", 500, "Authentication Context Class Reference"),
 			fd("CipherSuite", "string", "n", 64, "Cipher Suite"),
 			fd("TlsProtocol", "string", "n", 32, "TLS Protocol"),
 			fd("CountryIso", "string", "n", 2, "Country Code"),
@@ -51,6 +52,7 @@ func loginHistoryType() *ObjectType {
 // loginEvent is one sign-in attempt to record.
 type loginEvent struct {
 	userID, loginType, status, sourceIP, loginURL, serviceID string
+	amr, acr                                                 string // the assertion's AMR attribute and AuthnContextClassRef
 	at                                                       time.Time
 }
 
@@ -60,7 +62,14 @@ func (o *Org) recordLogin(e loginEvent) soql.Record {
 		"UserId": e.userID, "LoginTime": timestamp(e.at), "LoginType": e.loginType, "Status": e.status,
 		"SourceIp": e.sourceIP, "LoginUrl": e.loginURL, "Application": "Browser", "Browser": "Unknown", "Platform": "Unknown",
 		"AuthenticationServiceId": e.serviceID, "CipherSuite": "ECDHE-RSA-AES256-GCM-SHA384", "TlsProtocol": "TLS 1.3",
-		"OptionsIsGet": false, "OptionsIsPost": true,
+		"OptionsIsGet": false, "OptionsIsPost": true, "AuthMethodReference": nilIfEmpty(truncate(e.amr, 128)), "AuthContextClassRef": nilIfEmpty(truncate(e.acr, 500)),
 	}, systemWrite)
 	return rec
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

@@ -1,7 +1,8 @@
 // Package sfemu is the sandbox's Salesforce emulator: one Org per emulated Salesforce org, each with its
 // own base URL (My Domain and instance URL), OAuth token endpoint, REST/SOQL, sObject Collections,
-// Composite, Tooling query and Metadata SOAP for SamlSsoConfig. Records live in a generic sObject store
-// driven by describe metadata, so later objects (LoginHistory, SetupAuditTrail) are a schema entry away.
+// Composite, Tooling query and Metadata SOAP for SamlSsoConfig, ProfileSessionSetting and Profile (login IP
+// ranges). Records live in a generic sObject store driven by describe metadata, so later objects
+// (LoginHistory, SetupAuditTrail) are a schema entry away.
 package sfemu
 
 import (

@@ -59,11 +59,19 @@ func checkEnum(enum, v string) *soapFault {
 
 type saveError struct{ code, message string }
 
-func (o *Org) upsertMetadata(items []samlMetadata) ([]byte, *soapFault) {
+func (o *Org) upsertMetadata(items []metadataItem) ([]byte, *soapFault) {
 	if f := tooManyComponents(len(items)); f != nil {
 		return nil, f
 	}
 	for _, m := range items {
+		if typ := metadataType(m.Type); typ == "ProfileSessionSetting" {
+			if m.RequiredSessionLevel != "" && m.RequiredSessionLevel != levelLow && m.RequiredSessionLevel != levelStandard && m.RequiredSessionLevel != levelHighAssurance {
+				return nil, &soapFault{"soapenv:Client", fmt.Sprintf("'%s' is not a valid value for the enum 'SessionSecurityLevel'", m.RequiredSessionLevel)}
+			}
+			continue
+		} else if typ == "Profile" {
+			continue
+		}
 		for _, c := range []struct{ enum, v string }{{"SamlIdentityType", m.IdentityMapping}, {"SamlIdentityLocationType", m.IdentityLocation}, {"SamlType", m.SAMLVersion}, {"SamlSpSLOBinding", m.SingleLogoutBinding}} {
 			if f := checkEnum(c.enum, c.v); f != nil {
 				return nil, f
@@ -77,7 +85,16 @@ func (o *Org) upsertMetadata(items []samlMetadata) ([]byte, *soapFault) {
 	}
 	var b bytes.Buffer
 	for _, m := range items {
-		created, serr := o.saveSAMLConfig(m)
+		var created bool
+		var serr *saveError
+		switch metadataType(m.Type) {
+		case "ProfileSessionSetting":
+			created, serr = o.saveProfileSessionSetting(m)
+		case "Profile":
+			created, serr = o.saveProfile(m)
+		default:
+			created, serr = o.saveSAMLConfig(m.samlMetadata)
+		}
 		b.WriteString("<result>")
 		if serr == nil {
 			element(&b, "created", strconv.FormatBool(created))
@@ -159,6 +176,9 @@ func (o *Org) readMetadata(typ string, names []string) ([]byte, *soapFault) {
 	if f := tooManyComponents(len(names)); f != nil {
 		return nil, f
 	}
+	if typ == "ProfileSessionSetting" || typ == "Profile" {
+		return o.readSessionPolicyMetadata(typ, names), nil
+	}
 	if typ != "SamlSsoConfig" {
 		return nil, &soapFault{"sf:INVALID_TYPE", fmt.Sprintf("INVALID_TYPE: Unknown type name '%s' specified in readMetadata()", typ)}
 	}
@@ -233,7 +253,7 @@ func (o *Org) deleteMetadata(typ string, names []string) ([]byte, *soapFault) {
 	return b.Bytes(), nil
 }
 
-// listMetadata answers FileProperties for each SamlSsoConfig; other types list nothing. At most three
+// listMetadata answers FileProperties for each SamlSsoConfig and ProfileSessionSetting; other types list nothing. At most three
 // queries per call, as in the Metadata API.
 func (o *Org) listMetadata(types []string) ([]byte, *soapFault) {
 	if len(types) > 3 {
@@ -241,6 +261,10 @@ func (o *Org) listMetadata(types []string) ([]byte, *soapFault) {
 	}
 	var b bytes.Buffer
 	for _, typ := range types {
+		if typ == "ProfileSessionSetting" {
+			o.listProfileSessionSettings(&b)
+			continue
+		}
 		if typ != "SamlSsoConfig" {
 			continue
 		}

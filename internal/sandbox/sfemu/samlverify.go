@@ -49,6 +49,20 @@ type samlClaims struct {
 	inResponseTo string
 	recipient    string
 	attributes   []samlAttribute
+	// authnContextClassRef is the AuthnStatement's AuthnContextClassRef (LoginHistory.AuthContextClassRef).
+	authnContextClassRef string
+}
+
+// authMethodReference is what LoginHistory.AuthMethodReference records: the values of an attribute named AMR
+// or authmethodsreferences (any case; also a claim URI ending so, as Microsoft Entra sends it), joined by commas.
+func (c *samlClaims) authMethodReference() string {
+	for _, a := range c.attributes {
+		n := strings.ToLower(a.name)
+		if n == "amr" || n == "authmethodsreferences" || strings.HasSuffix(n, "/authnmethodsreferences") {
+			return strings.Join(a.values, ",")
+		}
+	}
+	return ""
 }
 
 // attributeValues returns the values of the attribute named name (exact match), or nil.
@@ -72,6 +86,11 @@ func claimsOf(a *crewjam.Assertion) *samlClaims {
 				c.inResponseTo, c.recipient = sc.SubjectConfirmationData.InResponseTo, sc.SubjectConfirmationData.Recipient
 				break
 			}
+		}
+	}
+	for _, st := range a.AuthnStatements {
+		if st.AuthnContext.AuthnContextClassRef != nil && c.authnContextClassRef == "" {
+			c.authnContextClassRef = strings.TrimSpace(st.AuthnContext.AuthnContextClassRef.Value)
 		}
 	}
 	for _, st := range a.AttributeStatements {

@@ -18,6 +18,9 @@ type OrgSeed struct {
 	PermissionSets      []PermissionSetSeed      `json:"permission_sets,omitempty"`       // assignable permission sets
 	PermissionSetGroups []PermissionSetGroupSeed `json:"permission_set_groups,omitempty"` // groups of the sets above
 	Users               []UserSeed               `json:"users,omitempty"`                 // users besides the admin
+	// HighAssuranceSSO names (API names) the SAML SSO configurations in the High Assurance column of Session
+	// Security Levels, a Setup-only setting: sign-ins through them get a High Assurance session.
+	HighAssuranceSSO []string `json:"high_assurance_sso,omitempty"`
 }
 
 // ProfileSeed is one profile; UserLicense names a license ("Salesforce" when empty).

@@ -26,7 +26,7 @@ type soapEnvelope struct {
 	} `xml:"Header"`
 	Body struct {
 		Upsert *struct {
-			Metadata []samlMetadata `xml:"metadata"`
+			Metadata []metadataItem `xml:"metadata"`
 		} `xml:"upsertMetadata"`
 		Read *struct {
 			Type      string   `xml:"type"`
@@ -87,7 +87,7 @@ func validSOAPVersion(v string) bool {
 	return n >= minAPIVersion && n <= maxAPIVersion
 }
 
-// handleSOAP serves the Metadata API's CRUD calls for SamlSsoConfig.
+// handleSOAP serves the Metadata API's CRUD calls for SamlSsoConfig, ProfileSessionSetting and Profile.
 func (o *Org) handleSOAP(w http.ResponseWriter, r *http.Request) {
 	body, aerr := readBody(r)
 	if aerr != nil {
