@@ -8,7 +8,15 @@ import (
 	"path"
 	"slices"
 	"sort"
+
+	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
 )
+
+// policyPageSize is the page size of policy and rule lists; the next pages follow the Link header.
+const policyPageSize = 200
+
+// RuleInactive is the status of a rule deactivated in Okta: the IdP skips it at sign-in.
+const RuleInactive = "INACTIVE"
 
 // Identity Engine app sign-in policies (ACCESS_POLICY) and their rules, okta-api.md §8. Rules go through
 // Raw: v2's PolicyRule has no appSignOn action, and its AccessPolicyRule drops device assurance, possession
@@ -24,6 +32,7 @@ type AccessPolicy struct {
 // AccessRule is the part of an ACCESS_POLICY rule the provider owns.
 type AccessRule struct {
 	ID, Name               string
+	Status                 string // ACTIVE or INACTIVE (skipped at sign-in); read-only in a PUT body
 	Priority               int
 	System                 bool // the catch-all rule Okta creates with the policy; it cannot be deleted
 	GroupsInclude          []string
@@ -85,20 +94,26 @@ func (c *Client) GetAccessPolicy(ctx context.Context, id string) (*AccessPolicy,
 }
 
 // ListAccessPolicies lists the org's ACCESS_POLICY policies (q: a name prefix, "" for all).
+// Every page is read.
 func (c *Client) ListAccessPolicies(ctx context.Context, q string) ([]*AccessPolicy, error) {
-	p := "/api/v1/policies?type=ACCESS_POLICY"
+	query := url.Values{"type": {"ACCESS_POLICY"}, "limit": {fmt.Sprint(policyPageSize)}}
 	if q != "" {
-		p += "&q=" + url.QueryEscape(q)
+		query.Set("q", q)
 	}
-	var out []map[string]any
-	if _, err := c.Raw(ctx, "GET", p, nil, &out); err != nil {
+	policies, err := listAll(ctx, rawFirstPage(c, "/api/v1/policies?"+query.Encode()), decodePolicy)
+	if err != nil {
 		return nil, fmt.Errorf("list okta access policies: %w", err)
 	}
-	policies := make([]*AccessPolicy, 0, len(out))
-	for _, m := range out {
-		policies = append(policies, decodePolicy(m))
-	}
 	return policies, nil
+}
+
+// rawFirstPage is page one of a list v2 has no types for, as raw JSON objects.
+func rawFirstPage(c *Client, p string) firstPageFunc[map[string]any] {
+	return func(ctx context.Context) ([]map[string]any, *oktasdk.Response, error) {
+		var page []map[string]any
+		resp, err := c.Raw(ctx, "GET", p, nil, &page)
+		return page, resp, err
+	}
 }
 
 // DefaultPolicyName is the name the sandbox gives the org's default ACCESS_POLICY, beside other system policies.
@@ -159,15 +174,13 @@ func (c *Client) DeleteAccessPolicy(ctx context.Context, id string) error {
 	return nil
 }
 
-// ListAccessRules lists a policy's rules, the catch-all included, in Okta's priority order.
+// ListAccessRules lists a policy's rules, the catch-all and inactive rules included, in Okta's priority order;
+// every page is read.
 func (c *Client) ListAccessRules(ctx context.Context, policyID string) ([]*AccessRule, error) {
-	var out []map[string]any
-	if _, err := c.Raw(ctx, "GET", "/api/v1/policies/"+url.PathEscape(policyID)+"/rules", nil, &out); err != nil {
+	p := "/api/v1/policies/" + url.PathEscape(policyID) + "/rules?limit=" + fmt.Sprint(policyPageSize)
+	rules, err := listAll(ctx, rawFirstPage(c, p), decodeRule)
+	if err != nil {
 		return nil, fmt.Errorf("list the rules of okta access policy %s: %w", policyID, err)
-	}
-	rules := make([]*AccessRule, 0, len(out))
-	for _, m := range out {
-		rules = append(rules, decodeRule(m))
 	}
 	sort.SliceStable(rules, func(i, j int) bool { return rules[i].Priority < rules[j].Priority })
 	return rules, nil
@@ -195,6 +208,15 @@ func (c *Client) UpdateAccessRule(ctx context.Context, policyID string, rule *Ac
 		return nil, fmt.Errorf("update rule %q of okta access policy %s: %w", rule.Name, policyID, err)
 	}
 	return decodeRule(out), nil
+}
+
+// ActivateAccessRule activates a rule deactivated in Okta (a PUT leaves the status as it is).
+func (c *Client) ActivateAccessRule(ctx context.Context, policyID, ruleID string) error {
+	p := "/api/v1/policies/" + url.PathEscape(policyID) + "/rules/" + url.PathEscape(ruleID) + "/lifecycle/activate"
+	if _, err := c.Raw(ctx, "POST", p, nil, nil); err != nil {
+		return fmt.Errorf("activate rule %s of okta access policy %s: %w", ruleID, policyID, err)
+	}
+	return nil
 }
 
 // DeleteAccessRule deletes a rule; ErrNotFound when it is already gone.
@@ -256,7 +278,7 @@ func decodePolicy(m map[string]any) *AccessPolicy {
 }
 
 func decodeRule(m map[string]any) *AccessRule {
-	r := &AccessRule{ID: jsonString(m["id"]), Name: jsonString(m["name"]), raw: m,
+	r := &AccessRule{ID: jsonString(m["id"]), Name: jsonString(m["name"]), Status: jsonString(m["status"]), raw: m,
 		Created: jsonString(m["created"]), LastUpdated: jsonString(m["lastUpdated"])}
 	r.System, _ = m["system"].(bool)
 	if n, ok := m["priority"].(float64); ok {
@@ -371,6 +393,8 @@ func (r *AccessRule) encodeActions(actions map[string]any) map[string]any {
 
 // encodeConstraints sets or clears the two possession flags the rule owns on the constraints Okta holds,
 // keeping the others (knowledge factors, device binding); a flag to set with no possession constraint adds one.
+// When both flags end cleared, a constraint that held nothing but a flag and "required" (the one this adds) is
+// dropped: left as required-with-optional-flags it would still demand a possession factor.
 func (r *AccessRule) encodeConstraints(constraints []any) []any {
 	out := make([]any, 0, len(constraints)+1)
 	havePossession := false
@@ -378,8 +402,12 @@ func (r *AccessRule) encodeConstraints(constraints []any) []any {
 		cm := jsonObject(c)
 		if p, ok := cm["possession"].(map[string]any); ok {
 			havePossession = true
+			hadFlag := p["phishingResistant"] == "REQUIRED" || p["hardwareProtection"] == "REQUIRED"
 			setPossessionFlag(p, "phishingResistant", r.PhishingResistant)
 			setPossessionFlag(p, "hardwareProtection", r.HardwareProtected)
+			if hadFlag && !r.PhishingResistant && !r.HardwareProtected && onlyOwnPossession(cm) {
+				continue
+			}
 		}
 		out = append(out, cm)
 	}
@@ -390,6 +418,20 @@ func (r *AccessRule) encodeConstraints(constraints []any) []any {
 		out = append(out, map[string]any{"possession": p})
 	}
 	return out
+}
+
+// onlyOwnPossession reports whether a constraint is a possession constraint with no keys but the ones
+// encodeConstraints writes: nothing Okta or an admin set would be lost by dropping it.
+func onlyOwnPossession(constraint map[string]any) bool {
+	if len(constraint) != 1 {
+		return false
+	}
+	for k := range jsonObject(constraint["possession"]) {
+		if k != "required" && k != "phishingResistant" && k != "hardwareProtection" {
+			return false
+		}
+	}
+	return true
 }
 
 func setPossessionFlag(m map[string]any, key string, required bool) {

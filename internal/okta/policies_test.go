@@ -30,7 +30,7 @@ const recordedRule = `{"id":"rul1","status":"ACTIVE","name":"office","priority":
 func TestDecodeAccessRule(t *testing.T) {
 	t.Parallel()
 	r := decodeRule(mustObject(t, recordedRule))
-	want := AccessRule{ID: "rul1", Name: "office", Priority: 1, GroupsInclude: []string{"00g2"}, GroupsExclude: []string{"00g9"},
+	want := AccessRule{ID: "rul1", Name: "office", Status: "ACTIVE", Priority: 1, GroupsInclude: []string{"00g2"}, GroupsExclude: []string{"00g9"},
 		UsersInclude: []string{"00u1"}, NetworkConnection: "ZONE", ZonesInclude: []string{"nzo1"}, DeviceRegistered: true,
 		DeviceAssuranceInclude: []string{"dae1"}, Platforms: []Platform{{"MOBILE", "IOS"}, {"DESKTOP", "MACOS"}},
 		Access: "ALLOW", FactorMode: "2FA", ReauthenticateIn: "PT43800H", Created: "2025-03-13T23:50:04.000Z", LastUpdated: "2025-03-13T23:50:04.000Z"}
@@ -184,5 +184,128 @@ func TestAccessPolicyCalls(t *testing.T) {
 	}
 	if err := c.BindAppAccessPolicy(ctx, "0oa1", "rstD"); err != nil || f.writes[len(f.writes)-1] != "PUT /api/v1/apps/0oa1/policies/rstD " {
 		t.Errorf("bind wrote %v (%v)", f.writes, err)
+	}
+}
+
+// Turning both possession flags off drops the possession constraint the flags added (it would still demand a
+// possession factor) but keeps one that holds what Okta or an admin set, with the flags made optional.
+func TestAccessPolicyRuleEncodeClearsAddedPossession(t *testing.T) {
+	t.Parallel()
+	constraints := func(b map[string]any) []any {
+		return jsonList(jsonObject(jsonObject(jsonObject(b["actions"])["appSignOn"])["verificationMethod"])["constraints"])
+	}
+	tests := []struct {
+		name  string
+		start func(t *testing.T) *AccessRule // a rule as Okta holds it, with a flag set
+		check func(t *testing.T, cs []any)
+	}{
+		{"added by the flags", func(t *testing.T) *AccessRule {
+			added := &AccessRule{Name: "admins", Access: "ALLOW", FactorMode: "2FA", PhishingResistant: true, HardwareProtected: true}
+			return decodeRule(jsonObject(deepCopyJSON(added.Encode())))
+		}, func(t *testing.T, cs []any) {
+			if len(cs) != 0 {
+				t.Errorf("constraints = %v, want none: the possession constraint the flags added stays", cs)
+			}
+		}},
+		{"held by Okta with device binding", func(t *testing.T) *AccessRule {
+			r := decodeRule(mustObject(t, recordedRule))
+			r.PhishingResistant = true
+			return decodeRule(jsonObject(deepCopyJSON(r.Encode())))
+		}, func(t *testing.T, cs []any) {
+			p := jsonObject(jsonObject(firstOr(cs))["possession"])
+			if len(cs) != 1 || p["deviceBound"] != "REQUIRED" || p["phishingResistant"] != "OPTIONAL" || jsonObject(firstOr(cs))["knowledge"] == nil {
+				t.Errorf("constraints = %v, want Okta's kept with phishingResistant OPTIONAL", cs)
+			}
+		}},
+		{"possession required by an admin, no flag", func(t *testing.T) *AccessRule {
+			r := decodeRule(mustObject(t, `{"id":"rul2","name":"x","actions":{"appSignOn":{"access":"ALLOW","verificationMethod":{"type":"ASSURANCE",`+
+				`"factorMode":"2FA","constraints":[{"possession":{"required":true}}]}}}}`))
+			return r
+		}, func(t *testing.T, cs []any) {
+			if len(cs) != 1 || jsonObject(jsonObject(cs[0])["possession"])["required"] != true {
+				t.Errorf("constraints = %v, want the admin's kept", cs)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := tt.start(t)
+			r.PhishingResistant, r.HardwareProtected = false, false
+			body := jsonObject(deepCopyJSON(r.Encode()))
+			tt.check(t, constraints(body))
+			if again := decodeRule(body); again.PhishingResistant || again.HardwareProtected {
+				t.Errorf("the body decodes to flags %v/%v", again.PhishingResistant, again.HardwareProtected)
+			}
+		})
+	}
+}
+
+func firstOr(l []any) any {
+	if len(l) == 0 {
+		return nil
+	}
+	return l[0]
+}
+
+// pagedPolicies serves the policy and rule lists two items a page, linking the next page as Okta does.
+type pagedPolicies struct {
+	mu       sync.Mutex
+	requests []string
+}
+
+func (f *pagedPolicies) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.requests = append(f.requests, r.URL.RequestURI())
+	f.mu.Unlock()
+	var items []map[string]any
+	switch r.URL.Path {
+	case "/api/v1/policies":
+		items = []map[string]any{{"id": "rst1", "name": "a", "system": true}, {"id": "rst2", "name": "b"}, {"id": "rst3", "name": "c"}}
+	case "/api/v1/policies/rstM/rules":
+		items = []map[string]any{{"id": "rulC", "name": "Catch-all Rule", "priority": 99.0, "system": true},
+			{"id": "rul1", "name": "one", "priority": 1.0}, {"id": "rul2", "name": "two", "priority": 2.0, "status": "INACTIVE"}}
+	default:
+		writeOktaError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path)
+		return
+	}
+	start := 0
+	if a := r.URL.Query().Get("after"); a != "" {
+		start = 2
+	}
+	end := min(start+2, len(items))
+	w.Header().Add("Link", "<http://"+r.Host+r.URL.RequestURI()+`>; rel="self"`)
+	if end < len(items) {
+		q := r.URL.Query()
+		q.Set("after", jsonString(items[end-1]["id"]))
+		w.Header().Add("Link", "<http://"+r.Host+r.URL.Path+"?"+q.Encode()+`>; rel="next"`)
+	}
+	writeJSONResponse(w, http.StatusOK, items[start:end])
+}
+
+func TestAccessPolicyListsReadEveryPage(t *testing.T) {
+	t.Parallel()
+	f := &pagedPolicies{}
+	c, ctx := newTestClient(t, f), context.Background()
+	policies, err := c.ListAccessPolicies(ctx, "")
+	var ids []string
+	for _, p := range policies {
+		ids = append(ids, p.ID)
+	}
+	if err != nil || strings.Join(ids, ",") != "rst1,rst2,rst3" {
+		t.Errorf("policies = %v (%v), want rst1,rst2,rst3 from two pages", ids, err)
+	}
+	rules, err := c.ListAccessRules(ctx, "rstM")
+	var names []string
+	for _, r := range rules {
+		names = append(names, r.Name+"/"+r.Status)
+	}
+	if err != nil || strings.Join(names, ",") != "one/,two/INACTIVE,Catch-all Rule/" {
+		t.Errorf("rules = %v (%v), want one, two (inactive) and the catch-all from two pages, in priority order", names, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.requests) != 4 || !strings.Contains(f.requests[0], "limit=") || !strings.Contains(f.requests[1], "after=") {
+		t.Errorf("requests = %v, want two pages of each list, the first with a limit", f.requests)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
 
@@ -143,8 +144,18 @@ func (c *Client) zoneLifecycle(ctx context.Context, id, op string) (*NetworkZone
 // which Okta refuses; checked before any write, so the zone is left as it was.
 var ErrSystemZone = errors.New("okta does not delete system network zones")
 
+// ErrZoneInUse is the answer to deleting a zone that a policy rule still names (Okta answers 400; its code is
+// unverified, okta-api.md §14, so any validation error of the DELETE counts).
+var ErrZoneInUse = errors.New("network zone is still used by policy rule(s)")
+
+// reactivateTimeout bounds the compensating activate after a failed delete.
+const reactivateTimeout = 30 * time.Second
+
 // DeleteNetworkZone deactivates zone id, when it is active, and deletes it: Okta deletes only inactive
-// zones. A zone that is gone is ErrNotFound; a system zone is ErrSystemZone, and left untouched.
+// zones. A zone that is gone is ErrNotFound; a system zone is ErrSystemZone, and left untouched. When the
+// DELETE fails after this call deactivated the zone, the zone is activated again: an INACTIVE zone stops
+// matching in every rule that names it (rules this provider does not manage included). A zone a rule still
+// names is ErrZoneInUse.
 func (c *Client) DeleteNetworkZone(ctx context.Context, id string) error {
 	z, err := c.GetNetworkZone(ctx, id)
 	if err != nil {
@@ -153,16 +164,45 @@ func (c *Client) DeleteNetworkZone(ctx context.Context, id string) error {
 	if z.System {
 		return fmt.Errorf("network zone %s (%q): %w", id, z.Name, ErrSystemZone)
 	}
+	deactivated := false
 	if z.Status != ZoneInactive {
 		if _, err := c.DeactivateNetworkZone(ctx, id); err != nil {
 			return err
 		}
+		deactivated = true
 	}
-	if _, err := c.Raw(ctx, http.MethodDelete, zonePath(id), nil, nil); err != nil {
-		return fmt.Errorf("delete okta network zone %s: %w", id, err)
+	_, err = c.Raw(ctx, http.MethodDelete, zonePath(id), nil, nil)
+	if err == nil || errors.Is(err, ErrNotFound) {
+		return err
 	}
-	return nil
+	restored := ""
+	if deactivated {
+		// Not cancelled with ctx: a zone left INACTIVE is the worse outcome of an interrupted destroy.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reactivateTimeout)
+		defer cancel()
+		if _, aerr := c.ActivateNetworkZone(rctx, id); aerr != nil && !errors.Is(aerr, ErrNotFound) {
+			restored = fmt.Sprintf("; it was deactivated for the delete and reactivating it failed (%v): activate it in Okta", aerr)
+		} else {
+			restored = "; it was reactivated"
+		}
+	}
+	if errors.Is(err, ErrValidation) || errors.Is(err, ErrConflict) {
+		return &zoneInUseError{id: id, name: z.Name, cause: err, restored: restored}
+	}
+	return fmt.Errorf("delete okta network zone %s: %w%s", id, err, restored)
 }
+
+// zoneInUseError is ErrZoneInUse with Okta's own answer and what became of the zone's status.
+type zoneInUseError struct {
+	id, name, restored string
+	cause              error
+}
+
+func (e *zoneInUseError) Error() string {
+	return fmt.Sprintf("zone %s (%q) is still used by policy rule(s) (Okta: %v)%s; remove it from those rules first", e.id, e.name, e.cause, e.restored)
+}
+
+func (e *zoneInUseError) Unwrap() []error { return []error{ErrZoneInUse, e.cause} }
 
 // remarshal decodes a generic JSON value into out.
 func remarshal(in, out any) error {

@@ -28,6 +28,7 @@ type fakeZones struct {
 	pageSize int
 	seq      int
 	requests []recordedRequest
+	inUse    map[string]bool // zones a policy rule names: DELETE answers 400
 }
 
 func newFakeZones(t testing.TB) *fakeZones {
@@ -136,6 +137,10 @@ func (f *fakeZones) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			normaliseRanges(z["proxies"])
 			writeJSONResponse(w, http.StatusOK, z)
 		case len(parts) == 1 && r.Method == http.MethodDelete:
+			if f.inUse[parts[0]] {
+				writeOktaError(w, http.StatusBadRequest, "E0000001", "Api validation failed: zone")
+				return
+			}
 			if z["status"] != "INACTIVE" {
 				writeOktaError(w, http.StatusBadRequest, "E0000001", "Api validation failed: Cannot delete an active zone")
 				return
@@ -332,5 +337,42 @@ func TestDeleteNetworkZone_systemZoneUntouched(t *testing.T) {
 	}
 	if calls := fake.calls(); calls != "GET /api/v1/zones/"+id {
 		t.Errorf("calls %s, want the read alone", calls)
+	}
+}
+
+// A delete that Okta refuses because a rule names the zone leaves the zone with the status it had: one this
+// call deactivated is activated again (rules that name it keep matching); one that was inactive stays so.
+func TestDeleteNetworkZone_inUseRestoresStatus(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		status, wantCalls, wantMessage string
+	}{
+		{"ACTIVE", "GET, POST deactivate, DELETE, POST activate", "it was reactivated; remove it from those rules first"},
+		{"INACTIVE", "GET, DELETE", `("Office") is still used by policy rule(s)`},
+	} {
+		t.Run(tc.status, func(t *testing.T) {
+			t.Parallel()
+			fake := newFakeZones(t)
+			z := ipZone("Office", "10.0.0.0/8")
+			z["status"] = tc.status
+			fake.add(z)
+			id := fake.order[0]
+			fake.inUse = map[string]bool{id: true}
+			c := newTestClient(t, fake)
+			err := c.DeleteNetworkZone(context.Background(), id)
+			if !errors.Is(err, ErrZoneInUse) || !errors.Is(err, ErrValidation) || !strings.Contains(err.Error(), tc.wantMessage) {
+				t.Errorf("delete of a zone in use: %v; want ErrZoneInUse saying %q", err, tc.wantMessage)
+			}
+			if tc.status == "INACTIVE" && strings.Contains(err.Error(), "reactivated") {
+				t.Errorf("an inactive zone reported as reactivated: %v", err)
+			}
+			calls := strings.ReplaceAll(strings.ReplaceAll(fake.calls(), "/api/v1/zones/"+id+"/lifecycle/", ""), " /api/v1/zones/"+id, "")
+			if calls != tc.wantCalls {
+				t.Errorf("calls %q, want %q", calls, tc.wantCalls)
+			}
+			if got, _ := c.GetNetworkZone(context.Background(), id); got == nil || got.Status != tc.status {
+				t.Errorf("zone after the failed delete: %+v, want status %s", got, tc.status)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -11,8 +12,9 @@ import (
 )
 
 // What a profile requires of a sign-in, through the Metadata API: ProfileSessionSetting (the session security
-// level required at login and the session timeout) and the Profile's loginIpRanges. Both are written
-// read-modify-write: elements this client does not model are written back as they were read.
+// level required at login and the session timeout) and the Profile's loginIpRanges. ProfileSessionSetting is
+// written read-modify-write (elements this client does not model are written back as read); a Profile is written
+// as a minimal component carrying only loginIpRanges.
 
 const (
 	profileSessionSettingType = "ProfileSessionSetting"
@@ -227,38 +229,43 @@ func loginIPRanges(r *rawRecord) []LoginIPRange {
 	return out
 }
 
-// SetProfileLoginIPRanges replaces the login IP ranges of the profile named profile (none: no restriction). A
-// Profile upsert writes the whole component, so it reads the profile and writes it back with only its
-// loginIpRanges changed; every other setting of the profile is written as it was read.
+// ErrLoginIPRangesKept is the answer to removing the last login IP ranges of a profile when Salesforce kept them.
+// A Profile upsert overlays the profile (elements sent replace, elements left out are kept), and an empty list
+// cannot be told from a left-out one on the wire, so an upsert may not be able to remove them all (unverified).
+var ErrLoginIPRangesKept = errors.New("salesforce kept the profile's login IP ranges")
+
+// SetProfileLoginIPRanges replaces the login IP ranges of the profile named profile (none: no restriction). It
+// sends a minimal Profile (fullName and loginIpRanges only), never the profile as read: writing a whole profile
+// back risks rewriting permissions of standard profiles. The ranges sent replace the profile's list. With no
+// ranges the upsert carries no loginIpRanges, which Salesforce may take as "keep": the profile is read back and
+// ranges still there are ErrLoginIPRangesKept, naming them.
 func (c *Client) SetProfileLoginIPRanges(ctx context.Context, profile string, ranges []LoginIPRange) error {
-	r, err := c.readProfile(ctx, profile)
-	if err != nil {
+	if _, err := c.readProfile(ctx, profile); err != nil { // a missing profile is ErrNotFound, not an upsert's create
 		return err
 	}
-	var ours []rawElement
+	children := []rawElement{textElement("fullName", profile)}
 	for _, rg := range ranges {
 		var b bytes.Buffer
 		if rg.Description != "" {
 			b.WriteString("<description>" + escaped(rg.Description) + "</description>")
 		}
 		b.WriteString("<endAddress>" + escaped(rg.End) + "</endAddress><startAddress>" + escaped(rg.Start) + "</startAddress>")
-		ours = append(ours, rawElement{XMLName: xml.Name{Local: "loginIpRanges"}, Inner: b.Bytes()})
+		children = append(children, rawElement{XMLName: xml.Name{Local: "loginIpRanges"}, Inner: b.Bytes()})
 	}
-	// The new ranges take the place of the old ones: after the elements that sort before loginIpRanges.
-	var out []rawElement
-	placed := false
-	for i, ch := range r.Children {
-		name := ch.XMLName.Local
-		if name == "loginIpRanges" {
-			continue
-		}
-		if !placed && i > 0 && name > "loginIpRanges" {
-			out, placed = append(out, ours...), true
-		}
-		out = append(out, ch)
+	if err := c.upsertRaw(ctx, profileType, profile, children); err != nil {
+		return err
 	}
-	if !placed {
-		out = append(out, ours...)
+	if len(ranges) > 0 {
+		return nil
 	}
-	return c.upsertRaw(ctx, profileType, profile, out)
+	kept, err := c.ReadProfileLoginIPRanges(ctx, profile)
+	if err != nil || len(kept) == 0 {
+		return err
+	}
+	described := make([]string, len(kept))
+	for i, rg := range kept {
+		described[i] = rg.Start + " – " + rg.End
+	}
+	return fmt.Errorf("salesforce org %q: profile %s still has login IP ranges %s after an upsert without any (%w): "+
+		"remove them in Setup › Profiles › %s › Login IP Ranges", c.alias, profile, strings.Join(described, ", "), ErrLoginIPRangesKept, profile)
 }

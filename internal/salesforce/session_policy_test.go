@@ -3,10 +3,12 @@ package salesforce
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +21,12 @@ type profileServer struct {
 	mu       sync.Mutex
 	profile  string // the <records> inner XML
 	upserted []string
+	// clearsOnEmpty: an upsert without loginIpRanges removes the profile's ranges (the opposite of the assumption
+	// the client is written for, which keeps them); either way the ranges sent replace the old ones.
+	clearsOnEmpty bool
 }
+
+var sampleRanges = regexp.MustCompile(`(<loginIpRanges>.*?</loginIpRanges>)+`)
 
 const sampleProfile = `<fullName>Sales Rep</fullName><custom>true</custom><description>Sales &amp; Co</description>` +
 	`<fieldPermissions><editable>true</editable><field>Account.Phone</field><readable>true</readable></fieldPermissions>` +
@@ -47,6 +54,10 @@ func newProfileServer(t *testing.T) *profileServer {
 			reply(`<readMetadataResponse><result><records xsi:type="Profile">` + p.profile + `</records></result></readMetadataResponse>`)
 		case strings.Contains(s, "<met:upsertMetadata>"):
 			p.upserted = append(p.upserted, s)
+			sent := strings.ReplaceAll(strings.Join(regexp.MustCompile(`<loginIpRanges>.*?</loginIpRanges>`).FindAllString(s, -1), ""), "met:", "")
+			if sent != "" || p.clearsOnEmpty {
+				p.profile = sampleRanges.ReplaceAllString(p.profile, sent)
+			}
 			reply(`<upsertMetadataResponse><result><created>false</created><fullName>Sales Rep</fullName><success>true</success></result></upsertMetadataResponse>`)
 		default:
 			t.Errorf("unexpected SOAP call: %s", s)
@@ -89,23 +100,29 @@ func (p *profileServer) upsertedChildren(t *testing.T) []rawElement {
 	return env.Metadata.Children
 }
 
-// TestSetProfileLoginIPRanges_keepsTheRestOfTheProfile: a Profile upsert replaces the component, so the ranges are
-// written inside the profile as read, every other element unchanged and in place.
-func TestSetProfileLoginIPRanges_keepsTheRestOfTheProfile(t *testing.T) {
+// TestSessionPolicy_profileUpsertIsMinimal: the upsert carries the profile's fullName and the new ranges and
+// nothing else of the profile (no permissions, licence or description written back). Removing every range sends
+// the fullName alone and reads back: ranges Salesforce kept are ErrLoginIPRangesKept, naming them.
+func TestSessionPolicy_profileUpsertIsMinimal(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name   string
-		ranges []LoginIPRange
-		want   string
+		name          string
+		ranges        []LoginIPRange
+		clearsOnEmpty bool
+		want          string
+		wantErr       string
 	}{
-		{"replace", []LoginIPRange{{Start: "203.0.113.0", End: "203.0.113.255", Description: "HQ <1>"}, {Start: "2001:db8::", End: "2001:db8::ffff"}},
-			`<loginIpRanges><description>HQ &lt;1&gt;</description><endAddress>203.0.113.255</endAddress><startAddress>203.0.113.0</startAddress></loginIpRanges>` +
-				`<loginIpRanges><endAddress>2001:db8::ffff</endAddress><startAddress>2001:db8::</startAddress></loginIpRanges>`},
-		{"clear", nil, ""},
+		{"replace", []LoginIPRange{{Start: "203.0.113.0", End: "203.0.113.255", Description: "HQ <1>"}, {Start: "2001:db8::", End: "2001:db8::ffff"}}, false,
+			`<fullName>Sales Rep</fullName>` +
+				`<loginIpRanges><description>HQ &lt;1&gt;</description><endAddress>203.0.113.255</endAddress><startAddress>203.0.113.0</startAddress></loginIpRanges>` +
+				`<loginIpRanges><endAddress>2001:db8::ffff</endAddress><startAddress>2001:db8::</startAddress></loginIpRanges>`, ""},
+		{"clear, kept by Salesforce", nil, false, `<fullName>Sales Rep</fullName>`, "still has login IP ranges 10.0.0.0 – 10.0.0.255"},
+		{"clear, removed by Salesforce", nil, true, `<fullName>Sales Rep</fullName>`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := newProfileServer(t)
+			p.clearsOnEmpty = tc.clearsOnEmpty
 			c, err := New(Config{Alias: "test", LoginURL: p.srv.URL, ClientID: "id", ClientSecret: "secret", APIVersion: "63.0"})
 			if err != nil {
 				t.Fatal(err)
@@ -114,17 +131,19 @@ func TestSetProfileLoginIPRanges_keepsTheRestOfTheProfile(t *testing.T) {
 			if err != nil || len(got) != 1 || got[0] != (LoginIPRange{Start: "10.0.0.0", End: "10.0.0.255", Description: "Old"}) {
 				t.Fatalf("read = %+v, %v", got, err)
 			}
-			if err := c.SetProfileLoginIPRanges(context.Background(), "Sales Rep", tc.ranges); err != nil {
+			err = c.SetProfileLoginIPRanges(context.Background(), "Sales Rep", tc.ranges)
+			switch {
+			case tc.wantErr == "" && err != nil:
 				t.Fatal(err)
+			case tc.wantErr != "" && (!errors.Is(err, ErrLoginIPRangesKept) || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("error %v, want ErrLoginIPRangesKept naming %q", err, tc.wantErr)
 			}
 			var b strings.Builder
 			for _, ch := range p.upsertedChildren(t) {
 				b.WriteString("<" + ch.XMLName.Local + ">" + string(ch.Inner) + "</" + ch.XMLName.Local + ">")
 			}
-			want := strings.Replace(sampleProfile,
-				`<loginIpRanges><description>Old</description><endAddress>10.0.0.255</endAddress><startAddress>10.0.0.0</startAddress></loginIpRanges>`, tc.want, 1)
-			if b.String() != want {
-				t.Errorf("upserted\n%s\nwant\n%s", b.String(), want)
+			if b.String() != tc.want {
+				t.Errorf("upserted\n%s\nwant only fullName and loginIpRanges\n%s", b.String(), tc.want)
 			}
 		})
 	}

@@ -39,7 +39,7 @@ type sessionPolicyFields struct {
 	Profile              string           `xml:"profile"`
 	RequiredSessionLevel string           `xml:"requiredSessionLevel"`
 	SessionTimeout       string           `xml:"sessionTimeout"`
-	Description          string           `xml:"description"`
+	Description          *string          `xml:"description"` // nil: not sent (a Profile upsert keeps it)
 	Custom               string           `xml:"custom"`
 	UserLicense          string           `xml:"userLicense"`
 	LoginIPRanges        []profileIPRange `xml:"loginIpRanges"`
@@ -140,8 +140,10 @@ func (o *Org) saveProfileSessionSetting(m metadataItem) (bool, *saveError) {
 	return false, nil
 }
 
-// saveProfile applies a Profile component. The Metadata API writes the whole component: an element left out is
-// cleared, so a caller that changes one element must read the profile and write it back whole.
+// saveProfile applies a Profile component as an overlay: an element sent replaces the profile's (the ranges sent
+// replace the whole list), an element left out is kept. The Metadata API guide says Profile deployment overlays the
+// profile in the org; that upsertMetadata does the same, and that an upsert without loginIpRanges keeps the ranges
+// (so none can remove the last one), is the assumption the client and the resource document (unverified).
 func (o *Org) saveProfile(m metadataItem) (bool, *saveError) {
 	profile := o.findRow("Profile", "Name", m.FullName)
 	if profile == nil {
@@ -153,18 +155,38 @@ func (o *Org) saveProfile(m metadataItem) (bool, *saveError) {
 		}
 	}
 	// Saving the component is a change of the profile: its LastModifiedDate and SystemModstamp move.
-	if err := o.update(o.objectType("Profile"), str(profile, "Id"), map[string]any{"Description": nilIfEmpty(m.Description)}, systemWrite); err != nil {
+	fields := map[string]any{}
+	if m.Description != nil {
+		fields["Description"] = nilIfEmpty(*m.Description)
+	}
+	if err := o.update(o.objectType("Profile"), str(profile, "Id"), fields, systemWrite); err != nil {
 		return false, &saveError{err.Code, err.Message}
 	}
-	ranges := m.LoginIPRanges
-	if ranges == nil {
-		ranges = []profileIPRange{}
+	if len(m.LoginIPRanges) > 0 {
+		b, _ := json.Marshal(m.LoginIPRanges)
+		o.profileSettings(profile)["LoginIpRanges"] = string(b)
 	}
-	b, _ := json.Marshal(ranges)
-	o.profileSettings(profile)["LoginIpRanges"] = string(b)
 	o.dirty = true
 	return false, nil
 }
+
+// ClearLoginIPRanges deletes every login IP range of the profile named profile, as an admin does in Setup › Profiles
+// › Login IP Ranges (an upsert without ranges keeps them, see saveProfile).
+func (o *Org) ClearLoginIPRanges(profile string) error {
+	o.mu.Lock()
+	p := o.findRow("Profile", "Name", profile)
+	if p == nil {
+		o.mu.Unlock()
+		return fmt.Errorf("sfemu: %s has no profile named %s", o.Name(), profile)
+	}
+	o.profileSettings(p)["LoginIpRanges"] = "[]"
+	o.mu.Unlock()
+	o.cfg.Control.Changed()
+	return nil
+}
+
+// standardProfiles are the standard profiles every org has (the seed adds them); the others are custom.
+var standardProfiles = map[string]bool{"System Administrator": true, "Standard User": true}
 
 func nilIfEmpty(s string) any {
 	if s == "" {
@@ -200,7 +222,7 @@ func (o *Org) writeProfileSessionSetting(b *bytes.Buffer, profile soql.Record) {
 
 func (o *Org) writeProfileMetadata(b *bytes.Buffer, profile soql.Record) {
 	element(b, "fullName", str(profile, "Name"))
-	element(b, "custom", "true")
+	element(b, "custom", strconv.FormatBool(!standardProfiles[str(profile, "Name")]))
 	element(b, "description", str(profile, "Description"))
 	for _, r := range o.profileRanges(profile) {
 		b.WriteString("<loginIpRanges>")

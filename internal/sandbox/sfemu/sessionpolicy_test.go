@@ -71,7 +71,7 @@ func TestSOAP_profileSessionSetting(t *testing.T) {
 
 // TestSOAP_profileLoginIPRanges reads and writes Profile.loginIpRanges. A Profile upsert writes the whole
 // component (an element left out is cleared), and an invalid range is refused whole.
-func TestSOAP_profileLoginIPRanges(t *testing.T) {
+func TestSOAP_profileSessionPolicyLoginIPRanges(t *testing.T) {
 	t.Parallel()
 	to := startOrg(t, "qa", testSeed(), nil, nil, 0)
 	read := func() string {
@@ -107,12 +107,37 @@ func TestSOAP_profileLoginIPRanges(t *testing.T) {
 	if got := read(); !strings.Contains(got, want) {
 		t.Errorf("a refused upsert changed the profile:\n%s", got)
 	}
-	// The whole component is written: a profile without description or ranges clears both.
+	// An overlay: a profile that sends neither description nor ranges keeps both; ranges sent replace the list.
 	if status, body := upsert(""); status != http.StatusOK || !strings.Contains(body, "<success>true</success>") {
 		t.Fatalf("upsert: %d %s", status, body)
 	}
-	if got := read(); strings.Contains(got, "loginIpRanges") || strings.Contains(got, "<description>") {
-		t.Errorf("left out elements survived:\n%s", got)
+	if got := read(); !strings.Contains(got, want) {
+		t.Errorf("an upsert without description or ranges changed them:\n%s\nwant %s", got, want)
+	}
+	upsert(`<met:loginIpRanges><met:endAddress>198.51.100.7</met:endAddress><met:startAddress>198.51.100.7</met:startAddress></met:loginIpRanges>`)
+	want = `<fullName>Sales Rep</fullName><custom>true</custom><description>Sales</description>` +
+		`<loginIpRanges><endAddress>198.51.100.7</endAddress><startAddress>198.51.100.7</startAddress></loginIpRanges><userLicense>Salesforce</userLicense>`
+	if got := read(); !strings.Contains(got, want) {
+		t.Errorf("the ranges sent did not replace the list:\n%s\nwant %s", got, want)
+	}
+	upsert(`<met:description></met:description>`)
+	if got := read(); strings.Contains(got, "<description>") || !strings.Contains(got, "<loginIpRanges>") {
+		t.Errorf("an empty description sent did not clear it, or the ranges went with it:\n%s", got)
+	}
+	// The last range goes only through Setup.
+	if err := to.ClearLoginIPRanges("Sales Rep"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); strings.Contains(got, "loginIpRanges") {
+		t.Errorf("Setup's delete left ranges:\n%s", got)
+	}
+	if err := to.ClearLoginIPRanges("Nobody"); err == nil {
+		t.Error("clearing the ranges of a missing profile succeeded")
+	}
+	// Standard profiles read as such.
+	_, body = to.soap(t, envelope(to.token, `<met:readMetadata><met:type>Profile</met:type><met:fullNames>System Administrator</met:fullNames></met:readMetadata>`))
+	if !strings.Contains(body, `<fullName>System Administrator</fullName><custom>false</custom>`) {
+		t.Errorf("standard profile:\n%s", body)
 	}
 }
 

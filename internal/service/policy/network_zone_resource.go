@@ -48,7 +48,7 @@ func (r *networkZoneResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"network, or, with `usage = \"BLOCKLIST\"`, addresses Okta refuses outright. Entries are CIDR blocks, ranges (`a-b`) or " +
 			"single addresses; Okta stores a single address as the range `a-a`, which reads back as written. " +
 			"Deactivating (`active = false`) keeps the zone but rules no longer match it; destroy deactivates the zone, then deletes it " +
-			"(a zone a policy rule still names cannot be deleted; an imported system zone, such as `BlockedIpZone`, is only removed from the state). " +
+			"(a zone a policy rule still names cannot be deleted: the destroy fails and the zone is activated again, so rules that name it keep matching; an imported system zone, such as `BlockedIpZone`, is only removed from the state). " +
 			"A create first looks for a zone with the same name: one equal to the plan is what an earlier create made when its answer " +
 			"never reached the state, and is adopted; one that differs is refused, naming the differences. " +
 			"Needs the OAuth scope `okta.networkZones.manage` (an API token needs an admin role that manages network zones).",
@@ -181,10 +181,14 @@ func (r *networkZoneResource) Delete(ctx context.Context, req resource.DeleteReq
 				state.ID.ValueString(), state.Name.ValueString()))
 		return
 	}
+	if errors.Is(err, okta.ErrZoneInUse) { // the client's message names the zone, Okta's answer and the status it left
+		resp.Diagnostics.AddError(r.Summary(framework.OpDelete), fmt.Sprintf("%s. A rule in this configuration that refers to this "+
+			"resource's id is changed before the zone is destroyed; a rule made elsewhere (the Okta provider, the Admin Console) is not.", err))
+		return
+	}
 	hint := ""
 	if errors.Is(err, okta.ErrValidation) || errors.Is(err, okta.ErrConflict) {
-		hint = " A zone that a policy rule still names cannot be deleted: remove it from the rule first (a rule that refers to " +
-			"this resource's id is changed before the zone is destroyed)."
+		hint = " A zone that a policy rule still names cannot be deleted: remove it from the rule first."
 	}
 	resp.Diagnostics.AddError(r.Summary(framework.OpDelete), fmt.Sprintf("Deleting zone %s (%q): %s.%s", state.ID.ValueString(), state.Name.ValueString(), err, hint))
 }

@@ -49,8 +49,13 @@ func (r *salesforceSessionPolicyResource) Schema(_ context.Context, _ resource.S
 			"Metadata API field carries it, so this resource cannot set it. With the configuration in the Standard column, the users of such " +
 			"a profile are stepped up to Salesforce's own MFA, or refused when they cannot complete it.\n\n" +
 			"The resource owns all three settings of its profile: an unset one is Salesforce's default (no required level, no session timeout " +
-			"of the profile's own, no IP ranges) and an edit made in Salesforce shows as drift. Other settings of the profile are written back " +
-			"as read. Destroy puts the three back to those defaults. A create that finds the profile already restricted adopts it when it equals " +
+			"of the profile's own, no IP ranges) and an edit made in Salesforce shows as drift. Other settings of the profile are left " +
+			"as they are: a range change sends a Profile holding only `fullName` and `loginIpRanges`, never the profile as read (which risks " +
+			"writing permissions back to standard profiles). Salesforce documents Profile deployment as an overlay of the profile (elements sent " +
+			"replace, elements left out are kept), and the ranges sent replace the profile's list; **not verified**: that an upsert without any " +
+			"range removes the last ones. The resource assumes it does not: it reads the profile back, and ranges still there fail the apply " +
+			"(they are named; delete them in Setup › Profiles › (the profile) › Login IP Ranges). Destroy puts the three back to those defaults, " +
+			"and warns when ranges were kept that way. A create that finds the profile already restricted adopts it when it equals " +
 			"the plan (an earlier create whose answer was lost) and otherwise refuses, listing the differences and the import command.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`<salesforce_org>/<profile>`.",
@@ -70,7 +75,7 @@ func (r *salesforceSessionPolicyResource) Schema(_ context.Context, _ resource.S
 				Validators:          []validator.Int64{int64validator.OneOf(15, 30, 60, 90, 120, 240, 480, 720, 1440)}},
 			"login_ip_ranges": schema.SetNestedAttribute{Optional: true,
 				MarkdownDescription: "The addresses the profile's users may sign in from. Both ends of a range are of one family (IPv4 or IPv6) and `start` ≤ `end`; " +
-					"a single address has `start` = `end`. Unset or empty: no restriction.",
+					"a single address has `start` = `end`. Unset or empty: no restriction (Salesforce may keep the last ranges; see above).",
 				Validators: []validator.Set{setvalidator.SizeAtMost(500)},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"start":       schema.StringAttribute{Required: true, MarkdownDescription: "First address of the range."},
@@ -183,6 +188,11 @@ func (r *salesforceSessionPolicyResource) Delete(ctx context.Context, req resour
 	}
 	if err == nil {
 		err = writeSessionPolicy(ctx, org.Client, profile, setting, found, salesforceDefaults)
+	}
+	if errors.Is(err, salesforce.ErrLoginIPRangesKept) { // the rest is cleared; failing would keep the resource in the state for ever
+		resp.Diagnostics.AddWarning("Login IP Ranges Kept", fmt.Sprintf("The session policy of profile %q in org %q was removed from the state and its "+
+			"session level and timeout were cleared, but %s.", profile, state.SalesforceOrg.ValueString(), err))
+		return
 	}
 	if err != nil {
 		resp.Diagnostics.AddError(r.Summary(framework.OpDelete), fmt.Sprintf("Clearing the session policy of profile %q in org %q: %s", profile, state.SalesforceOrg.ValueString(), err))

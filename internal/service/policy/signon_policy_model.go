@@ -124,8 +124,7 @@ func expandVerification(v *signonVerificationModel, r *okta.AccessRule) {
 }
 
 // flattenRule is the model of a rule Okta holds. prior is the same rule in the plan or state, or nil: where
-// it says the same as Okta in another form (a network condition of ANYWHERE written out, device flags set
-// to false), its form is kept, so that neither form plans a change.
+// it says the same as Okta in another form, its form is kept (see keepPriorForm).
 func flattenRule(r *okta.AccessRule, prior *signonRuleModel) signonRuleModel {
 	m := signonRuleModel{Name: types.StringValue(r.Name), Access: types.StringValue(r.Access)}
 	if len(r.GroupsInclude)+len(r.GroupsExclude)+len(r.UsersInclude)+len(r.UsersExclude) > 0 {
@@ -137,6 +136,7 @@ func flattenRule(r *okta.AccessRule, prior *signonRuleModel) signonRuleModel {
 			ZonesInclude: idSet(r.ZonesInclude), ZonesExclude: idSet(r.ZonesExclude)}
 	}
 	if r.DeviceRegistered || r.DeviceManaged || len(r.DeviceAssuranceInclude) > 0 {
+		// Both flags always: the schema defaults a flag left out to false, so false reads back as planned.
 		m.Device = &signonDeviceModel{Registered: types.BoolValue(r.DeviceRegistered), Managed: types.BoolValue(r.DeviceManaged),
 			AssurancesInclude: idSet(r.DeviceAssuranceInclude)}
 	}
@@ -164,7 +164,9 @@ func flattenCatchAll(r *okta.AccessRule) *signonCatchAllModel {
 	return &signonCatchAllModel{Access: types.StringValue(r.Access), Verification: flattenVerification(r)}
 }
 
-// keepPriorForm keeps prior's sub-objects where they say what m's say.
+// keepPriorForm keeps prior's sub-objects where they say what m's say. ValidateConfig refuses these forms in a
+// configuration (import has no prior to keep them by); this keeps a state that holds one from an earlier
+// version consistent until its configuration drops it.
 func keepPriorForm(m, prior *signonRuleModel) {
 	ctx := context.Background()
 	if m.Network == nil && prior.Network != nil && prior.Network.Connection.ValueString() == "ANYWHERE" &&

@@ -76,3 +76,34 @@ func TestExpandFlattenRoundTrip(t *testing.T) {
 		t.Error("a denying rule's factor mode counts, but it verifies nothing")
 	}
 }
+
+// A device condition reads back with both flags, false where Okta says false, as the schema's defaults plan
+// them for a flag left out: registered alone, or with device assurance, is read back as applied.
+func TestSignonFlattenRuleDeviceFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		rule okta.AccessRule
+		want *signonDeviceModel
+	}{
+		{"no device condition", okta.AccessRule{Name: "r", Access: "DENY"}, nil},
+		{"registered only", okta.AccessRule{Name: "r", Access: "DENY", DeviceRegistered: true},
+			&signonDeviceModel{Registered: types.BoolValue(true), Managed: types.BoolValue(false), AssurancesInclude: types.SetNull(types.StringType)}},
+		{"registered with assurance", okta.AccessRule{Name: "r", Access: "DENY", DeviceRegistered: true, DeviceAssuranceInclude: []string{"dae1"}},
+			&signonDeviceModel{Registered: types.BoolValue(true), Managed: types.BoolValue(false), AssurancesInclude: idSet([]string{"dae1"})}},
+		{"managed", okta.AccessRule{Name: "r", Access: "DENY", DeviceRegistered: true, DeviceManaged: true},
+			&signonDeviceModel{Registered: types.BoolValue(true), Managed: types.BoolValue(true), AssurancesInclude: types.SetNull(types.StringType)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := flattenRule(&tt.rule, nil).Device
+			switch {
+			case (got == nil) != (tt.want == nil):
+				t.Fatalf("device = %+v, want %+v", got, tt.want)
+			case got != nil && (!got.Registered.Equal(tt.want.Registered) || !got.Managed.Equal(tt.want.Managed) || !got.AssurancesInclude.Equal(tt.want.AssurancesInclude)):
+				t.Errorf("device = %+v, want %+v", *got, *tt.want)
+			}
+		})
+	}
+}

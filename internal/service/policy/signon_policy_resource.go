@@ -72,11 +72,14 @@ func (r *signonPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 			"the policy, its rules in order and its catch-all rule, managed as one unit, and the app bound to it.\n\n" +
 			"The order of `rules` is their priority, first match wins; Okta's priority numbers are not shown, so that Okta " +
 			"renumbering rules is never a diff. A reorder is one update that moves only the rules whose place changed. Rules " +
-			"added in Okta outside Terraform show as drift and are removed by the next apply. The catch-all rule Okta creates " +
+			"added in Okta outside Terraform show as drift and are removed by the next apply, after the configured rules are in " +
+			"place (no moment without them); a rule deactivated in Okta shows as drift and apply reactivates it. A system " +
+			"policy (the org's default, shared by other apps) is never imported or adopted. The catch-all rule Okta creates " +
 			"with the policy is never deleted: `catch_all` sets its action. When the app is bound to another policy outside " +
 			"Terraform, plan binds it back. Destroy binds the app to the org's default policy, then deletes the policy.\n\n" +
 			"Needs an Identity Engine org: on a Classic Engine org plan says so. Needs the OAuth scopes `okta.policies.manage` " +
-			"(the policy and its rules) and `okta.apps.manage` (the app's binding).",
+			"(the policy and its rules) and `okta.apps.manage` (the app's binding); when `okta.networkZones.read` is granted too, " +
+			"plan checks that each network zone a rule names exists (without it, apply reports a missing zone).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The policy ID (`rst…`).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -102,15 +105,18 @@ func (r *signonPolicyResource) Schema(_ context.Context, _ resource.SchemaReques
 						}},
 					"network": schema.SingleNestedAttribute{Optional: true, MarkdownDescription: "Where the sign-in comes from; omit for anywhere.",
 						Attributes: map[string]schema.Attribute{
-							"connection": schema.StringAttribute{Required: true, MarkdownDescription: "`ANYWHERE`, or `ZONE` with zones to include or exclude.",
+							"connection": schema.StringAttribute{Required: true, MarkdownDescription: "`ZONE`, with `zones_include` or `zones_exclude`. `ANYWHERE` is refused: omit `network` to match any network.",
 								Validators: []validator.String{stringvalidator.OneOf("ANYWHERE", "ZONE")}},
 							"zones_include": idSetAttribute("Network zone IDs (`nzo…`) the sign-in must come from, for example `oktasf_network_zone.office.id`."),
 							"zones_exclude": idSetAttribute("Network zone IDs the sign-in must not come from."),
 						}},
 					"device": schema.SingleNestedAttribute{Optional: true, MarkdownDescription: "What the device must be; omit for any device.",
 						Attributes: map[string]schema.Attribute{
-							"registered":         schema.BoolAttribute{Optional: true, MarkdownDescription: "The device is registered with Okta Verify."},
-							"managed":            schema.BoolAttribute{Optional: true, MarkdownDescription: "The device is managed (needs `registered = true`)."},
+							// Defaults, so that a flag left out reads back as Okta's false after apply and after import.
+							"registered": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+								MarkdownDescription: "The device is registered with Okta Verify. Default `false`."},
+							"managed": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+								MarkdownDescription: "The device is managed (needs `registered = true`). Default `false`."},
 							"assurances_include": idSetAttribute("Device assurance policy IDs (`dae…`) the device must satisfy (needs `registered = true`)."),
 						}},
 					"platforms": schema.SetNestedAttribute{Optional: true, MarkdownDescription: "The platforms the rule applies to; omit for all.",
@@ -257,6 +263,15 @@ func (r *signonPolicyResource) ImportState(ctx context.Context, req resource.Imp
 		}
 		appID = apps[0]
 	}
+	// A policy that is gone is left to Read, which says so; a system policy is refused before it is in state.
+	switch p, err := client.GetAccessPolicy(ctx, id); {
+	case err != nil && !errors.Is(err, okta.ErrNotFound):
+		resp.Diagnostics.AddError("Unable to Import Sign-On Policy", fmt.Sprintf("Reading policy %s: %s", id, err))
+		return
+	case err == nil && p.System:
+		resp.Diagnostics.AddError("Cannot Import A System Sign-On Policy", systemPolicyRefusal(p))
+		return
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("app_id"), appID)...)
 }
@@ -288,6 +303,13 @@ func (r *signonPolicyResource) readInto(ctx context.Context, client *okta.Client
 	for _, rule := range rules {
 		if rule.System {
 			m.CatchAll = flattenCatchAll(rule)
+			continue
+		}
+		if rule.Status == okta.RuleInactive {
+			// The IdP skips it, so the state leaves it out: a configured rule shows as added and apply
+			// activates it; an unconfigured one is deleted as any other.
+			diags.AddWarning("Sign-On Policy Rule Inactive", fmt.Sprintf("Rule %q of authentication policy %s was deactivated outside "+
+				"Terraform and does not apply to sign-ins; the next apply activates it, or deletes it if the configuration does not list it.", rule.Name, id))
 			continue
 		}
 		out = append(out, flattenRule(rule, prior[rule.Name]))

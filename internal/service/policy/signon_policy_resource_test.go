@@ -316,8 +316,9 @@ func TestAccSignonPolicy_drift(t *testing.T) {
 	})
 }
 
-// Plan names the attribute and the fix: verification on a denying rule, two rules of one name, a duration
-// that is not ISO-8601, a zone id Okta does not have.
+// Plan names the attribute and the fix, with the attribute's path in the message (the CLI shows only the
+// resource): verification on a denying rule, two rules of one name, a duration that is not ISO-8601, ZONE
+// without zones, a managed device not registered, a zone id Okta does not have.
 func TestAccSignonPolicy_invalid(t *testing.T) {
 	sb := acctest.Sandbox(t)
 	f := newSignonFixture(t, sb)
@@ -342,19 +343,151 @@ func TestAccSignonPolicy_invalid(t *testing.T) {
 	acctest.Test(t, resource.TestCase{
 		Steps: []resource.TestStep{
 			{Config: f.config(sb, name, []string{f.adminsRule("2FA"), denyWithFactor}, catchAllDeny), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)Verification On A Denying Rule.*Rule\s+"everyone-else"\s+denies\s+access.*remove\s+verification`)},
+				ExpectError: regexp.MustCompile(`(?s)Verification On A Denying Rule.*rules\[1\]\.verification:\s+Rule\s+"everyone-else"\s+denies\s+access.*remove\s+verification`)},
 			{Config: f.config(sb, name, []string{f.adminsRule("2FA"), f.adminsRule("1FA")}, catchAllDeny), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)Duplicate Rule Name.*rules\[0\]\s+and\s+rules\[1\]\s+are\s+both\s+named\s+"admins-office"`)},
-			{Config: f.config(sb, name, []string{badDuration}, catchAllDeny), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)Invalid Duration.*"2 hours" is not an ISO-8601 duration.*PT12H`)},
+				ExpectError: regexp.MustCompile(`(?s)Duplicate Rule Name.*rules\[1\]\.name:\s+rules\[0\]\s+and\s+rules\[1\]\s+are\s+both\s+named\s+"admins-office"`)},
+			{Config: f.config(sb, name, []string{everyoneDenied, badDuration}, catchAllDeny), PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid Duration.*rules\[1\]\.verification\.reauthenticate_in:\s+"2 hours"\s+is\s+not\s+an\s+ISO-8601\s+duration.*PT12H`)},
 			{Config: f.config(sb, name, []string{zoneWithoutZones}, catchAllDeny), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)Network Zone Missing.*set\s+zones_include\s+or\s+zones_exclude`)},
+				ExpectError: regexp.MustCompile(`(?s)Network Zone Missing.*rules\[0\]\.network\.connection:\s+Rule\s+"office".*set\s+zones_include\s+or\s+zones_exclude`)},
 			{Config: f.config(sb, name, []string{managedUnregistered}, catchAllDeny), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)Device Must Be Registered.*set\s+registered\s+=\s+true`)},
+				ExpectError: regexp.MustCompile(`(?s)Device Must Be Registered.*rules\[0\]\.device\.registered:\s+Rule\s+"managed".*set\s+registered\s+=\s+true`)},
 			{Config: f.config(sb, name, []string{everyoneDenied}, `{ access = "ALLOW" }`), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)Verification Missing.*catch-all\s+rule\s+allows\s+access.*factor_mode`)},
+				ExpectError: regexp.MustCompile(`(?s)Verification Missing.*catch_all\.verification:\s+The\s+catch-all\s+rule\s+allows\s+access.*factor_mode`)},
 			{Config: f.config(sb, name, []string{everyoneDenied, unknownZone}, catchAllDeny), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)Unknown Network Zone.*Rule\s+"admins-office"\s+\(rules\[1\]\.network\.zones_include\)\s+names\s+network\s+zone\s+nzo00000000000000000`)},
+				ExpectError: regexp.MustCompile(`(?s)Unknown Network Zone.*rules\[1\]\.network\.zones_include:\s+Rule\s+"admins-office"\s+names\s+network\s+zone\s+nzo00000000000000000`)},
+		},
+	})
+}
+
+// The forms that say what omitting the object says are refused at plan: import reads Okta's rule as the object
+// left out, so they would plan a change after every import.
+func TestAccSignonPolicy_redundantFormsRefused(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	f := newSignonFixture(t, sb)
+	name := acctest.RandomName("salesforce")
+	anywhere := `{
+    name    = "anywhere"
+    network = { connection = "ANYWHERE" }
+    access  = "DENY"
+  }`
+	unregistered := `{
+    name   = "any-device"
+    device = { registered = false, managed = false }
+    access = "DENY"
+  }`
+	nobody := `{
+    name   = "nobody"
+    people = {}
+    access = "DENY"
+  }`
+	acctest.Test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: f.config(sb, name, []string{everyoneDenied, anywhere}, catchAllDeny), PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)Redundant Network Condition.*rules\[1\]\.network\.connection:\s+Rule\s+"anywhere".*omit\s+network`)},
+			{Config: f.config(sb, name, []string{everyoneDenied, unregistered}, catchAllDeny), PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)Empty Device Condition.*rules\[1\]\.device:\s+Rule\s+"any-device".*omit\s+device`)},
+			{Config: f.config(sb, name, []string{nobody}, catchAllDeny), PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)Empty People Condition.*rules\[0\]\.people:\s+Rule\s+"nobody".*omit\s+people`)},
+		},
+	})
+}
+
+// Every rule that names a zone Okta does not have is reported, not only the first (the zone is looked up once).
+func TestAccSignonPolicy_unknownZoneEveryRule(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	f := newSignonFixture(t, sb)
+	unknownZone := strings.Replace(f.adminsRule("2FA"), f.zone, "nzo00000000000000000", 1)
+	unknownZoneAgain := strings.Replace(unknownZone, "admins-office", "admins-office-2", 1)
+	acctest.Test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: f.config(sb, acctest.RandomName("salesforce"), []string{everyoneDenied, unknownZone, unknownZoneAgain}, catchAllDeny), PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)Unknown Network Zone.*rules\[1\]\.network\.zones_include:\s+Rule\s+"admins-office"\s+names\s+network\s+zone\s+nzo00000000000000000` +
+					`.*Unknown Network Zone.*rules\[2\]\.network\.zones_include:\s+Rule\s+"admins-office-2"\s+names\s+network\s+zone\s+nzo00000000000000000`)},
+		},
+	})
+}
+
+// One rule's people known only after apply (terraform_data's output is unknown at its create) leaves the
+// other rules checked at plan: two rules of one name and a denying rule that verifies are refused.
+func TestAccSignonPolicy_unknownRuleStillChecked(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	f := newSignonFixture(t, sb)
+	cfg := f.config(sb, acctest.RandomName("salesforce"), []string{`{
+    name   = "admins"
+    people = terraform_data.people.output
+    access = "DENY"
+  }`, `{
+    name         = "admins"
+    access       = "DENY"
+    verification = { factor_mode = "2FA" }
+  }`}, catchAllDeny) + fmt.Sprintf(`
+resource "terraform_data" "people" {
+  input = { groups_include = [%q] }
+}
+`, f.groupID)
+	acctest.Test(t, resource.TestCase{
+		Steps: []resource.TestStep{
+			{Config: cfg, PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)Duplicate Rule Name.*rules\[1\]\.name:\s+rules\[0\]\s+and\s+rules\[1\]\s+are\s+both\s+named\s+"admins"`)},
+			{Config: cfg, PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)Verification On A Denying Rule.*rules\[1\]\.verification:\s+Rule\s+"admins"\s+denies\s+access`)},
+		},
+	})
+}
+
+// Device conditions that leave flags out: registered only, registered with a device assurance (found with the
+// oktasf_device_assurance data source) on macOS desktops, and managed = false written out. Apply reads back
+// what it planned, the next plan is empty, and import plans nothing.
+func TestAccSignonPolicy_deviceConditions(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	f := newSignonFixture(t, sb)
+	mac := acctest.RandomName("mac")
+	macID := createDeviceAssurancePolicy(t, f.oc, map[string]any{"name": mac, "platform": "MACOS", "osVersion": map[string]any{"minimum": "14.2"}})
+	cfg := f.config(sb, acctest.RandomName("salesforce"), []string{`{
+    name         = "registered-macs"
+    device       = { registered = true, assurances_include = [data.oktasf_device_assurance.test.id] }
+    platforms    = [{ type = "DESKTOP", os = "MACOS" }]
+    access       = "ALLOW"
+    verification = { factor_mode = "1FA" }
+  }`, `{
+    name   = "registered"
+    device = { registered = true }
+    access = "DENY"
+  }`, `{
+    name   = "unmanaged"
+    device = { registered = true, managed = false }
+    access = "DENY"
+  }`}, catchAllDeny) + deviceAssuranceConfig(mac, `  platform = "MACOS"`)
+	rule := func(i int) tfjsonpath.Path { return tfjsonpath.New("rules").AtSliceIndex(i) }
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: checkSignonDestroyed(f),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check:  checkSignonInOkta(f, "registered-macs ALLOW 1FA", "registered DENY", "unmanaged DENY", "Catch-all Rule DENY"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(signonAddr, rule(0).AtMapKey("device"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"registered": knownvalue.Bool(true), "managed": knownvalue.Bool(false),
+						"assurances_include": knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(macID)}),
+					})),
+					statecheck.ExpectKnownValue(signonAddr, rule(0).AtMapKey("platforms"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.ObjectExact(map[string]knownvalue.Check{"type": knownvalue.StringExact("DESKTOP"), "os": knownvalue.StringExact("MACOS")}),
+					})),
+					statecheck.ExpectKnownValue(signonAddr, rule(1).AtMapKey("device").AtMapKey("managed"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(signonAddr, rule(1).AtMapKey("device").AtMapKey("assurances_include"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(signonAddr, rule(2).AtMapKey("device").AtMapKey("managed"), knownvalue.Bool(false)),
+				},
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
+			},
+			{
+				Config:            cfg,
+				ResourceName:      signonAddr,
+				ImportState:       true,
+				ImportStateKind:   resource.ImportBlockWithID,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) { return acctest.StateAttr(s, signonAddr, "id") },
+			},
+			{Config: cfg, PlanOnly: true},
 		},
 	})
 }

@@ -15,11 +15,16 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
 
+// maxRules is how many rules besides the catch-all a policy holds: Okta numbers them 1–98, the catch-all 99.
+const maxRules = 98
+
 // writeRules makes the policy's rules those of m, in m's order, with as few writes as Okta's numbering
 // allows: Okta keeps rule priorities dense and shifts the others when a rule is placed at a priority
 // (okta-provider-lessons.md, #2953), so a rule is written only when its content changed or it is not at its
-// place once the rules before it are; a swap of two rules is one write. Rules Okta holds that m does not name
-// are deleted first; the catch-all rule is only ever updated.
+// place once the rules before it are; a swap of two rules is one write. Rules deactivated in Okta are
+// activated again. Rules Okta holds that m does not name are deleted last, once the configured rules hold
+// their places before them: deleting first would leave a window (a renamed DENY rule gone, its successor not
+// yet written) in which sign-ins fall through to later rules. The catch-all rule is only ever updated.
 func (r *signonPolicyResource) writeRules(ctx context.Context, client *okta.Client, m *signonPolicyModel, summary string, diags *diag.Diagnostics) {
 	id := m.ID.ValueString()
 	current, err := client.ListAccessRules(ctx, id)
@@ -33,20 +38,36 @@ func (r *signonPolicyResource) writeRules(ctx context.Context, client *okta.Clie
 	}
 	byName := map[string]*okta.AccessRule{}
 	var catchAll *okta.AccessRule
-	var order []string // the names of the rules, in Okta's order, as writes move them
+	var unlisted []*okta.AccessRule // not configured, or a second rule of a name: deleted last
+	var order []string              // the IDs of the rules but the catch-all, in Okta's order, as writes move them
 	for _, rule := range current {
 		switch {
 		case rule.System:
 			catchAll = rule
-		case !wanted[rule.Name] || byName[rule.Name] != nil: // not configured, or a second rule of that name
-			if err := client.DeleteAccessRule(ctx, id, rule.ID); err != nil && !errors.Is(err, okta.ErrNotFound) {
-				diags.AddError(summary, fmt.Sprintf("Deleting rule %q, which the configuration does not name: %s", rule.Name, err))
-				return
-			}
+			continue
+		case !wanted[rule.Name] || byName[rule.Name] != nil:
+			unlisted = append(unlisted, rule)
 		default:
 			byName[rule.Name] = rule
-			order = append(order, rule.Name)
 		}
+		order = append(order, rule.ID)
+	}
+	// Room for the new rules: only when the unlisted ones would push the policy past Okta's limit are some of
+	// them, the last matched first, deleted before the writes.
+	creates := 0
+	for _, rm := range m.Rules {
+		if byName[rm.Name.ValueString()] == nil {
+			creates++
+		}
+	}
+	for excess := len(order) + creates - maxRules; excess > 0 && len(unlisted) > 0; excess-- {
+		last := unlisted[len(unlisted)-1]
+		tflog.Debug(ctx, "deleting an unlisted rule before the writes to make room", map[string]any{"policy_id": id, "rule": last.Name})
+		if !r.deleteRule(ctx, client, id, last, summary, diags) {
+			return
+		}
+		unlisted = unlisted[:len(unlisted)-1]
+		order = slices.DeleteFunc(order, func(x string) bool { return x == last.ID })
 	}
 	moved := false
 	for i := range m.Rules {
@@ -55,23 +76,30 @@ func (r *signonPolicyResource) writeRules(ctx context.Context, client *okta.Clie
 		at := path.Root("rules").AtListIndex(i)
 		existing := byName[name]
 		want := expandRule(ctx, rm, i+1, existing)
+		var written *okta.AccessRule
 		var err error
 		switch {
 		case existing == nil:
-			_, err = client.CreateAccessRule(ctx, id, want)
-		case i < len(order) && order[i] == name && sameRule(existing, want):
-			continue
+			written, err = client.CreateAccessRule(ctx, id, want)
+		case i < len(order) && order[i] == existing.ID && sameRule(existing, want):
+			written = existing
 		default:
-			_, err = client.UpdateAccessRule(ctx, id, want)
+			written, err = client.UpdateAccessRule(ctx, id, want)
+		}
+		if err == nil && existing != nil && existing.Status == okta.RuleInactive {
+			err = client.ActivateAccessRule(ctx, id, existing.ID)
 		}
 		if err != nil {
 			diags.AddAttributeError(at, summary, fmt.Sprintf("Rule %q (rules[%d]): %s", name, i, err))
 			return
 		}
-		if i >= len(order) || order[i] != name {
+		if existing != nil {
+			written = existing // the ID Okta answered with is the same; a create's is new
+		}
+		if i >= len(order) || order[i] != written.ID {
 			moved = true
-			order = slices.DeleteFunc(order, func(n string) bool { return n == name })
-			order = slices.Insert(order, min(i, len(order)), name)
+			order = slices.DeleteFunc(order, func(x string) bool { return x == written.ID })
+			order = slices.Insert(order, min(i, len(order)), written.ID)
 		}
 	}
 	if catchAll != nil && m.CatchAll != nil {
@@ -82,9 +110,23 @@ func (r *signonPolicyResource) writeRules(ctx context.Context, client *okta.Clie
 			}
 		}
 	}
+	for _, rule := range unlisted {
+		if !r.deleteRule(ctx, client, id, rule, summary, diags) {
+			return
+		}
+	}
 	if moved {
 		r.checkOrder(ctx, client, m, summary, diags)
 	}
+}
+
+// deleteRule deletes a rule the configuration does not name; false when that failed (the error is in diags).
+func (r *signonPolicyResource) deleteRule(ctx context.Context, client *okta.Client, policyID string, rule *okta.AccessRule, summary string, diags *diag.Diagnostics) bool {
+	if err := client.DeleteAccessRule(ctx, policyID, rule.ID); err != nil && !errors.Is(err, okta.ErrNotFound) {
+		diags.AddError(summary, fmt.Sprintf("Deleting rule %q, which the configuration does not name: %s", rule.Name, err))
+		return false
+	}
+	return true
 }
 
 // checkOrder reads the rules back after a move and places, once more, any that Okta numbered otherwise than
@@ -143,6 +185,10 @@ func (r *signonPolicyResource) findCreated(ctx context.Context, client *okta.Cli
 	if found == nil {
 		return nil, false
 	}
+	if found.System {
+		diags.AddAttributeError(path.Root("name"), "Sign-On Policy Name Taken By A System Policy", systemPolicyRefusal(found))
+		return nil, false
+	}
 	rules, err := client.ListAccessRules(ctx, found.ID)
 	if err != nil {
 		diags.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Reading the rules of authentication policy %s (%q): %s", found.ID, name, err))
@@ -156,6 +202,16 @@ func (r *signonPolicyResource) findCreated(ctx context.Context, client *okta.Cli
 	}
 	tflog.Info(ctx, "adopting the authentication policy an earlier create made (it holds what the plan creates first)", map[string]any{"id": found.ID, "name": name})
 	return found, true
+}
+
+// systemPolicyRefusal says why a system policy (the org's default, or a preset) is neither adopted nor imported:
+// the apply would delete every rule the configuration does not list for every app bound to it, and destroy could
+// not remove it.
+func systemPolicyRefusal(p *okta.AccessPolicy) string {
+	return fmt.Sprintf("Authentication policy %s (%q) is one of the org's system policies, shared by every app bound to it "+
+		"(the default policy is every new app's). Managing it here would replace its rules for all of those apps, and "+
+		"destroy could not delete it. Give this resource another name so that it creates a policy for the app: the app "+
+		"is bound to that policy, and destroy binds it back to the default policy.", p.ID, p.Name)
 }
 
 // policyDifferences lists what a policy found at create holds other than what a create of the plan makes.
