@@ -25,19 +25,35 @@ func NewDecodeSAMLResponseFunction() function.Function { return &decodeSAMLRespo
 
 type decodeSAMLResponseFunction struct{}
 
+// samlResponseResult keeps verified and unverified values apart, so that a pipeline reading `subject` can never get
+// what a forger wrote: the top-level fields are null unless a verified signature covers them.
 type samlResponseResult struct {
-	Issuer         string              `tfsdk:"issuer"`
-	Subject        string              `tfsdk:"subject"`
-	NameIDFormat   string              `tfsdk:"name_id_format"`
-	Audience       string              `tfsdk:"audience"`
+	Issuer         *string             `tfsdk:"issuer"`
+	Subject        *string             `tfsdk:"subject"`
+	NameIDFormat   *string             `tfsdk:"name_id_format"`
+	Audience       *string             `tfsdk:"audience"`
 	Destination    *string             `tfsdk:"destination"`
-	NotBefore      string              `tfsdk:"not_before"`
-	NotOnOrAfter   string              `tfsdk:"not_on_or_after"`
+	NotBefore      *string             `tfsdk:"not_before"`
+	NotOnOrAfter   *string             `tfsdk:"not_on_or_after"`
 	Attributes     map[string][]string `tfsdk:"attributes"`
-	SignatureValid bool                `tfsdk:"signature_valid"`
+	SignatureValid *bool               `tfsdk:"signature_valid"`
+	SignatureError *string             `tfsdk:"signature_error"`
+	Unverified     samlResponseClaims  `tfsdk:"unverified"`
 }
 
-var samlResponseResultTypes = map[string]attr.Type{
+// samlResponseClaims is what the document states, signed or not.
+type samlResponseClaims struct {
+	Issuer       string              `tfsdk:"issuer"`
+	Subject      string              `tfsdk:"subject"`
+	NameIDFormat string              `tfsdk:"name_id_format"`
+	Audience     string              `tfsdk:"audience"`
+	Destination  string              `tfsdk:"destination"`
+	NotBefore    string              `tfsdk:"not_before"`
+	NotOnOrAfter string              `tfsdk:"not_on_or_after"`
+	Attributes   map[string][]string `tfsdk:"attributes"`
+}
+
+var samlResponseClaimTypes = map[string]attr.Type{
 	"issuer":          types.StringType,
 	"subject":         types.StringType,
 	"name_id_format":  types.StringType,
@@ -46,8 +62,19 @@ var samlResponseResultTypes = map[string]attr.Type{
 	"not_before":      types.StringType,
 	"not_on_or_after": types.StringType,
 	"attributes":      types.MapType{ElemType: types.ListType{ElemType: types.StringType}},
-	"signature_valid": types.BoolType,
 }
+
+var samlResponseResultTypes = func() map[string]attr.Type {
+	t := map[string]attr.Type{
+		"signature_valid": types.BoolType,
+		"signature_error": types.StringType,
+		"unverified":      types.ObjectType{AttrTypes: samlResponseClaimTypes},
+	}
+	for k, v := range samlResponseClaimTypes {
+		t[k] = v
+	}
+	return t
+}()
 
 func (f *decodeSAMLResponseFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
 	resp.Name = "decode_saml_response"
@@ -57,13 +84,21 @@ func (f *decodeSAMLResponseFunction) Definition(_ context.Context, _ function.De
 	resp.Definition = function.Definition{
 		Summary: "Decode a SAML 2.0 Response and check its signature.",
 		MarkdownDescription: "Decodes a SAML 2.0 `SAMLResponse` (as posted to a service provider's ACS: base64, or the raw XML) and returns " +
-			"the assertion's issuer, subject (NameID) and its format, audience, destination, validity window and attributes. With a " +
-			"certificate, `signature_valid` tells whether a signature covering the assertion verifies against it, with the certificate " +
-			"valid at the time given as the optional third argument (RFC 3339, e.g. `plantimestamp()`), or else now — never at a time " +
-			"the document states. The values returned are then read from the signed element only: when only the assertion is signed " +
-			"(Okta's default), `destination`, an attribute of the unsigned Response element, is `null`. If the signature does not verify, " +
-			"`signature_valid` is false and every value is as the document states it, unverified. Useful to debug what Okta sends to " +
-			"Salesforce for JIT provisioning. Documents with a DTD are refused; encrypted assertions are not supported.",
+			"the assertion's issuer, subject (NameID) and its format, audience (the first one; reported, not judged: compare it with your " +
+			"SP entity ID yourself), destination, validity window and attributes.\n\n" +
+			"Verified and unverified values are kept apart. The top-level `issuer`, `subject`, `name_id_format`, `audience`, `destination`, " +
+			"`not_before`, `not_on_or_after` and `attributes` are filled only from what a signature verified against the certificate covers, " +
+			"and are `null` otherwise: when only the assertion is signed (Okta's default), `destination`, an attribute of the unsigned Response " +
+			"element, stays `null`. `unverified` always holds what the document states, signed or not — for debugging, never for decisions.\n\n" +
+			"`signature_valid` is `true` when a signature covering the assertion verifies against the certificate, valid at the time given as " +
+			"the optional third argument (RFC 3339, e.g. `plantimestamp()`), or else now — never at a time the document states; `false` when " +
+			"it does not, and then `signature_error` says why (e.g. `no signature`, `certificate does not match: signed by <SHA-256 " +
+			"fingerprint>`, `digest mismatch: the assertion was changed after it was signed`, `expired certificate at <time>: valid until " +
+			"<time>`, `signature does not cover the assertion (wrapping): …`). Without a certificate nothing is verified: `signature_valid`, " +
+			"`signature_error` and every top-level value are `null`, and only `unverified` is filled.\n\n" +
+			"Refused with an error: a `saml_response` longer than 1 MiB (1048576 characters, as given) or whose XML exceeds 1 MiB, a " +
+			"document with a DTD or entity declaration, a Response with more than one assertion (how signature wrapping smuggles in " +
+			"unsigned values) and encrypted assertions. Useful to debug what Okta sends to Salesforce for JIT provisioning.",
 		Parameters: []function.Parameter{
 			function.StringParameter{
 				Name:                "saml_response",
@@ -73,7 +108,7 @@ func (f *decodeSAMLResponseFunction) Definition(_ context.Context, _ function.De
 				Name:           "certificate",
 				AllowNullValue: true,
 				MarkdownDescription: "The identity provider's signing certificate (PEM, or base64 DER as in SAML metadata), e.g. " +
-					"`provider::oktasf::parse_saml_metadata(...).certificate`; `null` or `\"\"` skips verification and `signature_valid` is false.",
+					"`provider::oktasf::parse_saml_metadata(...).certificate`; `null` or `\"\"` skips verification: only `unverified` is filled and `signature_valid` is `null`.",
 			},
 		},
 		VariadicParameter: function.StringParameter{
@@ -98,6 +133,11 @@ func (f *decodeSAMLResponseFunction) Run(ctx context.Context, req function.RunRe
 		resp.Error = funcErr
 		return
 	}
+	if len(doc) > saml.MaxResponseBytes {
+		resp.Error = function.NewArgumentFuncError(0, fmt.Sprintf("saml_response is %d characters; the limit is 1 MiB (%d characters). "+
+			"A genuine SAMLResponse is a few KiB: pass the form value as posted to the ACS.", len(doc), saml.MaxResponseBytes))
+		return
+	}
 	xmlDoc, err := decodeSAMLResponseInput(doc)
 	if err != nil {
 		resp.Error = function.NewArgumentFuncError(0, err.Error())
@@ -112,24 +152,26 @@ func (f *decodeSAMLResponseFunction) Run(ctx context.Context, req function.RunRe
 		}
 		certs = append(certs, cert)
 	}
-	unverified, err := saml.ParseResponse(xmlDoc, nil, time.Time{})
+	claimed, err := saml.ParseResponse(xmlDoc, nil, time.Time{})
 	if err != nil {
 		resp.Error = function.NewArgumentFuncError(0, responseProblem(err))
 		return
 	}
-	out := unverified
+	out := samlResponseResult{Unverified: newSAMLResponseClaims(claimed)}
 	if len(certs) > 0 {
 		verified, err := saml.ParseResponse(xmlDoc, certs, clock)
+		var sigErr *saml.SignatureError
 		switch {
 		case err == nil:
-			out = verified
-		case errors.Is(err, saml.ErrSignature), errors.Is(err, saml.ErrUnsigned):
+			setVerifiedValues(&out, verified)
+		case errors.As(err, &sigErr):
+			out.SignatureValid, out.SignatureError = new(bool), &sigErr.Reason
 		default:
 			resp.Error = function.NewArgumentFuncError(0, responseProblem(err))
 			return
 		}
 	}
-	resp.Error = function.ConcatFuncErrors(resp.Error, resp.Result.Set(ctx, newSAMLResponseResult(out)))
+	resp.Error = function.ConcatFuncErrors(resp.Error, resp.Result.Set(ctx, out))
 }
 
 // verificationClock is the caller's verify_at, or now. The document's own IssueInstant is never the clock: when
@@ -195,7 +237,7 @@ func responseProblem(err error) string {
 	return "The value is not a readable SAML 2.0 Response: " + err.Error()
 }
 
-func newSAMLResponseResult(r *saml.Response) samlResponseResult {
+func newSAMLResponseClaims(r *saml.Response) samlResponseClaims {
 	attrs := map[string][]string{}
 	for _, a := range r.Attributes {
 		attrs[a.Name] = append(attrs[a.Name], a.Values...)
@@ -211,12 +253,20 @@ func newSAMLResponseResult(r *saml.Response) samlResponseResult {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	var destination *string
-	if !r.SignatureVerified || r.ResponseVerified {
-		destination = &r.Destination
+	return samlResponseClaims{
+		Issuer: r.Issuer, Subject: r.Subject, NameIDFormat: r.NameIDFormat, Audience: r.Audience(), Destination: r.Destination,
+		NotBefore: rfc(r.NotBefore), NotOnOrAfter: rfc(r.NotOnOrAfter), Attributes: attrs,
 	}
-	return samlResponseResult{
-		Issuer: r.Issuer, Subject: r.Subject, NameIDFormat: r.NameIDFormat, Audience: r.Audience(), Destination: destination,
-		NotBefore: rfc(r.NotBefore), NotOnOrAfter: rfc(r.NotOnOrAfter), Attributes: attrs, SignatureValid: r.SignatureVerified,
+}
+
+// setVerifiedValues fills the top-level values from a verified read, which holds only what the signature covers.
+func setVerifiedValues(out *samlResponseResult, r *saml.Response) {
+	c := newSAMLResponseClaims(r)
+	valid := true
+	out.SignatureValid = &valid
+	out.Issuer, out.Subject, out.NameIDFormat, out.Audience = &c.Issuer, &c.Subject, &c.NameIDFormat, &c.Audience
+	out.NotBefore, out.NotOnOrAfter, out.Attributes = &c.NotBefore, &c.NotOnOrAfter, c.Attributes
+	if r.ResponseVerified {
+		out.Destination = &c.Destination
 	}
 }

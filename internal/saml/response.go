@@ -8,6 +8,7 @@ package saml
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -35,7 +36,26 @@ var (
 	ErrUnsigned        = errors.New("neither the response nor the assertion is signed")
 	ErrSignature       = errors.New("the signature does not verify against the trusted certificates")
 	ErrTimeWindow      = errors.New("the assertion is outside its validity window")
+	ErrTooLarge        = errors.New("the response is larger than the limit")
 )
+
+// MaxResponseBytes bounds the XML ParseResponse reads: a genuine Response is a few KiB, and a limit keeps a
+// hostile one from costing a plan gigabytes of memory.
+const MaxResponseBytes = 1 << 20
+
+// SignatureError says, in words for the user, why a signature did not verify. It wraps ErrSignature or
+// ErrUnsigned, so errors.Is keeps working; errors.As gives the Reason.
+type SignatureError struct {
+	Reason string
+	err    error
+}
+
+func (e *SignatureError) Error() string { return e.err.Error() + ": " + e.Reason }
+func (e *SignatureError) Unwrap() error { return e.err }
+
+func signatureError(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%w: %w", ErrInvalidResponse, &SignatureError{Reason: fmt.Sprintf(format, args...), err: sentinel})
+}
 
 // Attribute is one SAML attribute with its values in document order.
 type Attribute struct {
@@ -112,13 +132,17 @@ func refuseResponseDTD(b []byte) error {
 	return nil
 }
 
-// ParseResponse reads a Response. With certs, a signature on the Response or on its assertion must verify
+// ParseResponse reads a Response of at most MaxResponseBytes. With certs, a signature on the Response or on its assertion must verify
 // against one of them (at now, the caller's clock, never a time the document states), and only what a verified
 // signature covers is read, which defeats signature wrapping: with only the assertion signed, the Response
 // element's own values (Destination, IssueInstant, Status, ID, InResponseTo) stay empty. Without certs nothing
-// is verified, SignatureVerified is false and everything is read. The validity window is not checked here:
+// is verified, SignatureVerified is false and everything is read. A failed verification is a *SignatureError
+// (errors.As) saying why. The validity window is not checked here:
 // call ValidAt.
 func ParseResponse(b []byte, certs []*x509.Certificate, now time.Time) (*Response, error) {
+	if len(b) > MaxResponseBytes {
+		return nil, fmt.Errorf("%w: %w: %d bytes, the limit is %d", ErrInvalidResponse, ErrTooLarge, len(b), MaxResponseBytes)
+	}
 	if err := refuseResponseDTD(b); err != nil {
 		return nil, err
 	}
@@ -145,9 +169,9 @@ func ParseResponse(b []byte, certs []*x509.Certificate, now time.Time) (*Respons
 	out := &Response{ResponseSigned: hasSignature(root)}
 	resp := root
 	if len(certs) > 0 && out.ResponseSigned {
-		verified, err := vctx.Validate(root)
+		verified, err := verifyElement(vctx, root, "Response", certs, now)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w: response: %v", ErrInvalidResponse, ErrSignature, err)
+			return nil, err
 		}
 		resp, out.SignatureVerified, out.ResponseVerified = verified, true, true
 	}
@@ -156,7 +180,8 @@ func ParseResponse(b []byte, certs []*x509.Certificate, now time.Time) (*Respons
 		return nil, fmt.Errorf("%w: encrypted assertions are not supported", ErrInvalidResponse)
 	}
 	if len(assertions) != 1 {
-		return nil, fmt.Errorf("%w: the response has %d assertions, want exactly 1", ErrInvalidResponse, len(assertions))
+		return nil, fmt.Errorf("%w: the response has %d assertions, want exactly 1 (a second assertion is how signature wrapping "+
+			"smuggles in unsigned values)", ErrInvalidResponse, len(assertions))
 	}
 	assertion := assertions[0]
 	out.AssertionSigned = hasSignature(assertion)
@@ -169,14 +194,18 @@ func ParseResponse(b []byte, certs []*x509.Certificate, now time.Time) (*Respons
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrInvalidResponse, err)
 		}
-		verified, err := vctx.Validate(detached)
+		verified, err := verifyElement(vctx, detached, "assertion", certs, now)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w: assertion: %v", ErrInvalidResponse, ErrSignature, err)
+			return nil, err
 		}
 		assertion, out.SignatureVerified = verified, true
 	}
 	if len(certs) > 0 && !out.SignatureVerified {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidResponse, ErrUnsigned)
+		if path := misplacedSignedAssertion(root, assertion); path != "" {
+			return nil, signatureError(ErrUnsigned, "signature does not cover the assertion (wrapping): the signed Assertion is at %s, "+
+				"not the Response's assertion", path)
+		}
+		return nil, signatureError(ErrUnsigned, "no signature: neither the Response nor its assertion is signed")
 	}
 	if len(certs) == 0 || out.ResponseVerified {
 		readResponse(resp, out)
@@ -185,6 +214,97 @@ func ParseResponse(b []byte, certs []*x509.Certificate, now time.Time) (*Respons
 		return nil, err
 	}
 	return out, nil
+}
+
+// verifyElement verifies el's enveloped signature and returns the signed copy. The checks before goxmldsig's
+// Validate only give a failure its reason (which certificate, which reference); Validate still decides.
+func verifyElement(vctx *dsig.ValidationContext, el *etree.Element, what string, certs []*x509.Certificate, now time.Time) (*etree.Element, error) {
+	sig := firstChild(el, dsig.Namespace, "Signature")
+	signedInfo := firstChild(sig, dsig.Namespace, "SignedInfo")
+	id := el.SelectAttrValue("ID", "")
+	var uris []string
+	covered := false
+	for _, ref := range childElements(signedInfo, dsig.Namespace, "Reference") {
+		uri := ref.SelectAttrValue("URI", "")
+		uris = append(uris, uri)
+		covered = covered || uri == "" || (id != "" && uri == "#"+id)
+	}
+	if signedInfo != nil && !covered {
+		return nil, signatureError(ErrSignature, "signature does not cover the %s (wrapping): it references %q, the %s's ID is %q",
+			what, strings.Join(uris, ", "), what, id)
+	}
+	if firstChild(sig, dsig.Namespace, "SignatureValue") == nil {
+		// goxmldsig reports this with its digest-mismatch text; say it apart.
+		return nil, signatureError(ErrSignature, "the %s's signature has no SignatureValue", what)
+	}
+	if cert, reason := signingCertificate(sig, certs); reason != "" {
+		return nil, signatureError(ErrSignature, "%s", reason)
+	} else if cert != nil {
+		if now.Before(cert.NotBefore) {
+			return nil, signatureError(ErrSignature, "certificate not yet valid at %s: valid from %s", now.UTC().Format(time.RFC3339), cert.NotBefore.UTC().Format(time.RFC3339))
+		}
+		if now.After(cert.NotAfter) {
+			return nil, signatureError(ErrSignature, "expired certificate at %s: valid until %s", now.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
+		}
+	}
+	verified, err := vctx.Validate(el)
+	switch {
+	case err == nil:
+		return verified, nil
+	case err.Error() == "Signature could not be verified": // goxmldsig's text for a digest that does not match
+		return nil, signatureError(ErrSignature, "digest mismatch: the %s was changed after it was signed", what)
+	default:
+		return nil, signatureError(ErrSignature, "the %s's signature does not verify: %v", what, err)
+	}
+}
+
+// signingCertificate finds the trusted certificate the signature names, or says why there is none. A signature
+// without KeyInfo is checked against the only trusted certificate, as goxmldsig does.
+func signingCertificate(sig *etree.Element, certs []*x509.Certificate) (*x509.Certificate, string) {
+	data := firstChild(firstChild(firstChild(sig, dsig.Namespace, "KeyInfo"), dsig.Namespace, "X509Data"), dsig.Namespace, "X509Certificate")
+	if data == nil {
+		if len(certs) == 1 {
+			return certs[0], ""
+		}
+		return nil, "the signature names no certificate (no KeyInfo X509Certificate) and more than one is trusted"
+	}
+	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(data.Text()), ""))
+	if err != nil {
+		return nil, "the signature's certificate is not base64: " + err.Error()
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, "the signature's certificate cannot be read: " + err.Error()
+	}
+	for _, c := range certs {
+		if c.Equal(cert) {
+			return c, ""
+		}
+	}
+	return nil, "certificate does not match: signed by " + Fingerprint(cert)
+}
+
+// misplacedSignedAssertion returns the path of a signed Assertion anywhere in the document other than the
+// Response's own assertion: a genuine signed assertion moved aside (into Extensions, a ds:Object, a forged
+// assertion) while an unsigned one takes its place is the classic signature-wrapping attack.
+func misplacedSignedAssertion(root, assertion *etree.Element) string {
+	var found string
+	var walk func(el *etree.Element, path string)
+	walk = func(el *etree.Element, path string) {
+		for _, c := range el.ChildElements() {
+			if found != "" {
+				return
+			}
+			p := path + "/" + c.Tag
+			if c != assertion && c.Tag == "Assertion" && c.NamespaceURI() == AssertionNamespace && hasSignature(c) {
+				found = p
+				return
+			}
+			walk(c, p)
+		}
+	}
+	walk(root, "/"+root.Tag)
+	return found
 }
 
 func hasSignature(el *etree.Element) bool {

@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"math/big"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -238,7 +239,102 @@ func TestParseResponse_unverifiedWithoutCerts(t *testing.T) {
 	}
 }
 
-func stripSignatures(t *testing.T, b []byte) string {
+// wrappingDocuments builds the signature-wrapping variants from a genuine Response whose assertion alone is
+// signed and one whose Response alone is signed. The forged assertion names mallory instead of jane.
+func wrappingDocuments(t testing.TB, assertionSigned, responseSigned []byte) map[string]string {
+	t.Helper()
+	doc := string(assertionSigned)
+	gi, ge := strings.Index(doc, "<saml2:Assertion"), strings.Index(doc, "</saml2:Assertion>")+len("</saml2:Assertion>")
+	if gi < 0 || ge < gi {
+		t.Fatalf("no assertion in %s", doc)
+	}
+	genuine := doc[gi:ge]
+	forgedSigned := strings.Replace(genuine, "jane@example.com</saml2:NameID>", "mallory@example.com</saml2:NameID>", 1)
+	forged := stripSignatures(t, []byte(forgedSigned))
+	ids := regexp.MustCompile(`ID="([^"]*)"`).FindAllStringSubmatch(string(responseSigned), -1)
+	if len(ids) < 2 {
+		t.Fatalf("want a Response and an Assertion ID in %s", responseSigned)
+	}
+	return map[string]string{
+		"unsigned assertion before the signed one": doc[:gi] + forged + genuine + doc[ge:],
+		"unsigned assertion after the signed one":  doc[:gi] + genuine + forged + doc[ge:],
+		"signed assertion moved into Extensions":   doc[:gi] + "<saml2p:Extensions>" + genuine + "</saml2p:Extensions>" + forged + doc[ge:],
+		// The forged assertion keeps the genuine ID and Signature and hides the genuine assertion in a ds:Object.
+		"signed assertion moved into a ds:Object":          doc[:gi] + strings.Replace(forgedSigned, "</ds:Signature>", "<ds:Object>"+genuine+"</ds:Object></ds:Signature>", 1) + doc[ge:],
+		"response signature references the assertion's ID": strings.Replace(string(responseSigned), `URI="#`+ids[0][1]+`"`, `URI="#`+ids[1][1]+`"`, 1),
+	}
+}
+
+// TestParseResponse_signatureReasons checks that each failed verification says why (SignatureError.Reason), with
+// the sentinel errors.Is still matches.
+func TestParseResponse_signatureReasons(t *testing.T) {
+	t.Parallel()
+	s := testSigners(t)
+	signed, err := samlidp.BuildResponse(baseOptions(s[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := baseOptions(s[0])
+	opts.SignResponse = true
+	respSigned, err := samlidp.BuildResponse(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted := []*x509.Certificate{s[0].cert}
+	wrapped := wrappingDocuments(t, signed, respSigned)
+	cases := []struct {
+		name   string
+		doc    string
+		certs  []*x509.Certificate
+		now    time.Time
+		want   error
+		reason string // regexp; empty: not a SignatureError
+	}{
+		{"tampered after signing", strings.Replace(string(signed), "jane@example.com</saml2:AttributeValue>", "evil@example.com</saml2:AttributeValue>", 1), trusted, time.Now(), ErrSignature, `^digest mismatch: the assertion was changed after it was signed$`},
+		{"wrong certificate", string(signed), []*x509.Certificate{s[1].cert}, time.Now(), ErrSignature, `^certificate does not match: signed by ` + regexp.QuoteMeta(Fingerprint(s[0].cert)) + `$`},
+		{"expired certificate", string(signed), trusted, s[0].cert.NotAfter.Add(time.Hour), ErrSignature, `^expired certificate at \S+: valid until `},
+		{"certificate not yet valid", string(signed), trusted, s[0].cert.NotBefore.Add(-time.Hour), ErrSignature, `^certificate not yet valid at `},
+		{"unsigned", stripSignatures(t, signed), trusted, time.Now(), ErrUnsigned, `^no signature`},
+		{"wrapping: unsigned assertion before", wrapped["unsigned assertion before the signed one"], trusted, time.Now(), ErrInvalidResponse, ``},
+		{"wrapping: unsigned assertion after", wrapped["unsigned assertion after the signed one"], trusted, time.Now(), ErrInvalidResponse, ``},
+		{"wrapping: Extensions", wrapped["signed assertion moved into Extensions"], trusted, time.Now(), ErrUnsigned, `^signature does not cover the assertion \(wrapping\): the signed Assertion is at /Response/Extensions/Assertion`},
+		{"wrapping: ds:Object", wrapped["signed assertion moved into a ds:Object"], trusted, time.Now(), ErrSignature, `^digest mismatch`},
+		{"wrapping: response reference", wrapped["response signature references the assertion's ID"], trusted, time.Now(), ErrSignature, `^signature does not cover the Response \(wrapping\): it references "#id`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := ParseResponse([]byte(tc.doc), tc.certs, tc.now)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v (response %+v)", err, tc.want, r)
+			}
+			var sigErr *SignatureError
+			if tc.reason == "" {
+				if errors.As(err, &sigErr) {
+					t.Fatalf("err = %v, want a refusal, not a SignatureError", err)
+				}
+				return
+			}
+			if !errors.As(err, &sigErr) || !regexp.MustCompile(tc.reason).MatchString(sigErr.Reason) {
+				t.Fatalf("err = %v, want a SignatureError with a reason matching %q", err, tc.reason)
+			}
+			// Without certificates the same document is read, unverified, and never fails on its signature.
+			if _, err := ParseResponse([]byte(tc.doc), nil, time.Time{}); errors.As(err, &sigErr) {
+				t.Errorf("without certificates: %v", err)
+			}
+		})
+	}
+}
+
+func TestParseResponse_tooLarge(t *testing.T) {
+	t.Parallel()
+	doc := []byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">` + strings.Repeat(" ", MaxResponseBytes) + `</samlp:Response>`)
+	if _, err := ParseResponse(doc, nil, time.Time{}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+}
+
+func stripSignatures(t testing.TB, b []byte) string {
 	t.Helper()
 	s := string(b)
 	for {
@@ -251,6 +347,8 @@ func stripSignatures(t *testing.T, b []byte) string {
 	}
 }
 
+// FuzzParseResponse runs its seeds in every go test. To fuzz, add -fuzzminimizetime 10x: at the default (60s
+// per new input) minimizing inputs grown from the Response-signed seeds stalls the run at a few execs.
 func FuzzParseResponse(f *testing.F) {
 	s := testSigners(f)
 	b, err := samlidp.BuildResponse(baseOptions(s[0]))
@@ -258,6 +356,17 @@ func FuzzParseResponse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b)
+	opts := baseOptions(s[0])
+	opts.SignResponse = true
+	respSigned, err := samlidp.BuildResponse(opts)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(respSigned)
+	for _, doc := range wrappingDocuments(f, b, respSigned) {
+		f.Add([]byte(doc))
+	}
+	f.Add([]byte(`<!DOCTYPE samlp:Response [<!ENTITY e "mallory@example.com">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&e;</samlp:Response>`))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&e;</samlp:Response>`))
 	f.Add([]byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>`))
 	certs := []*x509.Certificate{s[0].cert}

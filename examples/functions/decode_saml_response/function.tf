@@ -12,14 +12,18 @@ locals {
   sso = provider::oktasf::decode_saml_response(var.saml_response, local.idp.certificate, plantimestamp())
 }
 
+# The top-level values are null unless the signature verified; signature_error says why it did not, and
+# unverified holds what the document claims, for debugging only.
 output "assertion" {
   sensitive = true
   value = {
     signature_valid = local.sso.signature_valid
+    signature_error = local.sso.signature_error
     issuer          = local.sso.issuer
     subject         = local.sso.subject
     audience        = local.sso.audience
     jit_email       = try(local.sso.attributes["User.Email"][0], null)
     expires         = local.sso.not_on_or_after
+    claimed_subject = local.sso.unverified.subject
   }
 }

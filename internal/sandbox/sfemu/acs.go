@@ -7,6 +7,7 @@ package sfemu
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -27,9 +28,13 @@ const (
 	statusAudienceInvalid   = "Failed: Audience Invalid"
 	statusRecipientMismatch = "Failed: Recipient Mismatched"
 	statusStatusInvalid     = "Failed: Status Invalid"
-	statusUnableToMap       = "Failed: Unable to Map Subject"
-	statusUserInactive      = "User is Inactive"
-	statusJITError          = "Failed: Just-in-time Provisioning Error"
+	// The next three are §4's LOGIN_STATUS texts: duplicate assertion ID, InResponseTo, SubjectConfirmation.
+	statusReplayDetected      = "Failed: Replay Detected"
+	statusInResponseToInvalid = "Failed: InResponseTo Invalid"
+	statusSubjectConfirmation = "Failed: Subject Confirmation Error"
+	statusUnableToMap         = "Failed: Unable to Map Subject"
+	statusUserInactive        = "User is Inactive"
+	statusJITError            = "Failed: Just-in-time Provisioning Error"
 	// statusRestrictedIP is a sign-in from outside the profile's login IP ranges (LOGIN_ERROR_RESTRICTED_DOMAIN).
 	statusRestrictedIP = "Restricted IP"
 	// statusSessionLevel is a sign-in below the profile's required session level. Salesforce documents no text for
@@ -37,11 +42,12 @@ const (
 	statusSessionLevel = "Multi-factor (formerly called two-factor) is required"
 )
 
-// ssoFailure is a rejected sign-in: the LoginHistory status, a detail for the page, the user when known, and
-// crewjam's error when the validator refused the response.
+// ssoFailure is a rejected sign-in: the LoginHistory status, a detail for the page, the user a verified assertion
+// names, whether it gets a LoginHistory row even without a user, and crewjam's error when it refused the response.
 type ssoFailure struct {
 	status, detail string
 	user           soql.Record
+	recorded       bool
 	config         soql.Record
 	cause          error
 }
@@ -102,7 +108,7 @@ func (o *Org) consumeAssertion(so, encoded, relayState, received, sourceIP strin
 	}
 	if fail != nil {
 		fail.config = cfg
-		if fail.user != nil {
+		if fail.user != nil || fail.recorded {
 			o.recordLogin(loginEvent{userID: str(fail.user, "Id"), loginType: loginType, status: fail.status, sourceIP: sourceIP,
 				loginURL: o.loginHost(), serviceID: str(cfg, "Id"), at: now})
 		}
@@ -122,11 +128,30 @@ func (o *Org) consumeAssertion(so, encoded, relayState, received, sourceIP strin
 		loginURL: o.loginHost(), serviceID: str(cfg, "Id"), amr: amr, acr: acr, at: now})
 	token := o.keys.OrgID[:15] + "!" + randomToken(96)
 	o.sessions[token] = session{UserID: str(user, "Id"), IssuedAt: now}
-	location := "/home/home.jsp"
-	if relayState != "" {
-		location = relayState
+	return token, o.relayTarget(relayState), nil
+}
+
+// defaultLanding is where a sign-in without a usable RelayState lands.
+const defaultLanding = "/home/home.jsp"
+
+// relayTarget is where the browser goes after sign-in: RelayState when it is a relative path ("/…", not "//…") or
+// an http(s) URL on the org's own host, else the default landing page, so the ACS is no open redirector.
+func (o *Org) relayTarget(relayState string) string {
+	if relayState == "" || strings.ContainsAny(relayState, "\\\r\n\t") {
+		return defaultLanding
 	}
-	return token, location, nil
+	u, err := url.Parse(relayState)
+	if err != nil {
+		return defaultLanding
+	}
+	if u.Scheme == "" && u.Host == "" && u.User == nil && strings.HasPrefix(relayState, "/") && !strings.HasPrefix(relayState, "//") {
+		return relayState
+	}
+	base, err := url.Parse(o.cfg.BaseURL)
+	if err != nil || u.User != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.EqualFold(u.Host, base.Host) {
+		return defaultLanding
+	}
+	return relayState
 }
 
 func (o *Org) loginHost() string {

@@ -109,7 +109,8 @@ func TestACS_jitAndMapping(t *testing.T) {
 		wantLoginT string
 	}{
 		{name: "JIT create with profile name", subject: "neo@acme.com", wantUser: "Username = 'neo@acme.qa' AND Alias = 'tande' AND Profile.Name = 'Sales Rep'", wantLogin: "Success", wantLoginT: loginTypeSAMLIdP},
-		{name: "SP-initiated", subject: "neo@acme.com", response: func(o *samlidp.ResponseOptions) { o.InResponseTo = "_req1" }, wantUser: "Username = 'neo@acme.qa'", wantLogin: "Success", wantLoginT: loginTypeSAMLSP},
+		{name: "SP-initiated with an InResponseTo the org did not issue", subject: "ada@acme.com", response: func(o *samlidp.ResponseOptions) { o.InResponseTo = "_req1" },
+			wantFail: "Failed: InResponseTo Invalid", wantUser: "Username = 'ada@acme.qa'", wantLogin: "Failed: InResponseTo Invalid", wantLoginT: loginTypeSAMLSP},
 		{name: "FederationIdentifier attribute replaced by the subject", subject: "neo@acme.com",
 			response: func(o *samlidp.ResponseOptions) {
 				o.Attributes = append(o.Attributes, jitAttrs("User.FederationIdentifier", "someone-else")...)

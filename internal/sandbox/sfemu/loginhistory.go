@@ -1,7 +1,7 @@
 package sfemu
 
-// This file holds LoginHistory: one row per sign-in attempt of a known user, read-only through the API
-// (describe, query, retrieve) as in Salesforce; the emulator's SAML ACS writes it.
+// This file holds LoginHistory: one row per sign-in attempt, read-only through the API (describe, query, retrieve)
+// as in Salesforce; the emulator's SAML ACS writes it, with a UserId only for a user a verified assertion names.
 
 import (
 	"time"
@@ -59,7 +59,7 @@ type loginEvent struct {
 // recordLogin stores a LoginHistory row. o.mu must be held.
 func (o *Org) recordLogin(e loginEvent) soql.Record {
 	rec, _ := o.insert(o.objectType("LoginHistory"), map[string]any{
-		"UserId": e.userID, "LoginTime": timestamp(e.at), "LoginType": e.loginType, "Status": e.status,
+		"UserId": nilIfEmpty(e.userID), "LoginTime": timestamp(e.at), "LoginType": e.loginType, "Status": e.status,
 		"SourceIp": e.sourceIP, "LoginUrl": e.loginURL, "Application": "Browser", "Browser": "Unknown", "Platform": "Unknown",
 		"AuthenticationServiceId": e.serviceID, "CipherSuite": "ECDHE-RSA-AES256-GCM-SHA384", "TlsProtocol": "TLS 1.3",
 		"OptionsIsGet": false, "OptionsIsPost": true, "AuthMethodReference": nilIfEmpty(truncate(e.amr, 128)), "AuthContextClassRef": nilIfEmpty(truncate(e.acr, 500)),

@@ -4,7 +4,9 @@ package sfemu
 // the sandbox IdP signs with internal/sandbox/samlidp, so a sign-in through the sandbox runs three independent
 // implementations (IdP builder, this validator, the provider's decoder) and a bug in one cannot hide in another.
 // What crewjam cannot express stays here: the so= org id, picking the SamlSsoConfig by Issuer, the several login
-// URLs Salesforce accepts as Recipient, and the LoginHistory status each refusal is recorded with.
+// URLs Salesforce accepts as Recipient, a Destination equal to the URL posted to up to its spelling, Conditions that
+// must carry both NotBefore and NotOnOrAfter, the replay cache crewjam consults, whether a refused response's
+// signature verifies (so that its user may be recorded), and the LoginHistory status each refusal is recorded with.
 
 import (
 	"bytes"
@@ -14,6 +16,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	crewjam "github.com/crewjam/saml"
@@ -129,7 +132,8 @@ func readUnverified(raw []byte) (*crewjam.Response, error) {
 }
 
 // verifySAMLResponse decodes the Response, picks the SamlSsoConfig whose Issuer it names and has crewjam check
-// signature, status, issuer, time window, audience, recipient and destination. received is the URL the POST came to.
+// signature, status, issuer, time window, audience, recipient, destination, InResponseTo and replay, then checks what
+// crewjam leaves open. received is the URL the POST came to.
 func (o *Org) verifySAMLResponse(so, encoded, received string, now time.Time) (*samlClaims, soql.Record, *ssoFailure) {
 	if so != "" && key15(so) != o.keys.OrgID[:15] {
 		return nil, nil, &ssoFailure{status: statusAssertionInvalid, detail: "the so parameter names another organization"}
@@ -153,19 +157,91 @@ func (o *Org) verifySAMLResponse(so, encoded, received string, now time.Time) (*
 	if cfg == nil {
 		return unverified, nil, &ssoFailure{status: statusIssuerMismatched, detail: "no SAML configuration trusts issuer " + pre.Assertion.Issuer.Value}
 	}
-	// Salesforce takes any of the org's login URLs (isACS) as Recipient and Destination; crewjam compares with one
-	// URL, so it is given the one the response names when that is one of them, else the URL the POST came to.
-	acsURL, destinationURL := o.loginURLOr(unverified.recipient, received), o.loginURLOr(pre.Destination, received)
-	sp := newServiceProvider(cfg, acsURL, now)
-	assertion, err := sp.ParseXMLResponse(raw, nil, destinationURL)
+	// Salesforce takes any of the org's login URLs (isACS) as Recipient; crewjam compares with one URL, so it is
+	// given the one the response names when that is one of them, else the URL the POST came to. Destination must be
+	// the URL the POST came to (saml-core §3.2.2): crewjam gets the Destination as written when it is that URL up to
+	// a trailing slash and the so= id's length, else the received URL, so it refuses any other.
+	acsURL := o.loginURLOr(unverified.recipient, received)
+	currentURL := received
+	if pre.Destination != "" && sameACS(pre.Destination, received) {
+		currentURL = pre.Destination
+	}
+	sp := o.newServiceProvider(cfg, acsURL, now)
+	assertion, err := sp.ParseXMLResponse(raw, nil, parsedOrEmpty(currentURL))
 	if err != nil {
 		fail := refusal(err, pre)
 		if recordsUser(fail.status) {
-			fail.user = o.mappedUser(unverified, cfg)
+			// The row keeps the failure visible (§6: these show in Login History), but names a user only when the
+			// signature verifies: an unverified subject is anyone's to write.
+			fail.recorded = true
+			if verified := o.verifiedDespite(cfg, pre, raw); verified != nil {
+				fail.user = o.mappedUser(claimsOf(verified), cfg)
+			}
 		}
 		return unverified, cfg, fail
 	}
-	return claimsOf(assertion), cfg, nil
+	claims := claimsOf(assertion)
+	// crewjam accepted the Destination when it equals the Recipient (its AcsURL) too; Salesforce's is the URL posted to.
+	if pre.Destination != "" && !sameACS(pre.Destination, received) {
+		return claims, cfg, o.verifiedRefusal(cfg, claims, statusRecipientMismatch, "Destination "+pre.Destination+" is not the URL the response was posted to")
+	}
+	// crewjam treats an omitted Conditions NotBefore or NotOnOrAfter as unbounded (saml-core §2.5.1.2); Salesforce's
+	// validator looks for both ("Checking that the timestamps in the assertion are valid"). A SubjectConfirmationData
+	// without NotOnOrAfter crewjam already refuses; its NotBefore is not required: saml-profiles §4.1.4.2 forbids it.
+	if c := assertion.Conditions; c.NotBefore.IsZero() || c.NotOnOrAfter.IsZero() {
+		return claims, cfg, o.verifiedRefusal(cfg, claims, statusAssertionInvalid, "the assertion's Conditions lack NotBefore or NotOnOrAfter")
+	}
+	return claims, cfg, nil
+}
+
+// verifiedRefusal refuses a verified assertion, recorded against the user it names.
+func (o *Org) verifiedRefusal(cfg soql.Record, claims *samlClaims, status, detail string) *ssoFailure {
+	return &ssoFailure{status: status, detail: detail, recorded: true, user: o.mappedUser(claims, cfg)}
+}
+
+// verifiedDespite re-runs crewjam on a refused response with the checks a verified response can still fail relaxed
+// (time at the assertion's IssueInstant, its own Recipient and Destination, any audience and InResponseTo, no replay
+// cache): the assertion it returns is one whose signature verifies, so the user it names may be recorded. nil when
+// even that fails, as for a bad signature.
+func (o *Org) verifiedDespite(cfg soql.Record, pre *crewjam.Response, raw []byte) *crewjam.Assertion {
+	recipient, _ := url.Parse(claimsOf(pre.Assertion).recipient)
+	if recipient == nil {
+		recipient = &url.URL{}
+	}
+	sp := o.newServiceProvider(cfg, *recipient, pre.Assertion.IssueInstant)
+	sp.ReplayCache = nil
+	sp.ValidateRequestID = func(crewjam.Response, []string) error { return nil }
+	sp.ValidateAudienceRestriction = func(*crewjam.Assertion) error { return nil }
+	assertion, err := sp.ParseXMLResponse(raw, nil, parsedOrEmpty(pre.Destination))
+	if err != nil {
+		return nil
+	}
+	return assertion
+}
+
+func parsedOrEmpty(u string) url.URL {
+	if parsed, err := url.Parse(u); err == nil {
+		return *parsed
+	}
+	return url.URL{} // matches no Destination, so crewjam refuses
+}
+
+// sameACS reports whether two URLs name the same login URL: scheme and host (any case), path up to a trailing slash,
+// and the so= org id by its 15-character key (Okta sends 15, Setup shows 18).
+func sameACS(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	so := func(u *url.URL) string {
+		if v := u.Query().Get("so"); v != "" {
+			return key15(v)
+		}
+		return ""
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) &&
+		strings.TrimSuffix(ua.Path, "/") == strings.TrimSuffix(ub.Path, "/") && so(ua) == so(ub)
 }
 
 // loginURLOr is u when it is one of the org's login URLs, else received (the URL the POST came to).
@@ -182,8 +258,13 @@ func (o *Org) loginURLOr(u, received string) url.URL {
 }
 
 // newServiceProvider is the org as crewjam's SP for one configuration: its Entity ID as audience, its
-// certificate as the IdP's only signing key, at the org's clock.
-func newServiceProvider(cfg soql.Record, acs url.URL, now time.Time) *crewjam.ServiceProvider {
+// certificate as the IdP's only signing key, at the org's clock. crewjam also checks, as configured here: every
+// AudienceRestriction names the Entity ID (AND), Recipient and Destination, Response and assertion IssueInstant
+// within MaxIssueDelay, Conditions and SubjectConfirmationData times (the latter's NotOnOrAfter required), Status,
+// Issuer, and, with no ValidateRequestID hook and no request IDs, that a non-empty InResponseTo is refused (the
+// org issues no AuthnRequests yet, so any InResponseTo is one it did not issue); the replay cache refuses an
+// assertion ID seen before.
+func (o *Org) newServiceProvider(cfg soql.Record, acs url.URL, now time.Time) *crewjam.ServiceProvider {
 	key := crewjam.KeyDescriptor{Use: "signing", KeyInfo: crewjam.KeyInfo{X509Data: crewjam.X509Data{
 		X509Certificates: []crewjam.X509Certificate{{Data: str(cfg, "ValidationCert")}}}}}
 	idp := crewjam.IDPSSODescriptor{SSODescriptor: crewjam.SSODescriptor{RoleDescriptor: crewjam.RoleDescriptor{KeyDescriptors: []crewjam.KeyDescriptor{key}}}}
@@ -192,9 +273,7 @@ func newServiceProvider(cfg soql.Record, acs url.URL, now time.Time) *crewjam.Se
 		AcsURL:            acs,
 		IDPMetadata:       &crewjam.EntityDescriptor{EntityID: str(cfg, "Issuer"), IDPSSODescriptors: []crewjam.IDPSSODescriptor{idp}},
 		AllowIDPInitiated: true,
-		// Salesforce refuses an InResponseTo it did not issue (InResponseTo Invalid); the emulator issues no
-		// AuthnRequests to match one against, so it accepts any.
-		ValidateRequestID: func(crewjam.Response, []string) error { return nil },
+		ReplayCache:       o.replayCache(),
 		Clock:             dsig.NewFakeClockAt(now),
 	}
 }
@@ -214,6 +293,10 @@ func refusal(err error, pre *crewjam.Response) *ssoFailure {
 	switch {
 	case errors.As(err, &badStatus):
 		status = statusStatusInvalid
+	case errors.Is(err, crewjam.ErrAssertionReplayed):
+		status = statusReplayDetected
+	case errors.Is(err, crewjam.ErrRequestIDMismatch):
+		status = statusInResponseToInvalid
 	case errors.Is(err, crewjam.ErrInvalidSignature):
 		status = statusSignatureInvalid
 	case errors.Is(err, crewjam.ErrIssuerMismatch):
@@ -224,6 +307,10 @@ func refusal(err error, pre *crewjam.Response) *ssoFailure {
 	case errors.Is(err, crewjam.ErrDestinationMismatch):
 		// The Recipient, or crewjam's Destination check, which Salesforce does not document: both are recorded so.
 		status = statusRecipientMismatch
+	case errors.Is(err, crewjam.ErrExpired) && bearerWithoutNotOnOrAfter(pre.Assertion):
+		// crewjam reads the missing NotOnOrAfter as the zero time, long past; Salesforce's step 8 is "a Subject
+		// Confirmation was provided and contains valid timestamps".
+		status = statusSubjectConfirmation
 	case errors.Is(err, crewjam.ErrExpired), errors.Is(err, crewjam.ErrNotYetValid):
 		status = statusAssertionExpired
 	// A missing Conditions, AuthnStatement or bearer SubjectConfirmation (ErrMissingElement) falls to Assertion
@@ -235,12 +322,63 @@ func refusal(err error, pre *crewjam.Response) *ssoFailure {
 	return &ssoFailure{status: status, detail: detail, cause: err}
 }
 
-// recordsUser reports whether a refusal with this status is recorded in LoginHistory against the user the assertion
-// names, as the ACS always has: signature, time, audience and recipient failures, not status, issuer or format ones.
+// bearerWithoutNotOnOrAfter reports whether the (unverified) assertion's first bearer SubjectConfirmationData has
+// no NotOnOrAfter.
+func bearerWithoutNotOnOrAfter(a *crewjam.Assertion) bool {
+	if a.Subject == nil {
+		return false
+	}
+	for _, sc := range a.Subject.SubjectConfirmations {
+		if sc.Method == bearerConfirmation && sc.SubjectConfirmationData != nil {
+			return sc.SubjectConfirmationData.NotOnOrAfter.IsZero()
+		}
+	}
+	return false
+}
+
+// recordsUser reports whether a refusal with this status is recorded in LoginHistory: signature, time, audience,
+// recipient, replay, InResponseTo and subject confirmation failures, not status, issuer or format ones. The row
+// names the user only if the signature verifies (verifiedDespite).
 func recordsUser(status string) bool {
 	switch status {
-	case statusSignatureInvalid, statusAssertionExpired, statusAudienceInvalid, statusRecipientMismatch:
+	case statusSignatureInvalid, statusAssertionExpired, statusAudienceInvalid, statusRecipientMismatch,
+		statusReplayDetected, statusInResponseToInvalid, statusSubjectConfirmation:
 		return true
 	}
 	return false
+}
+
+// assertionReplayCache is crewjam's AssertionReplayCache for one org: each accepted assertion ID until the moment
+// crewjam would refuse the assertion anyway (its NotOnOrAfter or IssueInstant deadline). It is kept in memory, not in
+// the org's persisted state: that state's shape lives in org.go, outside the ACS, so a sandbox restart forgets it
+// (an assertion accepted before a restart is accepted once more within its few minutes of validity).
+type assertionReplayCache struct {
+	mu   sync.Mutex
+	now  func() time.Time
+	seen map[string]time.Time // assertion ID → expiry
+}
+
+// Consume records id until expiresAt, refusing an id already recorded and not yet expired.
+func (c *assertionReplayCache) Consume(id string, expiresAt time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	for k, exp := range c.seen {
+		if !exp.After(now) {
+			delete(c.seen, k)
+		}
+	}
+	if exp, ok := c.seen[id]; ok && exp.After(now) {
+		return crewjam.ErrAssertionReplayed
+	}
+	c.seen[id] = expiresAt
+	return nil
+}
+
+// replayCaches holds each org's cache; the Org struct (org.go) has no field for it.
+var replayCaches sync.Map // *Org → *assertionReplayCache
+
+func (o *Org) replayCache() *assertionReplayCache {
+	c, _ := replayCaches.LoadOrStore(o, &assertionReplayCache{now: func() time.Time { return o.now() }, seen: map[string]time.Time{}})
+	return c.(*assertionReplayCache)
 }

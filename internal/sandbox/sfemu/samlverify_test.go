@@ -116,7 +116,8 @@ func TestACS_validatorStatuses(t *testing.T) {
 		wantUser bool   // the refusal is recorded against ada
 	}{
 		{name: "genuine", doc: build(nil)},
-		{name: "SP-initiated with an InResponseTo the org did not issue", doc: build(func(o *samlidp.ResponseOptions) { o.InResponseTo = "_req1" })},
+		{name: "SP-initiated with an InResponseTo the org did not issue", doc: build(func(o *samlidp.ResponseOptions) { o.InResponseTo = "_req1" }),
+			want: statusInResponseToInvalid, kind: crewjam.ErrRequestIDMismatch, wantUser: true},
 		{name: "recipient is the My Domain root without so=", doc: build(func(o *samlidp.ResponseOptions) { o.Recipient = to.srv.URL })},
 		{name: "recipient is /login?so=", doc: build(func(o *samlidp.ResponseOptions) { o.Recipient = to.srv.URL + "/login?so=" + org15 })},
 		{name: "issued 6 minutes ago, valid for an hour", doc: build(func(o *samlidp.ResponseOptions) {
@@ -135,9 +136,9 @@ func TestACS_validatorStatuses(t *testing.T) {
 		{name: "wrong audience", doc: build(func(o *samlidp.ResponseOptions) { o.Audience = "https://saml.salesforce.com" }),
 			want: statusAudienceInvalid, kind: crewjam.ErrAudienceMismatch, wantUser: true},
 		{name: "signed by a key the configuration does not trust", doc: build(func(o *samlidp.ResponseOptions) { o.Key, o.Certificate = wrongKey, wrongCert }),
-			want: statusSignatureInvalid, kind: crewjam.ErrUntrustedCertificate, wantUser: true},
+			want: statusSignatureInvalid, kind: crewjam.ErrUntrustedCertificate, wantUser: false},
 		{name: "unsigned", doc: func(t *testing.T) string { return stripSignatures(string(signedFor(t, to, nil))) },
-			want: statusSignatureInvalid, wantUser: true},
+			want: statusSignatureInvalid, wantUser: false},
 		{name: "Status not Success outside the signature", doc: func(t *testing.T) string {
 			return replaceOnce(t, string(signedFor(t, to, nil)), "status:Success", "status:Responder")
 		}, want: statusStatusInvalid},
@@ -232,13 +233,13 @@ func TestACS_refusesIndependentlyOfProviderDecoder(t *testing.T) {
 			return replaceOnce(t, string(signedFor(t, to, func(o *samlidp.ResponseOptions) {
 				o.Attributes = []samlidp.Attribute{{Name: "User.Title", Values: []string{"Clerk"}}}
 			})), ">Clerk<", ">CEO<")
-		}, want: statusSignatureInvalid, kind: crewjam.ErrInvalidSignature, decoder: saml.ErrSignature, wantUser: true},
+		}, want: statusSignatureInvalid, kind: crewjam.ErrInvalidSignature, decoder: saml.ErrSignature, wantUser: false},
 		{name: "tampered signed Response", doc: func(t *testing.T) string {
 			return replaceOnce(t, string(signedFor(t, to, func(o *samlidp.ResponseOptions) { o.SignResponse = true })), "status:Success", "status:Responder")
-		}, want: statusSignatureInvalid, kind: crewjam.ErrInvalidSignature, decoder: saml.ErrSignature, wantUser: true},
+		}, want: statusSignatureInvalid, kind: crewjam.ErrInvalidSignature, decoder: saml.ErrSignature, wantUser: false},
 		{name: "signed by an untrusted key", doc: func(t *testing.T) string {
 			return string(signedFor(t, to, func(o *samlidp.ResponseOptions) { o.Key, o.Certificate = wrongKey, wrongCert }))
-		}, want: statusSignatureInvalid, kind: crewjam.ErrInvalidSignature, decoder: saml.ErrSignature, wantUser: true},
+		}, want: statusSignatureInvalid, kind: crewjam.ErrInvalidSignature, decoder: saml.ErrSignature, wantUser: false},
 		{name: "wrong audience", doc: func(t *testing.T) string {
 			return string(signedFor(t, to, func(o *samlidp.ResponseOptions) { o.Audience = "https://saml.salesforce.com" }))
 		}, want: statusAudienceInvalid, kind: crewjam.ErrAudienceMismatch, decoder: errFlagged, wantUser: true},
@@ -261,10 +262,10 @@ func TestACS_refusesIndependentlyOfProviderDecoder(t *testing.T) {
 			outer := stripSignatures(assertionOf(forged(t)))
 			nested := strings.TrimSuffix(outer, "</saml2:Assertion>") + assertionOf(g) + "</saml2:Assertion>"
 			return strings.Replace(g, assertionOf(g), nested, 1)
-		}, want: statusSignatureInvalid, decoder: saml.ErrUnsigned, wantUser: true},
+		}, want: statusSignatureInvalid, decoder: saml.ErrUnsigned, wantUser: false},
 		// A forged sign-in is recorded against the user it names, as any Signature Invalid is.
 		{name: "signature wrapping: forged assertion keeps the genuine signature", doc: forged,
-			want: statusSignatureInvalid, kind: crewjam.ErrInvalidSignature, decoder: saml.ErrSignature, wantUser: true},
+			want: statusSignatureInvalid, kind: crewjam.ErrInvalidSignature, decoder: saml.ErrSignature, wantUser: false},
 		{name: "Status not Success outside the signature", doc: func(t *testing.T) string {
 			return replaceOnce(t, genuine(t), "status:Success", "status:Responder")
 		}, want: statusStatusInvalid, differ: "an SP refuses any Status but Success, signed or not; the decoder reports only what a " +
