@@ -116,7 +116,8 @@ func rawFirstPage(c *Client, p string) firstPageFunc[map[string]any] {
 	}
 }
 
-// DefaultPolicyName is the name the sandbox gives the org's default ACCESS_POLICY, beside other system policies.
+// DefaultPolicyName is the name of the org's default app sign-in policy in Okta Identity Engine (Security >
+// Authentication Policies > "Default Policy"), told apart by it where an org has other system policies.
 const DefaultPolicyName = "Default Policy"
 
 // DefaultAccessPolicy is the org's default ACCESS_POLICY, to which Okta binds new apps: the only system
