@@ -2,6 +2,7 @@ package conns
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
@@ -24,6 +25,10 @@ type Caches struct {
 	// PlannedRotations holds the IDs of the apps whose plan in this configuration rotates the signing key, so
 	// that SSO settings naming the app by app_id alone (planned after it) plan the certificate as unknown.
 	PlannedRotations sync.Map
+	// PlannedUsers holds, by PlannedUserKey, the Federation IDs of the Salesforce users that user provisioning
+	// plans to create or reactivate in this configuration ("*" when it cannot say which), so that a permission-set
+	// binding planned after it knows that a member still without a user gets one in the same apply.
+	PlannedUsers sync.Map
 
 	mu   sync.Mutex
 	orgs map[string]*OrgReads // by org alias
@@ -137,4 +142,9 @@ func (l *UserLookups) forget() {
 	l.mu.Lock()
 	l.users = nil
 	l.mu.Unlock()
+}
+
+// PlannedUserKey is the PlannedUsers key of a Federation ID ("*" for any) in the org with this alias.
+func PlannedUserKey(alias, federationID string) string {
+	return alias + "\x00" + strings.ToLower(federationID)
 }

@@ -58,10 +58,11 @@ func (r *permissionSetBindingResource) ModifyPlan(ctx context.Context, req resou
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
-	// A member without an active user may get one in this apply (from provisioning, which the plan of this
-	// binding cannot see) and is then assigned: whenever the binding applies, what it will hold is known only
-	// after apply. A binding with nothing to do is not applied, so its members can wait without a diff.
-	if len(waiting) > 0 && !resp.Plan.Raw.Equal(req.State.Raw) {
+	// A member without an active user may get one in this apply and is then assigned: whenever the binding
+	// applies, what it will hold is known only after apply. A binding with nothing else to do applies when user
+	// provisioning (planned before it) plans to create or reactivate one of its waiting members; otherwise its
+	// members wait without a diff.
+	if len(waiting) > 0 && (!resp.Plan.Raw.Equal(req.State.Raw) || provisioningPlans(r.Clients(), p.Org.Alias, waiting)) {
 		plan.AssignedFederationIDs = types.SetUnknown(types.StringType)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
@@ -133,4 +134,18 @@ func changeSummary(id string, add, remove []string, few int) string {
 	list("Adds", add)
 	list("Removes", remove)
 	return b.String()
+}
+
+// provisioningPlans reports whether user provisioning planned, in this configuration, to create or reactivate
+// the Salesforce user of one of these Federation IDs (or users it could not name) in the org.
+func provisioningPlans(c *conns.Clients, alias string, federationIDs []string) bool {
+	if _, any := c.Caches.PlannedUsers.Load(conns.PlannedUserKey(alias, "*")); any {
+		return true
+	}
+	for _, id := range federationIDs {
+		if _, ok := c.Caches.PlannedUsers.Load(conns.PlannedUserKey(alias, id)); ok {
+			return true
+		}
+	}
+	return false
 }

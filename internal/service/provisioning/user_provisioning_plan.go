@@ -95,6 +95,7 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 		return
 	}
 	if len(changes) > 0 { // apply, which Terraform orders after the mappings, reads what they leave in Okta
+		r.Clients().Caches.PlannedUsers.Store(conns.PlannedUserKey(alias, "*"), true)
 		unknownOutcome(&plan)
 		resp.Diagnostics.AddWarning("Salesforce Users Will Change After the Group Mappings",
 			fmt.Sprintf("In Okta, %s; the users of Salesforce org %q are reconciled after the group mappings apply (pending_* are known after apply).",
@@ -112,6 +113,11 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	}
 	for _, s := range out.Skipped {
 		resp.Diagnostics.AddWarning("Okta User Without Federation ID", s+"; no Salesforce user is provisioned for it.")
+	}
+	for _, cs := range [][]change{out.Creates, out.Reactivates} {
+		for _, c := range cs {
+			r.Clients().Caches.PlannedUsers.Store(conns.PlannedUserKey(alias, c.FederationID), true)
+		}
 	}
 	// Nothing to write leaves the plan as refresh found it (no diff); anything to write makes it differ.
 	setOutcome(&plan, outcome{Managed: out.Managed})
