@@ -1,7 +1,9 @@
 package entitlement_test
 
 import (
+	"context"
 	"fmt"
+	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -10,8 +12,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
+	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/emu"
 )
+
+// collectionsRoute is the sandbox route of Salesforce's sObject Collections create.
+const collectionsRoute = "POST /services/data/{version}/composite/sobjects"
 
 // provisionAndBindConfig provisions a group's members and binds a permission set to the group after
 // provisioning, in one configuration. With earlier set, a second binding (same group) is ordered before
@@ -112,4 +119,69 @@ func TestAccPermissionSetBinding_provisionedInSameApply(t *testing.T) {
 			})
 		})
 	}
+}
+
+// The case the convergence suite found (issue 10): the binding is in state, members joined its group, and the
+// apply that was to create their Salesforce users failed (Collections answered 503 until the retries ran out), so
+// provisioning lists them as pending and the binding never ran. The next clean apply creates the users and must
+// assign them in the same apply: the binding plans an update because provisioning plans those creates, and the
+// plan after it is empty.
+func TestAccPermissionSetBinding_pendingCreatesAfterFailedApply(t *testing.T) {
+	sb := acctest.Sandbox(t)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	a, b, c := newPerson(t, oc, sf, "a"), newOktaOnlyPerson(t, oc, "b"), newOktaOnlyPerson(t, oc, "c")
+	acctest.DeactivateProvisionedUsersAtCleanup(t, sf, b.Login, c.Login)
+	group := acctest.CreateOktaGroup(t, oc, "pending", "members whose creates failed", users(a)...)
+	ps, _ := acctest.CreatePermissionSet(t, sf, "pending", nil)
+	cfg := provisionAndBindConfig(sb, acctest.RandomName("pending"), group, ps, "")
+	org := "salesforce:" + acctest.PrimaryOrg()
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: acctest.CheckDestroy("oktasf_permission_set_binding", bindingHolds(t, sf)),
+		Steps: []resource.TestStep{
+			{
+				Config:           cfg,
+				Check:            checkHolders(t, sf, ps, false, a.Login),
+				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
+			},
+			{
+				// b and c join; every Collections create fails, so the apply stops at provisioning.
+				PreConfig: func() {
+					acctest.AddOktaGroupMember(t, oc, group, b.OktaUser)
+					acctest.AddOktaGroupMember(t, oc, group, c.OktaUser)
+					sb.Control().AddFault(emu.Fault{Service: org, Route: collectionsRoute, Kind: emu.FaultServerError})
+				},
+				Config:      cfg,
+				ExpectError: regexp.MustCompile(`(?s)Salesforce Users?.*` + regexp.QuoteMeta(b.Login)),
+				Check:       checkHolders(t, sf, ps, false, a.Login),
+			},
+			{
+				PreConfig: func() {
+					sb.Control().ClearFaults()
+					if n := salesforceUsersNamed(t, sf, b.Login, c.Login); n != 0 {
+						t.Fatalf("the failed apply created %d of the pending users", n)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("oktasf_user_provisioning.test", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction(bindingAddr, plancheck.ResourceActionUpdate),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check:             checkHolders(t, sf, ps, false, fids(a, b, c)...),
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), setOf(fids(a, b, c)))},
+			},
+		},
+	})
+}
+
+// salesforceUsersNamed counts the Salesforce users whose Federation ID is one of ids.
+func salesforceUsersNamed(t *testing.T, sf *salesforce.Client, ids ...string) int {
+	t.Helper()
+	found, err := sf.UsersByFederationID(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(found)
 }
