@@ -62,6 +62,9 @@ resource "oktasf_salesforce_sso" "okta" {
   issuer          = each.value.entity_id
   idp_certificate = each.value.certificate
   idp_login_url   = each.value.sso_url
+
+  # A "Okta" button on the org's login page: a user who opens Salesforce first signs in through Okta (SP-initiated).
+  show_on_login_page = true
 }
 
 # The Okta group whose members get Salesforce.
@@ -208,5 +211,40 @@ output "prod_signon_policy" {
     allowed   = "${data.oktasf_okta_group.salesforce_users.name} from ${join(", ", oktasf_network_zone.office.gateways)} with ${oktasf_signon_policy.prod.rules[0].verification.factor_mode}"
     otherwise = oktasf_signon_policy.prod.catch_all.access
     sso_url   = oktasf_saml_app.salesforce["prod"].sso_url
+  }
+}
+
+# Both sides of each org's federation, checked on every plan: certificates, issuer and URLs, NameID format,
+# the attributes JIT needs, duplicate Federation IDs, users on one side only, recent sign-in failures. While the
+# SSO settings have a change pending, Terraform reads it at apply; `terraform plan -refresh-only` reads it at
+# once and shows what a change made outside Terraform breaks.
+data "oktasf_federation_check" "org" {
+  for_each       = oktasf_saml_app.salesforce
+  app_id         = each.value.id
+  salesforce_org = each.key
+  sso_name       = oktasf_salesforce_sso.okta[each.key].name
+
+  # Read after everything that decides who is assigned and who has a Salesforce user.
+  depends_on = [oktasf_group_mapping.prod_sales, oktasf_user_provisioning.qa, oktasf_permission_set_binding.qa_sales_cloud]
+}
+
+check "federation" {
+  assert {
+    condition = alltrue([for c in data.oktasf_federation_check.org : c.ok])
+    error_message = join("\n", flatten([
+      for alias, c in data.oktasf_federation_check.org : [
+        for f in c.findings : "${alias}: ${f.code}: ${f.message} Fix: ${f.fix}" if f.severity == "error"
+      ]
+    ]))
+  }
+}
+
+output "federation_check" {
+  description = "Per org: whether the federation check passed, and its findings."
+  value = {
+    for alias, c in data.oktasf_federation_check.org : alias => {
+      ok       = c.ok
+      findings = [for f in c.findings : "${f.severity} ${f.code}: ${f.message}"]
+    }
   }
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/service/entitlement"
+	"github.com/oktasf/terraform-provider-oktasf/internal/service/observe"
 	"github.com/oktasf/terraform-provider-oktasf/internal/service/policy"
 	"github.com/oktasf/terraform-provider-oktasf/internal/service/provisioning"
 	"github.com/oktasf/terraform-provider-oktasf/internal/service/sso"
@@ -246,10 +247,12 @@ func (p *oktasfProvider) DataSources(context.Context) []func() datasource.DataSo
 	return []func() datasource.DataSource{
 		sso.NewSalesforceOrgDataSource,
 		sso.NewSAMLMetadataDataSource,
+		sso.NewFederationCheckDataSource,
 		entitlement.NewOktaGroupDataSource,
 		entitlement.NewSalesforceProfileDataSource,
 		entitlement.NewSalesforceRoleDataSource,
 		entitlement.NewSalesforcePermissionSetDataSource,
 		policy.NewDeviceAssuranceDataSource,
+		observe.NewSignInEventsDataSource,
 	}
 }

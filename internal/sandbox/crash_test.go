@@ -82,6 +82,8 @@ func controlCall(t *testing.T, info sandbox.Info, method, path, body string) (in
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(emu.ControlTokenHeader, info.ControlToken)
 	resp, err := noRetry.Do(req)
 	if err != nil {
 		return 0, err
@@ -144,6 +146,9 @@ func restart(t *testing.T, sb *sandbox.Sandbox) *sandbox.Sandbox {
 	before, after := sb.Info(), sb2.Info()
 	if after.Okta.OrgURL != before.Okta.OrgURL || after.ControlURL != before.ControlURL {
 		t.Errorf("Okta URL %s after the restart, want %s", after.Okta.OrgURL, before.Okta.OrgURL)
+	}
+	if after.ControlToken != before.ControlToken {
+		t.Error("control token changed across an in-process restart, want it kept with the URLs")
 	}
 	for alias, o := range before.Salesforce {
 		if after.Salesforce[alias].LoginURL != o.LoginURL {

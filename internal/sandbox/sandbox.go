@@ -67,6 +67,13 @@ type Options struct {
 	// OktaScopes are the scopes granted to the Okta service app, replacing those of a restored state;
 	// nil keeps them (a new org's service app holds every scope the emulator knows).
 	OktaScopes []string
+	// AllowedHosts are Host header values answered besides the listen addresses (and, for loopback or wildcard
+	// addresses, 127.0.0.1, localhost and [::1] with the same port): "host" for any port or "host:port", for
+	// tests that reach the sandbox through a proxy. Every other Host is refused with 421 (DNS rebinding).
+	AllowedHosts []string
+	// ControlToken is the token mutating control API calls must carry; empty makes a random one (RestartOptions
+	// passes the running sandbox's on).
+	ControlToken string
 }
 
 // Info is everything a client needs, printed as one JSON line when the sandbox is ready.
@@ -74,6 +81,8 @@ type Info struct {
 	Okta       OktaInfo                  `json:"okta"`
 	Salesforce map[string]SalesforceInfo `json:"salesforce"`
 	ControlURL string                    `json:"control_url"`
+	// ControlToken must accompany every control call other than GET, in the X-Sandbox-Control-Token header.
+	ControlToken string `json:"control_token"`
 }
 
 // OktaInfo holds the Okta org URL and its credentials.
@@ -151,11 +160,17 @@ func Start(opts Options) (*Sandbox, error) {
 	if opts.Listen == "" {
 		opts.Listen = "127.0.0.1:0"
 	}
+	if _, err := emu.ParseAllowedHosts(opts.AllowedHosts); err != nil {
+		return nil, err
+	}
 	sb := &Sandbox{
 		control: emu.NewControl(), orgs: map[string]*sfemu.Org{}, seed: *seed, opts: opts, statePath: opts.StatePath,
 		dirty: make(chan struct{}, 1), stop: make(chan struct{}), saverDone: make(chan struct{}), killed: make(chan struct{}),
 	}
 	sb.commit = sync.NewCond(&sb.commitMu)
+	if opts.ControlToken != "" {
+		sb.control.SetToken(opts.ControlToken)
+	}
 	for alias := range seed.Salesforce {
 		sb.aliases = append(sb.aliases, alias)
 	}
@@ -215,6 +230,14 @@ func Start(opts Options) (*Sandbox, error) {
 		handlers = append(handlers, sb.orgs[alias].Handler())
 	}
 	for i, l := range listeners {
+		hosts, err := emu.NewHostPolicy(l.Addr().String(), opts.AllowedHosts)
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		handlers[i] = emu.GuardHost(hosts, handlers[i])
+	}
+	for i, l := range listeners {
 		srv := &http.Server{Handler: handlers[i], ReadHeaderTimeout: 10 * time.Second}
 		sb.servers = append(sb.servers, srv)
 		sb.addrs = append(sb.addrs, l.Addr().String())
@@ -272,8 +295,9 @@ func (sb *Sandbox) buildInfo(oktaURL string) Info {
 	info := Info{
 		Okta: OktaInfo{OrgURL: oc.OrgURL, APIToken: oc.APIToken, ClientID: oc.ClientID,
 			PrivateKey: oc.PrivateKeyPEM, PrivateKeyID: oc.PrivateKeyID, Scopes: oc.Scopes},
-		Salesforce: map[string]SalesforceInfo{},
-		ControlURL: oktaURL + "/__sandbox",
+		Salesforce:   map[string]SalesforceInfo{},
+		ControlURL:   oktaURL + "/__sandbox",
+		ControlToken: sb.control.Token(),
 	}
 	for _, alias := range sb.aliases {
 		c := sb.orgs[alias].Credentials()
@@ -487,9 +511,10 @@ func (sb *Sandbox) crash() {
 }
 
 // RestartOptions returns the options that start this sandbox again on the same addresses (so with the same
-// URLs, even when it was started on port 0), from the same state file, seed and scopes.
+// URLs, even when it was started on port 0) and control token, from the same state file, seed and scopes.
 func (sb *Sandbox) RestartOptions() Options {
 	opts := sb.opts
+	opts.ControlToken = sb.control.Token()
 	opts.Listen = sb.addrs[0]
 	opts.SalesforceListen = map[string]string{}
 	for i, alias := range sb.aliases {

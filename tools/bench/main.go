@@ -145,7 +145,7 @@ func (b *bench) open(ctx context.Context, sb *sandbox.Sandbox, dir string, confi
 	if ws.Env, err = sb.Info().TerraformVariables(); err != nil {
 		return nil, err
 	}
-	s := &session{sb: sb, ws: ws, ctl: tfrun.Control{URL: sb.Info().ControlURL}, b: b}
+	s := &session{sb: sb, ws: ws, ctl: tfrun.Control{URL: sb.Info().ControlURL, Token: sb.Info().ControlToken}, b: b}
 	if _, err := ws.Terraform(ctx, "init", "-no-color"); err != nil {
 		return nil, err
 	}

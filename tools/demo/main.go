@@ -1,25 +1,41 @@
 // Command demo is `make demo`: it starts the sandbox, applies examples/demo to it through terraform with the
-// local provider build, prints the outputs and the requests it took, plays two sign-ins to prod against the
-// sign-in policy the demo declares (one from the office with a second factor, one from outside), and stops the
-// sandbox (whose state persists in .sandbox/, so a second run plans no changes).
+// local provider build, and shows the federation at work in a screenful: the federation check of every org, two
+// IdP-initiated sign-ins to prod against the demo's sign-in policy (one from the office with a second factor, one
+// from outside), an SP-initiated sign-in to qa by a user Okta provisioned, and a change made in Salesforce behind
+// Terraform's back, reported by the plan and the check, then put right by apply. -v prints terraform's output.
+// The sandbox's state persists in .sandbox/, so a second run plans no changes.
 package main
 
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"math/big"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
+	"time"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/browser"
+	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 	"github.com/oktasf/terraform-provider-oktasf/tools/tfrun"
 )
 
@@ -36,14 +52,15 @@ func main() {
 	stateDir := flag.String("state-dir", ".sandbox", "where the sandbox state, the provider mirror and the demo workspace live")
 	listen := flag.String("listen", "127.0.0.1:7450", "the sandbox's listen address")
 	example := flag.String("example", "examples/demo", "the configuration to apply")
+	verbose := flag.Bool("v", false, "print terraform's whole output and the requests per route")
 	flag.Parse()
-	if err := run(context.Background(), *provider, *stateDir, *listen, *example); err != nil {
+	if err := run(context.Background(), *provider, *stateDir, *listen, *example, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "demo: "+err.Error())
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, provider, stateDir, listen, example string) error {
+func run(ctx context.Context, provider, stateDir, listen, example string, verbose bool) error {
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return err
 	}
@@ -65,14 +82,15 @@ func run(ctx context.Context, provider, stateDir, listen, example string) error 
 	if ws.Env, err = info.TerraformVariables(); err != nil {
 		return err
 	}
-	ctl := tfrun.Control{URL: info.ControlURL}
-	if _, err := ws.Terraform(ctx, "init", "-upgrade", "-no-color"); err != nil {
+	d := &demo{ws: ws, info: info, verbose: verbose}
+	ctl := tfrun.Control{URL: info.ControlURL, Token: info.ControlToken}
+	if _, _, err := d.terraform(ctx, "init", "-upgrade", "-no-color"); err != nil {
 		return err
 	}
 	if err := ctl.ResetStats(ctx); err != nil {
 		return err
 	}
-	wall, err := ws.Terraform(ctx, "apply", "-auto-approve", "-no-color")
+	out, wall, err := d.terraform(ctx, "apply", "-auto-approve", "-no-color")
 	if err != nil {
 		return err
 	}
@@ -80,20 +98,99 @@ func run(ctx context.Context, provider, stateDir, listen, example string) error 
 	if err != nil {
 		return err
 	}
-	fmt.Print(tfrun.FormatStats("\napply", stats, wall))
-	return playSignIns(ctx, ws, info)
+	fmt.Printf("\nterraform apply: %s (%d requests, %s)\n", summaryLine(out, "Apply complete!", "No changes."), stats.Total, wall.Round(time.Millisecond))
+	if verbose {
+		fmt.Print(tfrun.FormatStats("apply", stats, wall))
+	}
+	if err := d.printFederationCheck(ctx, "federation check after apply"); err != nil {
+		return err
+	}
+	if err := d.playSignIns(ctx); err != nil {
+		return err
+	}
+	if err := d.playSPSignIn(ctx); err != nil {
+		return err
+	}
+	return d.showDrift(ctx)
+}
+
+// demo is one run: the workspace, the sandbox and whether to print terraform's whole output.
+type demo struct {
+	ws      *tfrun.Workspace
+	info    sandbox.Info
+	verbose bool
+}
+
+// terraform runs one terraform command and returns its output (printed too when verbose, or when it fails).
+// A plan's -detailed-exitcode 2 (changes present) is not an error.
+func (d *demo) terraform(ctx context.Context, args ...string) (string, time.Duration, error) {
+	var out bytes.Buffer
+	quiet := *d.ws
+	quiet.Stdout, quiet.Stderr = &out, &out
+	wall, err := quiet.Terraform(ctx, args...)
+	if d.verbose {
+		fmt.Print(out.String())
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 2 && slices.Contains(args, "-detailed-exitcode") {
+		err = nil
+	}
+	if err != nil && !d.verbose {
+		fmt.Fprint(os.Stderr, out.String())
+	}
+	return out.String(), wall, err
+}
+
+// summaryLine is the first line of out that starts with one of prefixes, or "?" when none does.
+func summaryLine(out string, prefixes ...string) string {
+	for _, line := range strings.Split(out, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(strings.TrimSpace(line), p) {
+				return strings.TrimSpace(line)
+			}
+		}
+	}
+	return "?"
+}
+
+// printFederationCheck prints the federation_check output: per org, ok or its findings.
+func (d *demo) printFederationCheck(ctx context.Context, title string) error {
+	var checks map[string]struct {
+		OK       bool     `json:"ok"`
+		Findings []string `json:"findings"`
+	}
+	if err := terraformOutput(ctx, d.ws, "federation_check", &checks); err != nil {
+		return err
+	}
+	fmt.Printf("\n%s (oktasf_federation_check):\n", title)
+	for _, alias := range slices.Sorted(maps.Keys(checks)) {
+		c := checks[alias]
+		verdict := "ok"
+		if !c.OK {
+			verdict = "NOT OK"
+		}
+		noun := "findings"
+		if len(c.Findings) == 1 {
+			noun = "finding"
+		}
+		fmt.Printf("  %-5s %s, %d %s\n", alias, verdict, len(c.Findings), noun)
+		for _, f := range c.Findings {
+			fmt.Printf("        %s\n", f)
+		}
+	}
+	return nil
 }
 
 // playSignIns signs signInUser in to prod twice through the sandbox's IdP, as a browser would, and prints what
 // Okta's sign-in policy decided; the denied sign-in also shows the System Log's policy evaluation.
-func playSignIns(ctx context.Context, ws *tfrun.Workspace, info sandbox.Info) error {
+func (d *demo) playSignIns(ctx context.Context) error {
 	var policy struct {
 		SSOURL string `json:"sso_url"`
 	}
-	if err := terraformOutput(ctx, ws, "prod_signon_policy", &policy); err != nil {
+	if err := terraformOutput(ctx, d.ws, "prod_signon_policy", &policy); err != nil {
 		return err
 	}
-	fmt.Println("\nsign-ins to prod:")
+	fmt.Println("\nIdP-initiated sign-ins to prod (from the Okta app link):")
 
 	allowed, err := browser.SignIn(ctx, http.DefaultClient, policy.SSOURL, signInUser,
 		browser.Options{ClientIP: officeIP, Factor: browser.TestFactor})
@@ -115,12 +212,177 @@ func playSignIns(ctx context.Context, ws *tfrun.Workspace, info sandbox.Info) er
 			denied.OktaStatus, denied.SalesforceStatus, denied.SignedIn)
 	}
 	fmt.Printf("  denied:  %s from %s → Okta %d, no assertion: %q\n", signInUser, outsideIP, denied.OktaStatus, denied.Message)
-	event, err := lastPolicyEvaluation(ctx, info.Okta)
+	event, err := lastPolicyEvaluation(ctx, d.info.Okta)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("  System Log: %s\n", event)
 	return nil
+}
+
+// playSPSignIn signs the first user oktasf_user_provisioning.qa manages in to qa the other way round: the
+// browser opens a qa page, Salesforce sends it to Okta with an AuthnRequest, the user signs in there, and
+// Okta's answer brings it back. It prints the Salesforce user provisioning made and the sign-in reached.
+func (d *demo) playSPSignIn(ctx context.Context) error {
+	var qa struct {
+		Users []string `json:"users"`
+	}
+	if err := terraformOutput(ctx, d.ws, "qa_provisioning", &qa); err != nil {
+		return err
+	}
+	if len(qa.Users) == 0 {
+		return errors.New("oktasf_user_provisioning.qa manages no user to sign in")
+	}
+	login := qa.Users[0]
+	org := d.info.Salesforce["qa"]
+	start := strings.TrimSuffix(org.LoginURL, "/") + "/lightning/page/home"
+	res, err := browser.SignInSP(ctx, http.DefaultClient, start, login, browser.SandboxPassword, browser.Options{Factor: browser.TestFactor})
+	if err != nil {
+		return fmt.Errorf("SP-initiated sign-in to qa: %w", err)
+	}
+	if !res.SignedIn {
+		return fmt.Errorf("SP-initiated sign-in to qa: expected to land in qa, got Okta %d, Salesforce %d: %s",
+			res.OktaStatus, res.SalesforceStatus, res.Message)
+	}
+	fmt.Println("\nSP-initiated sign-in to qa (from a Salesforce page, through Okta's sign-in page):")
+	fmt.Printf("  %s opened %s → Okta → landed on %s as %s (%s)\n", login, start, res.LandingURL, res.SignedInName, res.SignedInUsername)
+	sf, err := salesforceClient(d.info, "qa")
+	if err != nil {
+		return err
+	}
+	var users []struct {
+		ID                   string `json:"Id"`
+		Username             string `json:"Username"`
+		FederationIdentifier string `json:"FederationIdentifier"`
+		Profile              struct{ Name string }
+		UserRole             *struct{ Name string }
+	}
+	soql := "SELECT Id, Username, FederationIdentifier, Profile.Name, UserRole.Name FROM User WHERE Username = " + salesforce.Quote(res.SignedInUsername)
+	if err := sf.Query(ctx, soql, &users); err != nil {
+		return err
+	}
+	if len(users) != 1 {
+		return fmt.Errorf("qa has %d users named %s", len(users), res.SignedInUsername)
+	}
+	u := users[0]
+	role := "no role"
+	if u.UserRole != nil {
+		role = "role " + u.UserRole.Name
+	}
+	fmt.Printf("  the Salesforce user oktasf_user_provisioning.qa made: %s %s, Federation ID %s, profile %s, %s\n",
+		u.ID, u.Username, u.FederationIdentifier, u.Profile.Name, role)
+	return nil
+}
+
+// showDrift changes prod's SAML single sign-on settings in Salesforce behind Terraform's back (another
+// certificate, as a hand edit in Setup would), shows what the next plan and the federation check say, and
+// puts it right with terraform apply.
+func (d *demo) showDrift(ctx context.Context) error {
+	sf, err := salesforceClient(d.info, "prod")
+	if err != nil {
+		return err
+	}
+	cfg, err := sf.ReadSAMLSSOConfig(ctx, "Okta")
+	if err != nil {
+		return err
+	}
+	other, err := throwawayCertificate()
+	if err != nil {
+		return err
+	}
+	cfg.ValidationCert = other
+	if _, err := sf.UpsertSAMLSSOConfig(ctx, *cfg); err != nil {
+		return err
+	}
+	fmt.Println("\nout of band: prod's SAML SSO settings \"Okta\" now trust another certificate (edited in Salesforce, not in Terraform)")
+	for _, args := range [][]string{{"plan", "-refresh-only"}, {"plan"}} {
+		out, _, err := d.terraform(ctx, append(args, "-no-color", "-detailed-exitcode")...)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("terraform %s:\n", strings.Join(args, " "))
+		for _, line := range planHighlights(out) {
+			fmt.Println("  " + line)
+		}
+	}
+	out, _, err := d.terraform(ctx, "apply", "-auto-approve", "-no-color")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nterraform apply: %s\n", summaryLine(out, "Apply complete!"))
+	if err := d.printFederationCheck(ctx, "federation check after the fix"); err != nil {
+		return err
+	}
+	out, _, err = d.terraform(ctx, "plan", "-no-color", "-detailed-exitcode")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("terraform plan: %s\n", summaryLine(out, "No changes.", "Plan:"))
+	return nil
+}
+
+// planHighlights are the lines of a plan that say what changes and why: each resource's header and changed
+// attributes, the Plan: line, and the text of each warning (a failed check block). Outputs and data sources
+// read at apply are left out.
+func planHighlights(out string) []string {
+	var keep []string
+	inWarning, skipWarning, inOutputs := false, false, false
+	for _, raw := range strings.Split(out, "\n") {
+		trimmed := strings.TrimSpace(raw)
+		box := strings.TrimSpace(strings.TrimLeft(trimmed, "│╷╵"))
+		switch {
+		case strings.HasPrefix(box, "Warning: Check block assertion known after apply"):
+			inWarning, skipWarning = true, true // the check runs at apply; nothing to say yet
+		case strings.HasPrefix(box, "Warning:"), strings.HasPrefix(box, "Error:"):
+			inWarning, skipWarning = true, false
+			keep = append(keep, box)
+		case inWarning && strings.HasPrefix(trimmed, "╵"):
+			inWarning = false
+		case inWarning:
+			if box != "" && !skipWarning && !diagnosticContext.MatchString(box) {
+				keep = append(keep, "    "+box)
+			}
+		case strings.HasPrefix(trimmed, "Changes to Outputs:"):
+			inOutputs = true
+		case strings.HasPrefix(trimmed, "Plan:"):
+			inOutputs = false
+			keep = append(keep, trimmed)
+		case inOutputs || strings.HasPrefix(trimmed, "# data.") || strings.HasPrefix(trimmed, "# (") || strings.HasPrefix(trimmed, "~ resource "):
+		case strings.HasPrefix(trimmed, "# "), strings.HasPrefix(trimmed, "~ ") && strings.Contains(trimmed, " = "):
+			keep = append(keep, trimmed)
+		}
+	}
+	return keep
+}
+
+// diagnosticContext matches the lines of a diagnostic that locate it rather than say it: "on main.tf line 1",
+// the source line, and the values the condition referred to.
+var diagnosticContext = regexp.MustCompile(`^(on \S+ line \d+|\d+:\s|├|│|(data|var|local)\.\S+ is )`)
+
+// salesforceClient is a client of the sandbox org alias, for what the demo does out of band.
+func salesforceClient(info sandbox.Info, alias string) (*salesforce.Client, error) {
+	o, ok := info.Salesforce[alias]
+	if !ok {
+		return nil, fmt.Errorf("the sandbox has no org %q", alias)
+	}
+	return salesforce.New(salesforce.Config{Alias: alias, LoginURL: o.LoginURL, ClientID: o.ClientID, Username: o.Username,
+		PrivateKey: o.PrivateKey, JWTAudience: o.JWTAudience,
+		HTTPClient: transport.NewHTTPClient(transport.Config{Service: transport.ServiceSalesforce})})
+}
+
+// throwawayCertificate is a new self-signed certificate, base64 DER as SamlSsoConfig holds it.
+func throwawayCertificate() (string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "hand-edited in Setup"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(der), nil
 }
 
 // terraformOutput decodes one output of the workspace's state into v.

@@ -150,8 +150,9 @@ func StartSandboxProcess(ctx context.Context, binary string, args ...string) (sa
 	}
 }
 
-// Control talks to a sandbox's control API.
-type Control struct{ URL string }
+// Control talks to a sandbox's control API: URL and Token are the control_url and control_token of its
+// ready line (Info).
+type Control struct{ URL, Token string }
 
 // Stats reads the request counts per route.
 func (c Control) Stats(ctx context.Context) (emu.Stats, error) {
@@ -182,6 +183,10 @@ func (c Control) do(ctx context.Context, method, p string, body, out any) error 
 	req, err := http.NewRequestWithContext(ctx, method, c.URL+p, rd)
 	if err != nil {
 		return err
+	}
+	req.Header.Set(emu.ControlTokenHeader, c.Token)
+	if body != nil || method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

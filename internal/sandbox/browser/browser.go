@@ -1,6 +1,8 @@
-// Package browser plays a browser's IdP-initiated SAML sign-in against the sandbox over HTTP: it asks the Okta
-// emulator's IdP for the app's auto-post form, as a user at a given address with a given device and second factor
-// would, and posts the form to the Salesforce emulator's assertion consumer, without following redirects.
+// Package browser plays a browser's SAML sign-in against the sandbox over HTTP. SignIn is IdP-initiated: it asks the
+// Okta emulator's IdP for the app's auto-post form (the ?login= shortcut), as a user at a given address with a given
+// device and second factor would, and posts the form to the Salesforce emulator's assertion consumer, without
+// following redirects. SignInSP is SP-initiated and walks the pages a real browser sees: Salesforce's AuthnRequest
+// (either binding), Okta's sign-in and second-factor pages, the ACS and the landing page.
 package browser
 
 import (
@@ -50,6 +52,12 @@ type Result struct {
 	SalesforceStatus int    // status of the ACS answer, 0 when not reached
 	SignedIn         bool   // Salesforce accepted the assertion: a redirect that sets its sid session cookie
 	Message          string // the error page's text when refused (Okta or Salesforce), trimmed
+
+	// SignInSP only: what the pages showed.
+	FactorAsked      bool   // Okta's second-factor page was shown (answered unless Challenged)
+	LandingURL       string // the Salesforce page the browser landed on after sign-in
+	SignedInName     string // the landing page's signed-in user: User.Name
+	SignedInUsername string // and User.Username
 }
 
 // SignIn signs login in at ssoURL, the app's IdP sign-in URL ({okta}/app/{name}/{exk}/sso/saml, what

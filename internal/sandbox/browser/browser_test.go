@@ -28,6 +28,20 @@ const (
 // It returns the app's sign-in URL and a Salesforce client of the qa org.
 func federation(t *testing.T) (string, *salesforce.Client) {
 	t.Helper()
+	f := newFederation(t)
+	return f.ssoURL, f.sf
+}
+
+// fixture is the federation newFederation starts: the app's SSO URL, the qa org's URL and client, and its SAML
+// configuration (LoginUrl = the SSO URL, HTTP-POST request binding).
+type fixture struct {
+	ssoURL, orgURL, orgID string
+	sf                    *salesforce.Client
+	sso                   salesforce.SAMLSSOConfig
+}
+
+func newFederation(t *testing.T) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	seed := sandbox.Seed{
 		Okta: oktaemu.Seed{
@@ -71,9 +85,10 @@ func federation(t *testing.T) (string, *salesforce.Client) {
 	must(t, err)
 	md, err := saml.ParseMetadata(b)
 	must(t, err)
-	_, err = sf.UpsertSAMLSSOConfig(ctx, salesforce.SAMLSSOConfig{FullName: "Okta", Name: "Okta", Issuer: md.EntityID,
+	sso := salesforce.SAMLSSOConfig{FullName: "Okta", Name: "Okta", Issuer: md.EntityID,
 		SAMLEntityID: qa.LoginURL, IdentityMapping: "FederationId", IdentityLocation: "SubjectNameId", SAMLVersion: "SAML2_0",
-		ValidationCert: base64.StdEncoding.EncodeToString(md.SigningCertificates[0].Raw)})
+		ValidationCert: base64.StdEncoding.EncodeToString(md.SigningCertificates[0].Raw), LoginURL: md.SSOURLPost}
+	_, err = sf.UpsertSAMLSSOConfig(ctx, sso)
 	must(t, err)
 
 	var profiles []struct {
@@ -115,7 +130,7 @@ func federation(t *testing.T) (string, *salesforce.Client) {
 		must(t, err)
 	}
 	must(t, oc.BindAppAccessPolicy(ctx, app.ID, policy.ID)) // the catch-all rule of a new policy asks for two factors
-	return md.SSOURLPost, sf
+	return &fixture{ssoURL: md.SSOURLPost, orgURL: qa.LoginURL, orgID: qa.OrgID, sf: sf, sso: sso}
 }
 
 func must(t *testing.T, err error) {
@@ -147,7 +162,7 @@ func TestSignIn(t *testing.T) {
 		{name: "a DENY rule for the client's network", login: jane, opt: browser.Options{ClientIP: "192.0.2.5", Factor: browser.TestFactor},
 			want: browser.Result{OktaStatus: http.StatusForbidden, Denied: true}, message: "sign-in policy denies"},
 		{name: "Okta signs in, Salesforce refuses", login: sam, opt: browser.Options{ClientIP: "203.0.113.9", Factor: browser.TestFactor},
-			want: browser.Result{OktaStatus: http.StatusOK, SalesforceStatus: http.StatusOK}, message: "Failed: Unable to Map Subject"},
+			want: browser.Result{OktaStatus: http.StatusOK, SalesforceStatus: http.StatusOK}, message: "Failed: Username Or SSO Id Invalid"},
 	}
 	for _, tt := range tests {
 		got, err := browser.SignIn(context.Background(), nil, ssoURL, tt.login, tt.opt)

@@ -61,3 +61,47 @@ func FuzzParseForm(f *testing.F) {
 		_ = pageText(page)
 	})
 }
+
+func TestFindForms(t *testing.T) {
+	t.Parallel()
+	page := `<!DOCTYPE html><html lang="en"><body>
+<form id="okta-signin-form" method="POST" action="/app/x/exk/sso/saml?device_managed=true">
+<input type="hidden" name="stateToken" value="00a&#43;b">
+<input id="okta-signin-username" name="username" type="text" value="" required>
+<input id="okta-signin-password" name="password" type="password" required>
+<button id="okta-signin-submit" type="submit">Sign In</button></form>
+<form id="appForm" action="https://acme.my.salesforce.com?so=00D&amp;x=1" method="POST"><input name="SAMLResponse" type="hidden" value="PD&#43;"/></form>
+<p id="okta-signin-error" role="alert">Unable &amp; <b>sign</b> in</p></body></html>`
+	forms := findForms(page)
+	signIn, app := forms["okta-signin-form"], forms["appForm"]
+	if signIn == nil || app == nil || len(forms) != 2 {
+		t.Fatalf("forms: %v", forms)
+	}
+	if signIn.action != "/app/x/exk/sso/saml?device_managed=true" || signIn.fields.Get("stateToken") != "00a+b" ||
+		!signIn.fields.Has("username") || !signIn.fields.Has("password") || signIn.fields.Has("SAMLResponse") {
+		t.Errorf("sign-in form: %+v", signIn)
+	}
+	if app.action != "https://acme.my.salesforce.com?so=00D&x=1" || app.fields.Get("SAMLResponse") != "PD+" {
+		t.Errorf("app form: %+v", app)
+	}
+	if got := elementText(page, "okta-signin-error"); got != "Unable & sign in" {
+		t.Errorf("elementText = %q", got)
+	}
+	if got := elementText(page, "missing"); got != "" {
+		t.Errorf("elementText of a missing id = %q", got)
+	}
+}
+
+// FuzzFindForms: whatever page a server answers, reading its forms and an element's text returns.
+func FuzzFindForms(f *testing.F) {
+	f.Add(`<form id="okta-factor-form" action="/x"><input name="stateToken" value="a"><input id="factor" name="factor"></form><p id="okta-factor-error">x</p>`)
+	f.Add(`<form id='a' action='`)
+	f.Fuzz(func(t *testing.T, page string) {
+		for id, form := range findForms(page) {
+			if form == nil || form.fields == nil {
+				t.Errorf("form %q is nil", id)
+			}
+		}
+		_ = elementText(page, "okta-factor-error")
+	})
+}

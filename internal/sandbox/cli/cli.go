@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
@@ -28,8 +29,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "127.0.0.1:7450", "address of the Okta org and the control API; Salesforce orgs take the following ports (port 0: all random)")
 	statePath := fs.String("state", "", "file the sandbox state persists to (created if missing; empty: memory only)")
 	seedPath := fs.String("seed", "", "seed file (JSON) for a fresh state; default: the built-in seed with orgs qa, uat and prod")
+	allowedHosts := fs.String("allowed-hosts", "", "comma-separated Host header values answered besides the listen addresses (host for any port, or host:port), e.g. for a proxy in front of the sandbox; other Hosts get 421")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: terraform-provider-oktasf sandbox [--listen ADDR] [--state FILE] [--seed FILE]")
+		fmt.Fprintln(stderr, "Usage: terraform-provider-oktasf sandbox [--listen ADDR] [--state FILE] [--seed FILE] [--allowed-hosts HOST[:PORT],...]")
 		fmt.Fprintln(stderr, "Serves a local Okta org and Salesforce orgs; prints one JSON line with URLs and credentials when ready.")
 		fs.PrintDefaults()
 	}
@@ -40,6 +42,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := sandbox.Options{Listen: *listen, StatePath: *statePath}
+	if *allowedHosts != "" {
+		opts.AllowedHosts = strings.Split(*allowedHosts, ",")
+	}
 	if *seedPath != "" {
 		b, err := os.ReadFile(*seedPath)
 		if err != nil {

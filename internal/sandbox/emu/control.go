@@ -106,6 +106,7 @@ type Control struct {
 	services map[string]Service
 	now      func() time.Time
 	journal  []Entry // the last journalSize requests, oldest first
+	token    string  // what mutating control calls must carry
 }
 
 // journalSize is how many requests the journal keeps.
@@ -129,8 +130,16 @@ func NewControl() *Control {
 		rng:      rand.New(rand.NewPCG(20261129, 1)),
 		services: map[string]Service{},
 		now:      time.Now,
+		token:    newControlToken(),
 	}
 }
+
+// Token is the control token that mutating calls to Handler must carry (ControlTokenHeader or
+// "Authorization: Bearer"); a new control plane makes a random one.
+func (c *Control) Token() string { c.mu.Lock(); defer c.mu.Unlock(); return c.token }
+
+// SetToken replaces the control token (a restarted sandbox keeps its predecessor's, as it keeps its URLs).
+func (c *Control) SetToken(token string) { c.mu.Lock(); c.token = token; c.mu.Unlock() }
 
 // OnChange sets the function called after every state change (the sandbox persists state there).
 func (c *Control) OnChange(f func()) { c.mu.Lock(); c.onChange = f; c.mu.Unlock() }
@@ -481,7 +490,9 @@ func (c *Control) Stats() Stats {
 // ResetStats zeroes the request counts.
 func (c *Control) ResetStats() { c.mu.Lock(); c.counts = map[string]int{}; c.mu.Unlock() }
 
-// Handler serves the control API under /__sandbox/.
+// Handler serves the control API under /__sandbox/. It refuses a cross-origin call (403), a POST, PUT or PATCH
+// (or a DELETE with a body) not declared application/json (415), and a call other than GET or HEAD without
+// the control token (401); see guardControl. The listener's Host check (GuardHost) goes around it.
 //
 //	GET    /__sandbox/stats      request counts per route     DELETE /__sandbox/stats   zero them
 //	GET    /__sandbox/faults     active fault rules            POST   /__sandbox/faults  add one (Fault JSON)
@@ -569,7 +580,7 @@ func (c *Control) Handler() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	return mux
+	return c.guardControl(mux)
 }
 
 func validFault(f Fault) bool {

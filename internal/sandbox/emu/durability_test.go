@@ -34,11 +34,20 @@ func faultServer(t *testing.T, ctl *emu.Control, writes *atomic.Int32) *httptest
 	return srv
 }
 
+// controlCall sends one control API call as the sandbox's tools do: JSON, with ctl's token.
+func controlCall(ctl *emu.Control, method, url, body string) (int, string, error) {
+	return call(method, url, body, "Content-Type", "application/json", emu.ControlTokenHeader, ctl.Token())
+}
+
 // call sends one request on a fresh connection and returns the status, or 0 and the error when no answer came.
-func call(method, url, body string) (int, string, error) {
+// header holds name, value pairs.
+func call(method, url, body string, header ...string) (int, string, error) {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		return 0, "", err
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := c.Do(req)
@@ -112,7 +121,7 @@ func TestLostResponseHandlesTheWriteThenResets(t *testing.T) {
 	ctl.OnSync(func() error { syncs.Add(1); return nil })
 	var writes atomic.Int32
 	srv := faultServer(t, ctl, &writes)
-	if status, _, _ := call(http.MethodPost, srv.URL+"/__sandbox/faults", `{"kind":"lost_response","service":"fake","route":"POST","count":1}`); status != http.StatusCreated {
+	if status, _, _ := controlCall(ctl, http.MethodPost, srv.URL+"/__sandbox/faults", `{"kind":"lost_response","service":"fake","route":"POST","count":1}`); status != http.StatusCreated {
 		t.Fatalf("add lost_response fault: status %d", status)
 	}
 
@@ -144,7 +153,7 @@ func TestKillRuleCrashesAfterTheNthWrite(t *testing.T) {
 	ctl.OnSync(func() error { syncs.Add(1); return nil })
 	var writes atomic.Int32
 	srv := faultServer(t, ctl, &writes)
-	if status, _, _ := call(http.MethodPost, srv.URL+"/__sandbox/kill_after", `{"service":"fake","route":"","writes_only":true,"after":2}`); status != http.StatusCreated {
+	if status, _, _ := controlCall(ctl, http.MethodPost, srv.URL+"/__sandbox/kill_after", `{"service":"fake","route":"","writes_only":true,"after":2}`); status != http.StatusCreated {
 		t.Fatalf("add kill rule: status %d", status)
 	}
 
@@ -183,7 +192,7 @@ func TestCrashCallAnswersNothing(t *testing.T) {
 	ctl.OnCrash(func() { crashes.Add(1) })
 	var writes atomic.Int32
 	srv := faultServer(t, ctl, &writes)
-	if status, _, err := call(http.MethodPost, srv.URL+"/__sandbox/crash", ""); err == nil {
+	if status, _, err := controlCall(ctl, http.MethodPost, srv.URL+"/__sandbox/crash", ""); err == nil {
 		t.Fatalf("crash answered %d, want no answer", status)
 	}
 	if crashes.Load() != 1 || !ctl.Crashed() {
@@ -210,14 +219,14 @@ func TestControlAPIValidatesFaultsAndKillRules(t *testing.T) {
 		{"kill_after", `{"after":"two"}`, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
-		if status, body, err := call(http.MethodPost, srv.URL+"/__sandbox/"+tt.path, tt.body); err != nil || status != tt.want {
+		if status, body, err := controlCall(ctl, http.MethodPost, srv.URL+"/__sandbox/"+tt.path, tt.body); err != nil || status != tt.want {
 			t.Errorf("POST %s %s: %d %s %v, want %d", tt.path, tt.body, status, body, err, tt.want)
 		}
 	}
-	if status, body, _ := call(http.MethodGet, srv.URL+"/__sandbox/kill_after", ""); status != 200 || body != `[{"service":"okta","route":"POST /api/v1/groups","writes_only":true,"after":1,"seen":0}]`+"\n" {
+	if status, body, _ := controlCall(ctl, http.MethodGet, srv.URL+"/__sandbox/kill_after", ""); status != 200 || body != `[{"service":"okta","route":"POST /api/v1/groups","writes_only":true,"after":1,"seen":0}]`+"\n" {
 		t.Errorf("GET kill_after: %d %s", status, body)
 	}
-	if status, _, _ := call(http.MethodDelete, srv.URL+"/__sandbox/kill_after", ""); status != http.StatusNoContent || len(ctl.KillRules()) != 0 {
+	if status, _, _ := controlCall(ctl, http.MethodDelete, srv.URL+"/__sandbox/kill_after", ""); status != http.StatusNoContent || len(ctl.KillRules()) != 0 {
 		t.Errorf("DELETE kill_after: %d, rules left %+v", status, ctl.KillRules())
 	}
 }

@@ -296,6 +296,7 @@ func (s *Server) assignAppUser(w http.ResponseWriter, r *http.Request) {
 		}
 		s.st.AppUsers[c.id][uid] = &directAppUser{UserName: userName, Profile: profile, Created: now, LastUpdated: now}
 		c.direct = s.st.AppUsers[c.id]
+		s.logAdminEvent(r, "application.user_membership.add", "Add user to application membership", userLogTarget(u), appLogTarget(rec))
 		au, ok := s.resolve(c, u)
 		if !ok {
 			// A DEPROVISIONED user keeps the assignment but is not an app user until reactivated.
@@ -329,6 +330,7 @@ func (s *Server) unassignAppUser(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		delete(s.st.AppUsers[c.id], uid)
+		s.logAdminEvent(r, "application.user_membership.remove", "Remove user from application membership", userLogTarget(u), appLogTarget(rec))
 		w.WriteHeader(http.StatusNoContent)
 		return true
 	})

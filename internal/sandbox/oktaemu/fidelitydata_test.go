@@ -53,9 +53,10 @@ var replayedCassettes = []string{
 
 // outsideManagementAPI are the emulator routes management.yaml does not describe, each with the reason.
 var outsideManagementAPI = map[string]string{
-	"POST /oauth2/v1/token":             "the org authorization server is not part of the Management API description",
-	"GET /app/{exk}/sso/saml/metadata":  "the public IdP metadata URL; validateXML checks it is well-formed",
-	"GET /app/{appName}/{exk}/sso/saml": "the IdP's browser SSO endpoint, not an API",
+	"POST /oauth2/v1/token":              "the org authorization server is not part of the Management API description",
+	"GET /app/{exk}/sso/saml/metadata":   "the public IdP metadata URL; validateXML checks it is well-formed",
+	"GET /app/{appName}/{exk}/sso/saml":  "the IdP's browser SSO endpoint, not an API",
+	"POST /app/{appName}/{exk}/sso/saml": "the IdP's browser SSO endpoint (HTTP-POST binding, sign-in forms), not an API",
 }
 
 // missingInput fails under CI (CI=true or 1), where every input must be present, and when regenerating testdata/;

@@ -1,18 +1,18 @@
 package oktaemu
 
-// This file is the org's SAML identity provider: IdP-initiated sign-in to a SAML_2_0 app for an assigned user.
-// Real Okta needs a browser session; the sandbox takes the user's login as a query parameter instead
+// This file is the org's SAML identity provider: sign-in to a SAML_2_0 app for an assigned user. Besides the pages
+// a browser walks through (spsso.go), the sandbox takes the user's login as a query parameter
 // (GET /app/{appName}/{exk}/sso/saml?login=<login>), or SignIn for in-process tests.
 
 import (
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -130,15 +130,7 @@ func (s *Server) assertionContent(rec *appRec, au *appUser, cert *x509.Certifica
 		}
 		return get(base)
 	}
-	acs := pick("ssoAcsUrlOverride", "ssoAcsUrl")
-	if acs == "" {
-		acs, _ = obj(obj(rec.Body["settings"])["app"])["loginUrl"].(string)
-	}
-	audience := pick("audienceOverride", "audience")
-	if audience == "" && !rec.Custom {
-		// The Salesforce OIN app's default audience.
-		audience = "https://saml.salesforce.com"
-	}
+	acs, audience := appEndpoints(rec)
 	if acs == "" || audience == "" {
 		return nil, fmt.Errorf("%w: the app has no ACS URL or audience", ErrSignInNotSAML)
 	}
@@ -182,6 +174,28 @@ func (s *Server) assertionContent(rec *appRec, au *appUser, cert *x509.Certifica
 		SignResponse: signOn["responseSigned"] == true, SignAssertion: signOn["assertionSigned"] == true,
 		Key: key, Certificate: cert,
 	}}, nil
+}
+
+// appEndpoints is the app's ACS URL and audience (SP Entity ID), overrides first.
+func appEndpoints(rec *appRec) (acs, audience string) {
+	signOn := obj(obj(rec.Body["settings"])["signOn"])
+	pick := func(override, base string) string {
+		if v, _ := signOn[override].(string); v != "" {
+			return v
+		}
+		v, _ := signOn[base].(string)
+		return v
+	}
+	acs = pick("ssoAcsUrlOverride", "ssoAcsUrl")
+	if acs == "" {
+		acs, _ = obj(obj(rec.Body["settings"])["app"])["loginUrl"].(string)
+	}
+	audience = pick("audienceOverride", "audience")
+	if audience == "" && !rec.Custom {
+		// The Salesforce OIN app's default audience.
+		audience = "https://saml.salesforce.com"
+	}
+	return acs, audience
 }
 
 // evalStatements renders EXPRESSION statements (each value an expression) and GROUP statements (the names of
@@ -262,25 +276,42 @@ func (s *Server) matchingGroups(userID, filterType, filterValue string) ([]strin
 	return names, nil
 }
 
+// postForm posts the SAMLResponse to the ACS: a script submits it once the page has loaded; without JavaScript the
+// user clicks Continue.
 var postForm = template.Must(template.New("post").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Signing in…</title></head>
-<body onload="document.forms[0].submit()"><noscript><p>JavaScript is disabled. Click Continue.</p></noscript>
+<body><noscript><p>JavaScript is disabled. Click Continue.</p></noscript>
 <form id="appForm" action="{{.ACS}}" method="POST">
 <input name="SAMLResponse" type="hidden" value="{{.SAMLResponse}}"/>
 <input name="RelayState" type="hidden" value="{{.RelayState}}"/>
-<noscript><button type="submit">Continue</button></noscript>
-</form></body></html>
+<noscript><button id="appForm-submit" type="submit">Continue</button></noscript>
+</form>
+<script>window.addEventListener("load", function () { document.forms[0].submit(); });</script>
+</body></html>
 `))
 
 var errorPage = template.Must(template.New("error").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
-<body><h1>{{.Title}}</h1><p>{{.Message}}</p></body></html>
+<body><h1 id="okta-error-title">{{.Title}}</h1><p id="okta-error-message">{{.Message}}</p></body></html>
 `))
 
-// handleSSO serves GET /app/{appName}/{exk}/sso/saml?login=…[&RelayState=…]: the HTML form that posts the
-// SAMLResponse to the app's ACS, or Okta's HTML error page.
+// handleSSO serves the app's SSO URL, GET and POST /app/{appName}/{exk}/sso/saml (spsso.go has the pages):
+//   - ?login=<login>[&RelayState][&factor]: the sandbox's shortcut, signing in that user at once; with a SAMLRequest
+//     (either binding) the Response answers it;
+//   - a SAMLRequest (GET: HTTP-Redirect, POST: HTTP-POST) or nothing: the sign-in page;
+//   - POST stateToken with username and password, or with factor: the sign-in's next step.
+//
+// It answers the form that posts the SAMLResponse to the ACS, a sign-in or second-factor page, or an error page.
 func (s *Server) handleSSO(w http.ResponseWriter, r *http.Request) {
-	login := r.URL.Query().Get("login")
+	var form url.Values
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxSSOFormBytes)
+		if err := r.ParseForm(); err != nil {
+			writeBadRequest(w, "The form could not be read.")
+			return
+		}
+		form = r.PostForm
+	}
 	s.mu.Lock()
 	var rec *appRec
 	for _, a := range s.st.Apps {
@@ -292,35 +323,58 @@ func (s *Server) handleSSO(w http.ResponseWriter, r *http.Request) {
 	if rec != nil {
 		label, _ = rec.Body["label"].(string)
 	}
+	usable := rec != nil && rec.Body["signOnMode"] == "SAML_2_0" && rec.Body["status"] == "ACTIVE"
+	s.mu.Unlock()
+	login := r.URL.Query().Get("login")
+	switch {
+	case !usable:
+		writeSSOError(w, label, fmt.Errorf("%w: %s", ErrSignInAppNotFound, r.PathValue("exk")))
+	case login != "":
+		s.shortcutSSO(w, r, rec, label, login, form)
+	case form.Has("stateToken"):
+		s.continueSignIn(w, r, rec, label, form)
+	default:
+		s.startSignIn(w, r, rec, form)
+	}
+}
+
+// shortcutSSO signs login in at once (no pages), answering the AuthnRequest when there is one.
+func (s *Server) shortcutSSO(w http.ResponseWriter, r *http.Request, rec *appRec, label, login string, form url.Values) {
+	relay := r.URL.Query().Get("RelayState")
+	var req *ssoRequest
+	s.mu.Lock()
+	if r.URL.Query().Has("SAMLRequest") || form.Has("SAMLRequest") {
+		var err error
+		req, err = s.readAuthnRequest(r, rec)
+		if err != nil {
+			sp := s.appServiceProvider(rec)
+			s.mu.Unlock()
+			writeBadRequest(w, authnRequestProblem(err, sp))
+			return
+		}
+		relay = req.relayState
+	}
 	p, err := s.ssoParamsLocked(rec, r.PathValue("exk"), login, signInContextOf(r))
 	s.mu.Unlock()
-	var b []byte
 	if err == nil || errors.Is(err, ErrSignInDenied) || errors.Is(err, ErrSignInChallenge) {
 		s.ctrl.Changed() // the System Log events
-	}
-	if err == nil {
-		b, err = samlidp.BuildResponse(p.opts)
 	}
 	if errors.Is(err, ErrSignInChallenge) {
 		writeChallenge(w, r)
 		return
 	}
 	if err != nil {
-		writeSSOError(w, label, login, err)
+		writeSSOError(w, label, err)
 		return
 	}
-	relay := r.URL.Query().Get("RelayState")
-	w.Header().Set("Content-Type", "text/html;charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache, no-store")
-	w.WriteHeader(http.StatusOK)
-	_ = postForm.Execute(w, map[string]string{"ACS": p.acs, "SAMLResponse": base64.StdEncoding.EncodeToString(b), "RelayState": relay})
+	s.answerSSO(w, p, req, relay)
 }
 
 var challengePage = template.Must(template.New("challenge").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Verify it's you</title></head>
 <body><h1>Verify it's you with a second factor</h1>{{if .Wrong}}<p>The code is not valid.</p>{{end}}
 <form method="GET" action="{{.Action}}">{{range $k, $v := .Params}}<input type="hidden" name="{{$k}}" value="{{$v}}"/>{{end}}
-<label>Code <input name="factor" autocomplete="one-time-code"/></label><button type="submit">Verify</button>
+<label for="factor">Code</label> <input id="factor" name="factor" autocomplete="one-time-code"/><button id="okta-factor-submit" type="submit">Verify</button>
 </form></body></html>
 `))
 
@@ -339,14 +393,11 @@ func writeChallenge(w http.ResponseWriter, r *http.Request) {
 	_ = challengePage.Execute(w, map[string]any{"Action": r.URL.Path, "Params": params, "Wrong": r.URL.Query().Get("factor") != ""})
 }
 
-func writeSSOError(w http.ResponseWriter, label, login string, err error) {
+func writeSSOError(w http.ResponseWriter, label string, err error) {
 	status, title, msg := http.StatusInternalServerError, "Error", err.Error()
 	switch {
 	case errors.Is(err, ErrSignInAppNotFound), errors.Is(err, ErrSignInNotSAML):
 		status, title, msg = http.StatusNotFound, "404", "The page you are looking for can’t be found."
-	case login == "":
-		// Real Okta redirects to its sign-in page; the sandbox needs the login instead of a session.
-		status, title, msg = http.StatusUnauthorized, "Sign in required", "The sandbox signs in the user named by the login query parameter."
 	case errors.Is(err, ErrSignInUserNotFound), errors.Is(err, ErrSignInUserInactive):
 		status, title, msg = http.StatusForbidden, "User not found", "Unable to sign in: the user does not exist or is not active."
 	case errors.Is(err, ErrSignInDenied):

@@ -306,5 +306,6 @@ func (s *Server) routes() []route {
 		{"GET /.well-known/okta-organization", noScope, s.wellKnownOrganization},
 		{"GET /app/{exk}/sso/saml/metadata", noScope, s.publicMetadata},
 		{"GET /app/{appName}/{exk}/sso/saml", noScope, s.handleSSO},
+		{"POST /app/{appName}/{exk}/sso/saml", noScope, s.handleSSO}, // HTTP-POST binding and the sign-in pages' forms
 	}
 }

@@ -1,8 +1,8 @@
 package oktaemu
 
-// This file evaluates an app's sign-in (ACCESS_POLICY) policy at SAML sign-in and keeps the System Log events the
-// sign-in writes. Real Okta learns the network and device from the browser session; the sandbox takes them from the
-// request (documented in the README's sandbox section):
+// This file evaluates an app's sign-in (ACCESS_POLICY) policy at SAML sign-in (logs.go keeps the System Log events
+// the sign-in writes). Real Okta learns the network and device from the browser session; the sandbox takes them
+// from the request (documented in the README's sandbox section):
 //
 //	X-Sandbox-Client-IP: 203.0.113.7       the client IP a loopback caller presents (else the connection's address)
 //	device_registered=true, device_managed=true, device_platform=MACOS|WINDOWS|IOS|ANDROID|CHROMEOS|OTHER,
@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/emu"
 )
@@ -27,7 +26,6 @@ const (
 	ClientIPHeader = emu.ClientIPHeader
 	// multiFactorContext is the AuthnContextClassRef of an assertion after a second factor.
 	multiFactorContext = "urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor"
-	maxLogEvents       = 1000
 )
 
 // signInContext is what the sign-in request declares about the client.
@@ -208,114 +206,4 @@ func toAnySlice(v any) []any {
 		return out
 	}
 	return nil
-}
-
-// logSignIn records policy.evaluate_sign_on and user.authentication.sso for one sign-in. s.mu must be held.
-func (s *Server) logSignIn(rec *appRec, u *user, c signInContext, d policyDecision, success bool) {
-	now := s.now().UTC()
-	txn := randomString(27)
-	login := fmt.Sprint(u.Profile["login"])
-	actor := map[string]any{"id": u.ID, "type": "User", "alternateId": login,
-		"displayName": strings.TrimSpace(fmt.Sprint(u.Profile["firstName"]) + " " + fmt.Sprint(u.Profile["lastName"]))}
-	appTarget := map[string]any{"id": rec.Body["id"], "type": "AppInstance", "alternateId": rec.Body["label"],
-		"displayName": rec.Body["name"], "detailEntry": map[string]any{"signOnModeType": rec.Body["signOnMode"]}}
-	event := func(eventType, display, result, reason string, targets []any) map[string]any {
-		outcome := map[string]any{"result": result}
-		if reason != "" {
-			outcome["reason"] = reason
-		}
-		return map[string]any{
-			"uuid": newUUID(), "published": fmtTime(now), "eventType": eventType, "version": "0", "severity": "INFO",
-			"displayMessage": display, "legacyEventType": nil, "actor": actor, "outcome": outcome, "target": targets,
-			"client": map[string]any{"ipAddress": c.ip.String(), "userAgent": map[string]any{"rawUserAgent": c.userAgent,
-				"os": "Unknown", "browser": "UNKNOWN"}, "zone": "null", "device": "Unknown"},
-			"authenticationContext": map[string]any{"authenticationStep": 0, "externalSessionId": "trs" + txn[:20]},
-			"securityContext":       map[string]any{},
-			"debugContext":          map[string]any{"debugData": map[string]any{"requestUri": "/app/" + fmt.Sprint(rec.Body["name"]) + "/" + rec.ExternalKey + "/sso/saml"}},
-			"transaction":           map[string]any{"type": "WEB", "id": txn, "detail": map[string]any{}},
-			"request":               map[string]any{"ipChain": []any{map[string]any{"ip": c.ip.String(), "version": ipVersion(c.ip)}}},
-		}
-	}
-	targets := []any{appTarget}
-	if d.policyID != "" {
-		targets = append(targets, map[string]any{"id": d.policyID, "type": "Policy", "alternateId": "unknown", "displayName": d.policyName,
-			"detailEntry": map[string]any{"policyType": accessPolicyType}})
-	}
-	if d.ruleID != "" {
-		targets = append(targets, map[string]any{"id": d.ruleID, "type": "Rule", "alternateId": "unknown", "displayName": d.ruleName,
-			"detailEntry": map[string]any{"policyRuleFactorMode": map[bool]string{true: "2FA", false: "1FA"}[d.mfa]}})
-	}
-	s.appendLog(event("policy.evaluate_sign_on", "Evaluation of sign-on policy", d.result, d.ruleName, targets))
-	result, reason := "SUCCESS", ""
-	if !success {
-		result, reason = "FAILURE", map[string]string{"DENY": "Sign-on policy denied access", "CHALLENGE": "Verification of a second factor required"}[d.result]
-	}
-	s.appendLog(event("user.authentication.sso", "User single sign on to app", result, reason, []any{appTarget}))
-}
-
-func ipVersion(ip netip.Addr) string {
-	if ip.Is6() && !ip.Is4In6() {
-		return "V6"
-	}
-	return "V4"
-}
-
-func newUUID() string {
-	b := []byte(randomString(32))
-	const hex = "0123456789abcdef"
-	for i := range b {
-		b[i] = hex[int(b[i])%16]
-	}
-	s := string(b)
-	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
-}
-
-func (s *Server) appendLog(e map[string]any) {
-	s.st.Logs = append(s.st.Logs, e)
-	if len(s.st.Logs) > maxLogEvents {
-		s.st.Logs = s.st.Logs[len(s.st.Logs)-maxLogEvents:]
-	}
-}
-
-// listLogs serves GET /api/v1/logs minimally: since/until bound published, filter sees the event object,
-// sortOrder ASCENDING (default) or DESCENDING, limit (default 100, at most 1000). No cursor: every page is the last.
-func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) {
-	filters, ok := parseListExpressions(w, r, "filter")
-	if !ok {
-		return
-	}
-	q := r.URL.Query()
-	var since, until time.Time
-	for name, dst := range map[string]*time.Time{"since": &since, "until": &until} {
-		if v := q.Get(name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				writeError(w, http.StatusBadRequest, "E0000030", "Bad request. Invalid date. Dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZZ, e.g. 2013-01-01T12:00:00.000-07:00.")
-				return
-			}
-			*dst = t
-		}
-	}
-	limit := pageLimit(r, 100, 1000)
-	s.locked(w, func(w http.ResponseWriter) bool {
-		out := []any{}
-		for _, e := range s.st.Logs {
-			published, _ := time.Parse(timeFormat, fmt.Sprint(e["published"]))
-			if !since.IsZero() && published.Before(since) || !until.IsZero() && !published.Before(until) || !matchesAll(filters, e) {
-				continue
-			}
-			out = append(out, deepCopy(e))
-		}
-		if q.Get("sortOrder") == "DESCENDING" {
-			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-		if len(out) > limit {
-			out = out[:limit]
-		}
-		w.Header().Add("Link", "<"+s.cfg.BaseURL+r.URL.RequestURI()+`>; rel="self"`)
-		writeJSON(w, http.StatusOK, out)
-		return false
-	})
 }

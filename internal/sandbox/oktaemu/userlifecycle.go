@@ -1,6 +1,9 @@
 package oktaemu
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 func (s *Server) setStatus(u *user, status string) {
 	now := s.now().UTC()
@@ -72,6 +75,7 @@ func (s *Server) userLifecycle(w http.ResponseWriter, r *http.Request) {
 			}
 			s.setStatus(u, "ACTIVE")
 		}
+		s.logAdminEvent(r, "user.lifecycle."+op, strings.ToUpper(op[:1])+op[1:]+" Okta user", userLogTarget(u))
 		writeJSON(w, http.StatusOK, out)
 		return true
 	})

@@ -192,6 +192,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 			g.sorted = nil
 			g.LastMembershipUpdated = now
 		}
+		s.logAdminEvent(r, "user.lifecycle.create", "Create Okta user", userLogTarget(u))
 		writeJSON(w, http.StatusOK, s.userJSON(u, true))
 		return true
 	})

@@ -4,9 +4,12 @@
 package samlidp
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -30,6 +33,14 @@ const (
 	xmlSchemaNamespace        = "http://www.w3.org/2001/XMLSchema"
 	xmlSchemaInstance         = "http://www.w3.org/2001/XMLSchema-instance"
 	samlTimeFormat            = "2006-01-02T15:04:05.000Z"
+	excC14NNamespace          = "http://www.w3.org/2001/10/xml-exc-c14n#"
+	sha256Digest              = "http://www.w3.org/2001/04/xmlenc#sha256"
+	// typedValuePrefixes is the exclusive-c14n InclusiveNamespaces PrefixList of a response with attributes: the
+	// xs prefix is used only inside attribute values (xsi:type="xs:string"), which exclusive canonicalisation does
+	// not count as a use, so without the list its binding would fall outside the digest. Okta sends
+	// PrefixList="xs" and declares xmlns:xs on the Response and the Assertion, and neither when there are no
+	// attributes (inferred from Okta responses seen in the wild, not verified: ../shared/reference holds none).
+	typedValuePrefixes = "xs"
 )
 
 // Attribute is one SAML attribute with its values in document order.
@@ -96,13 +107,13 @@ func BuildResponse(opts ResponseOptions) ([]byte, error) {
 	if opts.Recipient == "" {
 		opts.Recipient = opts.Destination
 	}
-	ctx, err := dsig.NewSigningContext(opts.Key, [][]byte{opts.Certificate.Raw})
-	if err != nil {
-		return nil, fmt.Errorf("samlidp: %w", err)
+	// Attribute values are typed xs:string, so both signed elements declare xs and sign its binding.
+	prefixes := ""
+	if len(opts.Attributes) > 0 {
+		prefixes = typedValuePrefixes
 	}
-	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	if err := ctx.SetSignatureMethod(dsig.RSASHA256SignatureMethod); err != nil {
-		return nil, fmt.Errorf("samlidp: %w", err)
+	sign := func(el *etree.Element) (*etree.Element, error) {
+		return signAfterIssuer(opts.Key, opts.Certificate, prefixes, el)
 	}
 
 	resp := etree.NewElement("saml2p:Response")
@@ -114,6 +125,9 @@ func BuildResponse(opts ResponseOptions) ([]byte, error) {
 	}
 	resp.CreateAttr("IssueInstant", samlTime(now))
 	resp.CreateAttr("Version", "2.0")
+	if prefixes != "" {
+		resp.CreateAttr("xmlns:xs", xmlSchemaNamespace)
+	}
 	issuer := resp.CreateElement("saml2:Issuer")
 	issuer.CreateAttr("xmlns:saml2", assertionNamespace)
 	issuer.CreateAttr("Format", "urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
@@ -122,14 +136,15 @@ func BuildResponse(opts ResponseOptions) ([]byte, error) {
 	status.CreateElement("saml2p:StatusCode").CreateAttr("Value", statusSuccess)
 
 	assertion := buildAssertion(opts, now)
+	var err error
 	if opts.SignAssertion {
-		if assertion, err = signAfterIssuer(ctx, assertion); err != nil {
+		if assertion, err = sign(assertion); err != nil {
 			return nil, err
 		}
 	}
 	resp.AddChild(assertion)
 	if opts.SignResponse {
-		if resp, err = signAfterIssuer(ctx, resp); err != nil {
+		if resp, err = sign(resp); err != nil {
 			return nil, err
 		}
 	}
@@ -146,6 +161,9 @@ func buildAssertion(opts ResponseOptions, now time.Time) *etree.Element {
 	a.CreateAttr("ID", newSAMLID())
 	a.CreateAttr("IssueInstant", samlTime(now))
 	a.CreateAttr("Version", "2.0")
+	if len(opts.Attributes) > 0 {
+		a.CreateAttr("xmlns:xs", xmlSchemaNamespace)
+	}
 	iss := a.CreateElement("saml2:Issuer")
 	iss.CreateAttr("Format", "urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
 	iss.SetText(opts.Issuer)
@@ -185,7 +203,6 @@ func buildAssertion(opts ResponseOptions, now time.Time) *etree.Element {
 			el.CreateAttr("NameFormat", format)
 			for _, v := range at.Values {
 				val := el.CreateElement("saml2:AttributeValue")
-				val.CreateAttr("xmlns:xs", xmlSchemaNamespace)
 				val.CreateAttr("xmlns:xsi", xmlSchemaInstance)
 				val.CreateAttr("xsi:type", "xs:string")
 				val.SetText(v)
@@ -195,13 +212,55 @@ func buildAssertion(opts ResponseOptions, now time.Time) *etree.Element {
 	return a
 }
 
-// signAfterIssuer signs el enveloped and places the Signature right after its Issuer, where the SAML schema
-// wants it (goxmldsig's SignEnveloped would append it last).
-func signAfterIssuer(ctx *dsig.SigningContext, el *etree.Element) (*etree.Element, error) {
-	sig, err := ctx.ConstructSignature(el, true)
+// signAfterIssuer signs el (not yet in a document, so every namespace it uses is declared on it or inside it) with
+// an enveloped RSA-SHA256 signature over exclusive c14n and places the Signature right after el's Issuer, where
+// the SAML schema wants it. goxmldsig's ConstructSignature would do the rest but writes no InclusiveNamespaces
+// element, so a verifier would canonicalise without the prefix list and find another digest; and it canonicalises
+// the element it digests in place, dropping xmlns:xs from it. SignedInfo is therefore built here, and
+// goxmldsig only canonicalises.
+func signAfterIssuer(key *rsa.PrivateKey, cert *x509.Certificate, prefixes string, el *etree.Element) (*etree.Element, error) {
+	canonical, err := dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixes).Canonicalize(el.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("samlidp: canonicalise %s: %w", el.Tag, err)
+	}
+	digest := sha256.Sum256(canonical)
+
+	sig := etree.NewElement("ds:Signature")
+	sig.CreateAttr("xmlns:ds", dsig.Namespace)
+	signedInfo := sig.CreateElement("ds:SignedInfo")
+	signedInfo.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", string(dsig.CanonicalXML10ExclusiveAlgorithmId))
+	signedInfo.CreateElement("ds:SignatureMethod").CreateAttr("Algorithm", dsig.RSASHA256SignatureMethod)
+	ref := signedInfo.CreateElement("ds:Reference")
+	ref.CreateAttr("URI", "#"+el.SelectAttrValue("ID", ""))
+	transforms := ref.CreateElement("ds:Transforms")
+	transforms.CreateElement("ds:Transform").CreateAttr("Algorithm", dsig.EnvelopedSignatureAltorithmId.String())
+	c14n := transforms.CreateElement("ds:Transform")
+	c14n.CreateAttr("Algorithm", string(dsig.CanonicalXML10ExclusiveAlgorithmId))
+	if prefixes != "" {
+		inclusive := c14n.CreateElement("ec:InclusiveNamespaces")
+		inclusive.CreateAttr("xmlns:ec", excC14NNamespace)
+		inclusive.CreateAttr("PrefixList", prefixes)
+	}
+	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", sha256Digest)
+	ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(digest[:]))
+
+	// A verifier canonicalises SignedInfo by its CanonicalizationMethod, which has no prefix list: of the
+	// namespaces in scope only ds (declared on the Signature) and ec are used in it.
+	detached := signedInfo.Copy()
+	detached.CreateAttr("xmlns:ds", dsig.Namespace)
+	canonicalInfo, err := dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(detached)
+	if err != nil {
+		return nil, fmt.Errorf("samlidp: canonicalise SignedInfo: %w", err)
+	}
+	infoDigest := sha256.Sum256(canonicalInfo)
+	value, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, infoDigest[:])
 	if err != nil {
 		return nil, fmt.Errorf("samlidp: sign %s: %w", el.Tag, err)
 	}
+	sig.CreateElement("ds:SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+	sig.CreateElement("ds:KeyInfo").CreateElement("ds:X509Data").CreateElement("ds:X509Certificate").
+		SetText(base64.StdEncoding.EncodeToString(cert.Raw))
+
 	out := el.Copy()
 	idx := 0
 	for i, c := range out.Child {

@@ -28,13 +28,14 @@ const (
 	statusAudienceInvalid   = "Failed: Audience Invalid"
 	statusRecipientMismatch = "Failed: Recipient Mismatched"
 	statusStatusInvalid     = "Failed: Status Invalid"
-	// The next three are §4's LOGIN_STATUS texts: duplicate assertion ID, InResponseTo, SubjectConfirmation.
+	// The next six are §4's LOGIN_STATUS texts: duplicate assertion ID, InResponseTo, SubjectConfirmation, no user
+	// for the subject, an inactive user, a JIT failure.
 	statusReplayDetected      = "Failed: Replay Detected"
 	statusInResponseToInvalid = "Failed: InResponseTo Invalid"
 	statusSubjectConfirmation = "Failed: Subject Confirmation Error"
-	statusUnableToMap         = "Failed: Unable to Map Subject"
-	statusUserInactive        = "User is Inactive"
-	statusJITError            = "Failed: Just-in-time Provisioning Error"
+	statusUnableToMap         = "Failed: Username Or SSO Id Invalid"
+	statusUserInactive        = "User is inactive"
+	statusJITError            = "Failed: SAML Provision Error"
 	// statusRestrictedIP is a sign-in from outside the profile's login IP ranges (LOGIN_ERROR_RESTRICTED_DOMAIN).
 	statusRestrictedIP = "Restricted IP"
 	// statusSessionLevel is a sign-in below the profile's required session level. Salesforce documents no text for

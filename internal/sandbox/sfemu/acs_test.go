@@ -240,7 +240,7 @@ func TestSAMLSignIn_jitCreateThenUpdate(t *testing.T) {
 		t.Fatalf("LoginHistory = %+v", logins)
 	}
 	for _, l := range logins {
-		if l.Status != "Success" || l.LoginType != "SAML Idp-Initiated SSO" || l.UserID != u.ID || l.AuthenticationServiceID != f.configID || l.LoginTime == "" {
+		if l.Status != "Success" || l.LoginType != "SAML Idp Initiated SSO" || l.UserID != u.ID || l.AuthenticationServiceID != f.configID || l.LoginTime == "" {
 			t.Errorf("LoginHistory row %+v", l)
 		}
 	}
@@ -351,7 +351,7 @@ func TestSAMLSignIn_failures(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, _, _ = f.sb.Okta().SignIn(f.app.ID, "jane.doe@acme.example")
-	if r, body := post(t, acs, resp); r.StatusCode != http.StatusOK || !strings.Contains(body, "User is Inactive") {
+	if r, body := post(t, acs, resp); r.StatusCode != http.StatusOK || !strings.Contains(body, "User is inactive") {
 		t.Errorf("inactive: %d %q", r.StatusCode, body)
 	}
 	if users := f.users(t, "jane.doe@acme.example"); users[0].IsActive {
@@ -367,7 +367,7 @@ func TestSAMLSignIn_withoutJIT(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, body := post(t, acs, resp)
-	if r.StatusCode != http.StatusOK || !strings.Contains(body, "Failed: Unable to Map Subject") {
+	if r.StatusCode != http.StatusOK || !strings.Contains(body, "Failed: Username Or SSO Id Invalid") {
 		t.Errorf("unknown user without JIT: %d %q", r.StatusCode, body)
 	}
 	if users := f.users(t, "jane.doe@acme.example"); len(users) != 0 {

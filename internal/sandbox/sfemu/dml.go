@@ -213,6 +213,9 @@ func (o *Org) insert(t *ObjectType, body map[string]any, mode writeMode) (soql.R
 	if t.hooks.afterInsert != nil {
 		t.hooks.afterInsert(o, rec)
 	}
+	if mode == apiWrite {
+		o.auditDML(t, nil, rec)
+	}
 	return rec, nil
 }
 
@@ -268,6 +271,9 @@ func (o *Org) update(t *ObjectType, id string, body map[string]any, mode writeMo
 	if t.hooks.afterUpdate != nil {
 		t.hooks.afterUpdate(o, old, rec)
 	}
+	if mode == apiWrite {
+		o.auditDML(t, old, rec)
+	}
 	return nil
 }
 
@@ -298,6 +304,9 @@ func (o *Org) remove(t *ObjectType, id string, mode writeMode) *apiError {
 	o.deleteRow(t.Name, id)
 	if t.hooks.afterDelete != nil {
 		t.hooks.afterDelete(o, rec)
+	}
+	if mode == apiWrite {
+		o.auditDML(t, rec, nil)
 	}
 	return nil
 }

@@ -61,6 +61,12 @@ func (o *Org) routes() http.Handler {
 	plain("GET /id/{org}/{user}", o.handleIdentity)
 	plain("POST /{$}", o.handleACS)
 	plain("POST /login", o.handleACS)
+	plain("GET /{$}", o.handleLoginPage)
+	plain("GET /login", o.handleLoginPage)
+	plain("GET /saml/authn-request.jsp", o.handleAuthnRequestStart)
+	// Any other page (the landing page, a RelayState target) is answered below, after the routes, so that a GET of
+	// an unknown API path keeps its 404 or 405.
+	page := o.cfg.Control.Wrap(o, "GET /{page...}", http.HandlerFunc(o.handleLanding))
 	o.scimRoutes(plain)
 	api("GET /services/data/{version}", o.handleResources)
 	api("GET /services/data/{version}/limits", o.handleLimits)
@@ -95,6 +101,10 @@ func (o *Org) routes() http.Handler {
 			r = r2
 		}
 		if _, pattern := mux.Handler(r); pattern == "" {
+			if (r.Method == http.MethodGet || r.Method == http.MethodHead) && isPagePath(r.URL.Path) {
+				page.ServeHTTP(w, r)
+				return
+			}
 			writeUnrouted(w, r, mux)
 			return
 		}

@@ -143,7 +143,7 @@ func TestACS_jitAndMapping(t *testing.T) {
 			},
 			wantUser: "Username = 'ada@acme.qa' AND Title = 'Countess'", wantLogin: "Success"},
 		{name: "inactive user", subject: "cy@acme.qa", config: func(m *samlMetadata) { m.IdentityMapping = "Username" },
-			wantFail: "User is Inactive", wantUser: "Username = 'cy@acme.qa' AND IsActive = false", wantLogin: "User is Inactive"},
+			wantFail: "User is inactive", wantUser: "Username = 'cy@acme.qa' AND IsActive = false", wantLogin: "User is inactive"},
 		{name: "expired", subject: "ada@acme.com", response: func(o *samlidp.ResponseOptions) {
 			o.IssueInstant, o.NotBefore, o.NotOnOrAfter = past, past.Add(-time.Minute), past.Add(time.Minute)
 		}, wantFail: "Failed: Assertion Expired", wantUser: "Username = 'ada@acme.qa'", wantLogin: "Failed: Assertion Expired"},
@@ -152,7 +152,7 @@ func TestACS_jitAndMapping(t *testing.T) {
 		{name: "wrong recipient", subject: "ada@acme.com", response: func(o *samlidp.ResponseOptions) { o.Recipient = "https://other.my.salesforce.com" },
 			wantFail: "Failed: Recipient Mismatched", wantUser: "Username = 'ada@acme.qa'", wantLogin: "Failed: Recipient Mismatched"},
 		{name: "no JIT, unknown subject", subject: "neo@acme.com", config: func(m *samlMetadata) { m.UserProvisioning = "false" },
-			wantFail: "Failed: Unable to Map Subject"},
+			wantFail: "Failed: Username Or SSO Id Invalid"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,10 +11,11 @@ import (
 
 const prefixLoginHistory = "0Ya"
 
-// LoginHistory LoginType values the emulator writes.
+// LoginHistory LoginType values the emulator writes: the labels of API names Saml and Saml2 (reference
+// salesforce-session-and-logs.md §4; that SOQL returns labels rather than API names is not verified).
 const (
-	loginTypeSAMLIdP = "SAML Idp-Initiated SSO"
-	loginTypeSAMLSP  = "SAML Sp-Initiated SSO"
+	loginTypeSAMLIdP = "SAML Idp Initiated SSO"
+	loginTypeSAMLSP  = "SAML Sfdc Initiated SSO"
 )
 
 // loginHistoryType is LoginHistory's describe: no audit fields, nothing createable or updateable.
@@ -24,7 +25,7 @@ func loginHistoryType() *ObjectType {
 			fd("Id", "id", "dl", 18, "Login History ID"),
 			ref("UserId", "n", "User", "", "User ID"),
 			fd("LoginTime", "datetime", "", 0, "Login Time"),
-			pick("LoginType", "", "Login Type", false, "Application", "Remote Access 2.0", "SAML Idp Initiated SSO", loginTypeSAMLIdP, loginTypeSAMLSP, "Other Apex API", "Partner Product"),
+			pick("LoginType", "", "Login Type", false, "Application", "Remote Access 2.0", loginTypeSAMLIdP, loginTypeSAMLSP, "Other Apex API", "Partner Product"),
 			fd("LoginSubType", "string", "n", 40, "Login Subtype"),
 			fd("Status", "string", "n", 128, "Status"),
 			fd("SourceIp", "string", "n", 39, "Source IP"),

@@ -159,8 +159,9 @@ func (o *Org) saveSAMLConfig(m samlMetadata) (bool, *saveError) {
 	}
 	t := o.objectType("SamlSsoConfig")
 	var err *apiError
-	created := false
+	created, changed := false, true
 	if existing := o.findRow("SamlSsoConfig", "DeveloperName", m.FullName); existing != nil {
+		changed = differs(existing, rec)
 		err = o.update(t, str(existing, "Id"), rec, systemWrite)
 	} else {
 		_, err = o.insert(t, rec, systemWrite)
@@ -168,6 +169,9 @@ func (o *Org) saveSAMLConfig(m samlMetadata) (bool, *saveError) {
 	}
 	if err != nil {
 		return false, &saveError{err.Code, err.Message}
+	}
+	if changed {
+		o.auditSAMLConfig(map[bool]string{true: "created", false: "changed"}[created], m.Name)
 	}
 	return created, nil
 }
@@ -245,6 +249,7 @@ func (o *Org) deleteMetadata(typ string, names []string) ([]byte, *soapFault) {
 			b.WriteString("</errors>")
 		} else {
 			_ = o.remove(o.objectType("SamlSsoConfig"), str(rec, "Id"), systemWrite)
+			o.auditSAMLConfig("deleted", str(rec, "MasterLabel"))
 		}
 		element(&b, "fullName", n)
 		element(&b, "success", strconv.FormatBool(rec != nil))

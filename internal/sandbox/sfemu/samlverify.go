@@ -5,7 +5,8 @@ package sfemu
 // implementations (IdP builder, this validator, the provider's decoder) and a bug in one cannot hide in another.
 // What crewjam cannot express stays here: the so= org id, picking the SamlSsoConfig by Issuer, the several login
 // URLs Salesforce accepts as Recipient, a Destination equal to the URL posted to up to its spelling, Conditions that
-// must carry both NotBefore and NotOnOrAfter, the replay cache crewjam consults, whether a refused response's
+// must carry both NotBefore and NotOnOrAfter, the replay cache crewjam consults, the outstanding AuthnRequests whose
+// IDs it accepts as InResponseTo (each answered once, to the ACS URL it named), whether a refused response's
 // signature verifies (so that its user may be recorded), and the LoginHistory status each refusal is recorded with.
 
 import (
@@ -167,7 +168,8 @@ func (o *Org) verifySAMLResponse(so, encoded, received string, now time.Time) (*
 		currentURL = pre.Destination
 	}
 	sp := o.newServiceProvider(cfg, acsURL, now)
-	assertion, err := sp.ParseXMLResponse(raw, nil, parsedOrEmpty(currentURL))
+	issued := o.issuedRequests()
+	assertion, err := sp.ParseXMLResponse(raw, issued.pending(str(cfg, "Id"), now), parsedOrEmpty(currentURL))
 	if err != nil {
 		fail := refusal(err, pre)
 		if recordsUser(fail.status) {
@@ -190,6 +192,17 @@ func (o *Org) verifySAMLResponse(so, encoded, received string, now time.Time) (*
 	// without NotOnOrAfter crewjam already refuses; its NotBefore is not required: saml-profiles §4.1.4.2 forbids it.
 	if c := assertion.Conditions; c.NotBefore.IsZero() || c.NotOnOrAfter.IsZero() {
 		return claims, cfg, o.verifiedRefusal(cfg, claims, statusAssertionInvalid, "the assertion's Conditions lack NotBefore or NotOnOrAfter")
+	}
+	// An SP-initiated sign-in answers a request once (crewjam checked it is one of this configuration's outstanding
+	// requests), and its Recipient is the ACS URL that request named.
+	if id := firstNonEmpty(pre.InResponseTo, claims.inResponseTo); id != "" {
+		req, ok := issued.consume(id, now)
+		if !ok {
+			return claims, cfg, o.verifiedRefusal(cfg, claims, statusInResponseToInvalid, "InResponseTo "+id+" answers a request already answered or expired")
+		}
+		if !sameACS(claims.recipient, req.acs) {
+			return claims, cfg, o.verifiedRefusal(cfg, claims, statusRecipientMismatch, "Recipient "+claims.recipient+" is not the ACS URL the request named, "+req.acs)
+		}
 	}
 	return claims, cfg, nil
 }
@@ -261,9 +274,9 @@ func (o *Org) loginURLOr(u, received string) url.URL {
 // certificate as the IdP's only signing key, at the org's clock. crewjam also checks, as configured here: every
 // AudienceRestriction names the Entity ID (AND), Recipient and Destination, Response and assertion IssueInstant
 // within MaxIssueDelay, Conditions and SubjectConfirmationData times (the latter's NotOnOrAfter required), Status,
-// Issuer, and, with no ValidateRequestID hook and no request IDs, that a non-empty InResponseTo is refused (the
-// org issues no AuthnRequests yet, so any InResponseTo is one it did not issue); the replay cache refuses an
-// assertion ID seen before.
+// Issuer, and, with no ValidateRequestID hook, that a non-empty InResponseTo is one of the possibleRequestIDs
+// ParseXMLResponse is given (the configuration's outstanding AuthnRequests, spinit.go), so any other InResponseTo is
+// refused; the replay cache refuses an assertion ID seen before. newServiceProvider also builds the AuthnRequests.
 func (o *Org) newServiceProvider(cfg soql.Record, acs url.URL, now time.Time) *crewjam.ServiceProvider {
 	key := crewjam.KeyDescriptor{Use: "signing", KeyInfo: crewjam.KeyInfo{X509Data: crewjam.X509Data{
 		X509Certificates: []crewjam.X509Certificate{{Data: str(cfg, "ValidationCert")}}}}}

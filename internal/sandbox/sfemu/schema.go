@@ -279,7 +279,7 @@ func newSchema() map[string]*ObjectType {
 			), hooks: samlSSOConfigHooks},
 	}
 	types = append(types, authConfigTypes()...)
-	types = append(types, loginHistoryType())
+	types = append(types, loginHistoryType(), setupAuditTrailType())
 	out := make(map[string]*ObjectType, len(types))
 	for _, t := range types {
 		out[strings.ToLower(t.Name)] = t.index()

@@ -131,11 +131,13 @@ func (o *Org) saveProfileSessionSetting(m metadataItem) (bool, *saveError) {
 		return false, &saveError{"FIELD_INTEGRITY_EXCEPTION", fmt.Sprintf("Invalid session timeout value: %s. Valid values are 15, 30, 60, 90, 120, 240, 480, 720 and 1440 minutes.", m.SessionTimeout)}
 	}
 	row := o.profileSettings(profile)
+	oldLevel := str(row, "RequiredSessionLevel")
 	row["RequiredSessionLevel"], row["SessionTimeout"] = m.RequiredSessionLevel, strconv.Itoa(minutes)
 	// The profile's session settings are part of the profile: its LastModifiedDate and SystemModstamp move.
 	if err := o.update(o.objectType("Profile"), str(profile, "Id"), map[string]any{}, systemWrite); err != nil {
 		return false, &saveError{err.Code, err.Message}
 	}
+	o.auditRequiredSessionLevel(m.Profile, oldLevel, m.RequiredSessionLevel)
 	o.dirty = true
 	return false, nil
 }
@@ -164,6 +166,7 @@ func (o *Org) saveProfile(m metadataItem) (bool, *saveError) {
 	}
 	if len(m.LoginIPRanges) > 0 {
 		b, _ := json.Marshal(m.LoginIPRanges)
+		o.auditLoginIPRanges(m.FullName, str(o.profileSettings(profile), "LoginIpRanges"), string(b))
 		o.profileSettings(profile)["LoginIpRanges"] = string(b)
 	}
 	o.dirty = true
