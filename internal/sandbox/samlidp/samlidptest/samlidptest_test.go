@@ -34,6 +34,7 @@ func TestTool_missing(t *testing.T) {
 		t.Fatalf("%s exists on PATH", absent)
 	}
 	t.Setenv("CI", "")
+	t.Setenv("OKTASF_REQUIRE_TEST_TOOLS", "")
 	if f, _ := toolEnding(absent); !f.skipped || f.failed {
 		t.Errorf("CI unset: skipped %v, failed %v; want a skip", f.skipped, f.failed)
 	}
@@ -42,6 +43,11 @@ func TestTool_missing(t *testing.T) {
 		t.Errorf("CI=true: skipped %v, failed %v; want a failure", f.skipped, f.failed)
 	}
 	t.Setenv("CI", "")
+	t.Setenv("OKTASF_REQUIRE_TEST_TOOLS", "1")
+	if f, _ := toolEnding(absent); f.skipped || !f.failed {
+		t.Errorf("OKTASF_REQUIRE_TEST_TOOLS=1: skipped %v, failed %v; want a failure", f.skipped, f.failed)
+	}
+	t.Setenv("OKTASF_REQUIRE_TEST_TOOLS", "")
 	if f, path := toolEnding("sh"); f.skipped || f.failed || path == "" {
 		t.Errorf("sh: skipped %v, failed %v, path %q; want its path", f.skipped, f.failed, path)
 	}
