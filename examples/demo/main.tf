@@ -122,6 +122,10 @@ resource "oktasf_user_provisioning" "qa" {
     LastName  = "user.lastName"
     Email     = "user.email"
     Alias     = "user.lastName"
+    # Custom User fields of qa, checked at plan against the Okta user schema and the org's describe (type, length,
+    # restricted picklist values): a base Okta attribute and a custom one.
+    Cost_Center__c  = "user.costCenter"
+    Sales_Region__c = "user.salesRegion"
   }
   # The mappings' group, profile and role: provisioning applies after them, and one apply carries their changes.
   group_mappings = [oktasf_group_mapping.qa_admins, oktasf_group_mapping.qa_sales]

@@ -40,6 +40,7 @@ type OktaReads struct {
 	GroupMembers        Memo[[]okta.GroupMember]        // by group ID (permission set bindings)
 	AppUserSchemas      Memo[struct{}]                  // by app ID: schemas known to hold profile and role
 	AppUsers            Memo[[]okta.AppUserWithUser]    // by app ID (user provisioning)
+	UserSchema          Memo[okta.UserSchema]           // key "": the default user schema (attribute type checks)
 }
 
 // OrgReads are one Salesforce org's cached reads.

@@ -254,5 +254,6 @@ func (p *oktasfProvider) DataSources(context.Context) []func() datasource.DataSo
 		entitlement.NewSalesforcePermissionSetDataSource,
 		policy.NewDeviceAssuranceDataSource,
 		observe.NewSignInEventsDataSource,
+		provisioning.NewOktaUserSchemaDataSource,
 	}
 }

@@ -27,6 +27,11 @@ type FieldDescribe struct {
 	Length            int             `json:"length"`
 	PicklistValues    []PicklistValue `json:"picklistValues"`
 	ReferenceTo       []string        `json:"referenceTo"`
+	// Custom, RestrictedPicklist, Precision and Scale let plan check values against custom fields.
+	Custom             bool `json:"custom"`
+	RestrictedPicklist bool `json:"restrictedPicklist"`
+	Precision          int  `json:"precision"`
+	Scale              int  `json:"scale"`
 }
 
 // SObjectDescribe is an sObject's describe answer, reduced to its name and fields. A value returned by

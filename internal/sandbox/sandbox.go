@@ -3,6 +3,7 @@
 package sandbox
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	_ "embed"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,7 +56,8 @@ func ParseSeed(b []byte) (Seed, error) {
 type Options struct {
 	// Listen is the address of the Okta org and the control API, e.g. "127.0.0.1:7450". With a fixed port,
 	// Salesforce orgs listen on the following ports in alias order, so URLs stay the same across restarts;
-	// with port 0 every listener gets a free port.
+	// with port 0 every listener gets a free port, or, when the state file records the ports of the sandbox
+	// that wrote it, those ports again (so a restart keeps the URLs).
 	Listen string
 	// SalesforceListen overrides the listen address of Salesforce orgs by alias (RestartOptions sets it, so
 	// that a sandbox started on port 0 comes back on the ports it had).
@@ -120,6 +123,7 @@ type Sandbox struct {
 	addrs     []string // listen addresses: Okta, then the orgs in alias order
 	opts      Options
 	statePath string
+	portsJSON []byte // recordedPorts of the listeners, saved with the state
 
 	saveMu  sync.Mutex // serialises writes of the state file
 	crashed bool       // under saveMu: no save after a crash
@@ -143,8 +147,17 @@ type Sandbox struct {
 // persisted is the state file's shape.
 type persisted struct {
 	Version    int                        `json:"version"`
+	Ports      *recordedPorts             `json:"ports,omitempty"`
 	Okta       json.RawMessage            `json:"okta"`
 	Salesforce map[string]json.RawMessage `json:"salesforce"`
+}
+
+// recordedPorts are the ports a sandbox listened on, kept in its state file so that a restart on port 0
+// takes them again: the emulators' URLs (and so the SAML apps' ACS URLs, audiences and SSO URLs that
+// configurations hold) stay the same.
+type recordedPorts struct {
+	Okta       int            `json:"okta"`
+	Salesforce map[string]int `json:"salesforce"`
 }
 
 // Start boots the emulators, restores state from StatePath when it exists, and starts serving.
@@ -176,9 +189,14 @@ func Start(opts Options) (*Sandbox, error) {
 	}
 	sort.Strings(sb.aliases)
 
-	listeners, err := listen(opts.Listen, sb.aliases, opts.SalesforceListen)
+	listeners, err := sb.listenRecorded()
 	if err != nil {
 		return nil, err
+	}
+	if listeners == nil {
+		if listeners, err = listen(opts.Listen, sb.aliases, opts.SalesforceListen); err != nil {
+			return nil, err
+		}
 	}
 	closeAll := func() {
 		for _, l := range listeners {
@@ -237,11 +255,22 @@ func Start(opts Options) (*Sandbox, error) {
 		}
 		handlers[i] = emu.GuardHost(hosts, handlers[i])
 	}
+	ports := recordedPorts{Salesforce: map[string]int{}}
 	for i, l := range listeners {
 		srv := &http.Server{Handler: handlers[i], ReadHeaderTimeout: 10 * time.Second}
 		sb.servers = append(sb.servers, srv)
 		sb.addrs = append(sb.addrs, l.Addr().String())
+		port := l.Addr().(*net.TCPAddr).Port
+		if i == 0 {
+			ports.Okta = port
+		} else {
+			ports.Salesforce[sb.aliases[i-1]] = port
+		}
 		go func() { _ = srv.Serve(l) }()
+	}
+	if sb.portsJSON, err = json.Marshal(ports); err != nil {
+		closeAll()
+		return nil, err
 	}
 	go sb.saver()
 	sb.info = sb.buildInfo(baseURL(listeners[0]))
@@ -254,6 +283,90 @@ func Start(opts Options) (*Sandbox, error) {
 		}
 	}
 	return sb, nil
+}
+
+// RecordedPorts reports whether the state file at path records the ports of the sandbox that wrote it
+// (a missing or unreadable file records none).
+func RecordedPorts(path string) bool {
+	ports, err := readRecordedPorts(path)
+	return err == nil && ports != nil
+}
+
+func readRecordedPorts(path string) (*recordedPorts, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read sandbox state %s: %w", path, err)
+	}
+	defer f.Close()
+	// save writes "ports" before the emulators' state: read up to it, not the whole (possibly large) file.
+	dec := json.NewDecoder(bufio.NewReader(f))
+	bad := func(err error) error {
+		return fmt.Errorf("sandbox state %s is not valid JSON (%v); move it away to start from the seed", path, err)
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, bad(fmt.Errorf("want an object, got %v: %v", tok, err))
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, bad(err)
+		}
+		if key == "ports" {
+			var ports *recordedPorts
+			if err := dec.Decode(&ports); err != nil {
+				return nil, bad(err)
+			}
+			return ports, nil
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil, bad(err)
+		}
+	}
+	return nil, nil
+}
+
+// listenRecorded opens the listeners on the ports the state file records, when the sandbox is asked for
+// port 0 with a state file that records them; otherwise it returns nil and no error. An org the record does
+// not name gets a free port.
+func (sb *Sandbox) listenRecorded() ([]net.Listener, error) {
+	if sb.statePath == "" || sb.opts.SalesforceListen != nil {
+		return nil, nil
+	}
+	host, port, err := net.SplitHostPort(sb.opts.Listen)
+	if err != nil || port != "0" {
+		return nil, nil // a fixed port (or a bad address, which listen reports) wins over the record
+	}
+	rec, err := readRecordedPorts(sb.statePath)
+	if err != nil || rec == nil || rec.Okta == 0 {
+		return nil, err
+	}
+	type want struct {
+		port int
+		what string
+	}
+	wants := []want{{rec.Okta, "the Okta org's"}}
+	for _, alias := range sb.aliases {
+		wants = append(wants, want{rec.Salesforce[alias], fmt.Sprintf("Salesforce org %q's", alias)})
+	}
+	var ls []net.Listener
+	for _, w := range wants {
+		at := net.JoinHostPort(host, strconv.Itoa(w.port))
+		l, err := net.Listen("tcp", at)
+		if err != nil {
+			for _, o := range ls {
+				_ = o.Close()
+			}
+			return nil, fmt.Errorf("listen on %s, %s port recorded in %s so that URLs stay the same across restarts: %w; "+
+				"stop the process that uses port %d, or pass --listen with a fixed port (URLs then change, and the next plan updates what holds them)",
+				at, w.what, sb.statePath, err, w.port)
+		}
+		ls = append(ls, l)
+	}
+	return ls, nil
 }
 
 // listen opens the Okta/control listener and one per Salesforce org (in alias order): on the ports after
@@ -435,7 +548,9 @@ func (sb *Sandbox) save() error {
 		return fmt.Errorf("snapshot Okta state: %w", err)
 	}
 	var b bytes.Buffer
-	b.WriteString(`{"version":1,"okta":`)
+	b.WriteString(`{"version":1,"ports":`)
+	b.Write(sb.portsJSON)
+	b.WriteString(`,"okta":`)
 	b.Write(okta)
 	b.WriteString(`,"salesforce":{`)
 	for i, alias := range sb.aliases {
@@ -536,22 +651,121 @@ func (sb *Sandbox) Restart() (*Sandbox, error) {
 	return Start(sb.RestartOptions())
 }
 
-// TerraformVariables returns the sandbox's URLs and credentials as TF_VAR_ environment entries for the
-// variables okta (org_url, api_token) and salesforce_orgs (login_url, client_id, username, private_key,
-// jwt_audience by alias) that examples/demo declares, so that no secret is written into a configuration file.
-func (i Info) TerraformVariables() ([]string, error) {
-	okta, err := json.Marshal(map[string]string{"org_url": i.Okta.OrgURL, "api_token": i.Okta.APIToken})
-	if err != nil {
-		return nil, err
-	}
-	orgs := map[string]map[string]string{}
+// terraformValues are the values of the variables okta (org_url, api_token) and salesforce_orgs
+// (login_url, client_id, username, private_key, jwt_audience by alias) that examples/demo declares.
+func (i Info) terraformValues() (okta map[string]string, orgs map[string]map[string]string) {
+	okta = map[string]string{"org_url": i.Okta.OrgURL, "api_token": i.Okta.APIToken}
+	orgs = map[string]map[string]string{}
 	for alias, o := range i.Salesforce {
 		orgs[alias] = map[string]string{"login_url": o.LoginURL, "client_id": o.ClientID, "username": o.Username, "private_key": o.PrivateKey,
 			"jwt_audience": o.JWTAudience}
 	}
-	sf, err := json.Marshal(orgs)
+	return okta, orgs
+}
+
+// TerraformVariables returns the sandbox's URLs and credentials as TF_VAR_ environment entries for the
+// variables okta and salesforce_orgs (see terraformValues), so that no secret is written into a configuration file.
+func (i Info) TerraformVariables() ([]string, error) {
+	oktaValue, orgsValue := i.terraformValues()
+	okta, err := json.Marshal(oktaValue)
 	if err != nil {
 		return nil, err
 	}
-	return []string{"TF_VAR_okta=" + string(okta), "TF_VAR_salesforce_orgs=" + string(sf)}, nil
+	sf, err := json.Marshal(orgsValue)
+	if err != nil {
+		return nil, err
+	}
+	return []string{"TF_VAR_okta=" + hclSafeJSON(okta), "TF_VAR_salesforce_orgs=" + hclSafeJSON(sf)}, nil
 }
+
+// hclSafeJSON returns JSON that Terraform, which reads a TF_VAR_ value of an object type as an HCL
+// expression, takes literally: every "${" and "%{" (only ever inside a JSON string, where a "$" or "%" is
+// never part of an escape) gets a \u escape for its first character, or it would be a template.
+func hclSafeJSON(b []byte) string {
+	return strings.NewReplacer("${", `\u0024{`, "%{", `\u0025{`).Replace(string(b))
+}
+
+// TerraformVariablesEnv returns TerraformVariables as shell lines, `export TF_VAR_okta='…'`, for `. FILE`.
+func (i Info) TerraformVariablesEnv() ([]byte, error) {
+	vars, err := i.TerraformVariables()
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString("# The sandbox's URLs and credentials for Terraform (terraform-provider-oktasf sandbox --env). Secret: keep it out of version control.\n")
+	for _, v := range vars {
+		name, value, _ := strings.Cut(v, "=")
+		fmt.Fprintf(&b, "export %s=%s\n", name, shellQuote(value))
+	}
+	return b.Bytes(), nil
+}
+
+// TerraformVariablesFile returns the variables okta and salesforce_orgs (see terraformValues) as a Terraform
+// variables file, e.g. sandbox.auto.tfvars, which terraform plan and apply read by themselves.
+func (i Info) TerraformVariablesFile() []byte {
+	okta, orgs := i.terraformValues()
+	var b bytes.Buffer
+	b.WriteString("# The sandbox's URLs and credentials (terraform-provider-oktasf sandbox --tfvars). Secret: keep it out of version control.\n")
+	b.WriteString("okta = ")
+	writeHCLObject(&b, okta, "")
+	b.WriteString("\n\nsalesforce_orgs = {\n")
+	aliases := make([]string, 0, len(orgs))
+	for alias := range orgs {
+		aliases = append(aliases, alias)
+	}
+	sort.Strings(aliases)
+	for _, alias := range aliases {
+		b.WriteString("  " + hclString(alias) + " = ")
+		writeHCLObject(&b, orgs[alias], "  ")
+		b.WriteString("\n")
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
+}
+
+func writeHCLObject(b *bytes.Buffer, attrs map[string]string, indent string) {
+	names := make([]string, 0, len(attrs))
+	width := 0
+	for name := range attrs {
+		names = append(names, name)
+		width = max(width, len(name))
+	}
+	sort.Strings(names)
+	b.WriteString("{\n")
+	for _, name := range names {
+		fmt.Fprintf(b, "%s  %-*s = %s\n", indent, width, name, hclString(attrs[name]))
+	}
+	b.WriteString(indent + "}")
+}
+
+// hclString quotes s as an HCL string literal: escapes, and the "$" of "${" and the "%" of "%{" as \u
+// escapes, so that nothing in a credential is read as a template ("$${" would be ambiguous after a "$").
+func hclString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case (r == '$' || r == '%') && strings.HasPrefix(s[i+1:], "{"):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// shellQuote quotes s for a POSIX shell: in single quotes, each single quote closed, escaped and reopened.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

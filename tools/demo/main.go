@@ -2,7 +2,8 @@
 // local provider build, and shows the federation at work in a screenful: the federation check of every org, two
 // IdP-initiated sign-ins to prod against the demo's sign-in policy (one from the office with a second factor, one
 // from outside), an SP-initiated sign-in to qa by a user Okta provisioned, and a change made in Salesforce behind
-// Terraform's back, reported by the plan and the check, then put right by apply. -v prints terraform's output.
+// Terraform's back, reported by the plan and the check, then put right by apply. Terraform's whole output goes to
+// demo.log in the state directory (-v prints it too).
 // The sandbox's state persists in .sandbox/, so a second run plans no changes.
 package main
 
@@ -82,7 +83,13 @@ func run(ctx context.Context, provider, stateDir, listen, example string, verbos
 	if ws.Env, err = info.TerraformVariables(); err != nil {
 		return err
 	}
-	d := &demo{ws: ws, info: info, verbose: verbose}
+	logPath := filepath.Join(stateDir, "demo.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	d := &demo{ws: ws, info: info, verbose: verbose, log: logFile}
 	ctl := tfrun.Control{URL: info.ControlURL, Token: info.ControlToken}
 	if _, _, err := d.terraform(ctx, "init", "-upgrade", "-no-color"); err != nil {
 		return err
@@ -98,9 +105,13 @@ func run(ctx context.Context, provider, stateDir, listen, example string, verbos
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nterraform apply: %s (%d requests, %s)\n", summaryLine(out, "Apply complete!", "No changes."), stats.Total, wall.Round(time.Millisecond))
+	fmt.Printf("\nterraform apply: %s (%d requests, %s; terraform's output in %s)\n",
+		summaryLine(out, "Apply complete!", "No changes."), stats.Total, wall.Round(time.Millisecond), logPath)
 	if verbose {
 		fmt.Print(tfrun.FormatStats("apply", stats, wall))
+	}
+	if err := d.printResourcesPerOrg(ctx); err != nil {
+		return err
 	}
 	if err := d.printFederationCheck(ctx, "federation check after apply"); err != nil {
 		return err
@@ -119,6 +130,7 @@ type demo struct {
 	ws      *tfrun.Workspace
 	info    sandbox.Info
 	verbose bool
+	log     io.Writer // every terraform command's whole output, for the plan the summary leaves out
 }
 
 // terraform runs one terraform command and returns its output (printed too when verbose, or when it fails).
@@ -131,6 +143,9 @@ func (d *demo) terraform(ctx context.Context, args ...string) (string, time.Dura
 	if d.verbose {
 		fmt.Print(out.String())
 	}
+	if d.log != nil {
+		fmt.Fprintf(d.log, "$ terraform %s\n%s\n", strings.Join(args, " "), out.String())
+	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 2 && slices.Contains(args, "-detailed-exitcode") {
 		err = nil
@@ -139,6 +154,61 @@ func (d *demo) terraform(ctx context.Context, args ...string) (string, time.Dura
 		fmt.Fprint(os.Stderr, out.String())
 	}
 	return out.String(), wall, err
+}
+
+// printResourcesPerOrg prints how many managed resources the state holds per Salesforce org (by their
+// salesforce_org), and those that belong to Okta alone.
+func (d *demo) printResourcesPerOrg(ctx context.Context) error {
+	var out bytes.Buffer
+	quiet := *d.ws
+	quiet.Stdout = &out
+	if _, err := quiet.Terraform(ctx, "show", "-json", "-no-color"); err != nil {
+		return err
+	}
+	var state struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Mode   string         `json:"mode"`
+					Type   string         `json:"type"`
+					Values map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &state); err != nil {
+		return fmt.Errorf("terraform show -json: %w", err)
+	}
+	types := map[string][]string{}
+	for _, r := range state.Values.RootModule.Resources {
+		if r.Mode != "managed" {
+			continue
+		}
+		owner, _ := r.Values["salesforce_org"].(string)
+		if owner == "" {
+			owner = "okta"
+		}
+		types[owner] = append(types[owner], strings.TrimPrefix(r.Type, "oktasf_"))
+	}
+	fmt.Println("resources:")
+	for _, owner := range slices.Sorted(maps.Keys(types)) {
+		slices.Sort(types[owner])
+		var kinds []string
+		for i := 0; i < len(types[owner]); {
+			n := 1
+			for i+n < len(types[owner]) && types[owner][i+n] == types[owner][i] {
+				n++
+			}
+			kind := types[owner][i]
+			if n > 1 {
+				kind = fmt.Sprintf("%s ×%d", kind, n)
+			}
+			kinds = append(kinds, kind)
+			i += n
+		}
+		fmt.Printf("  %-5s %s\n", owner, strings.Join(kinds, ", "))
+	}
+	return nil
 }
 
 // summaryLine is the first line of out that starts with one of prefixes, or "?" when none does.
@@ -256,8 +326,11 @@ func (d *demo) playSPSignIn(ctx context.Context) error {
 		FederationIdentifier string `json:"FederationIdentifier"`
 		Profile              struct{ Name string }
 		UserRole             *struct{ Name string }
+		CostCenter           string `json:"Cost_Center__c"`
+		SalesRegion          string `json:"Sales_Region__c"`
 	}
-	soql := "SELECT Id, Username, FederationIdentifier, Profile.Name, UserRole.Name FROM User WHERE Username = " + salesforce.Quote(res.SignedInUsername)
+	soql := "SELECT Id, Username, FederationIdentifier, Profile.Name, UserRole.Name, Cost_Center__c, Sales_Region__c FROM User WHERE Username = " +
+		salesforce.Quote(res.SignedInUsername)
 	if err := sf.Query(ctx, soql, &users); err != nil {
 		return err
 	}
@@ -269,8 +342,8 @@ func (d *demo) playSPSignIn(ctx context.Context) error {
 	if u.UserRole != nil {
 		role = "role " + u.UserRole.Name
 	}
-	fmt.Printf("  the Salesforce user oktasf_user_provisioning.qa made: %s %s, Federation ID %s, profile %s, %s\n",
-		u.ID, u.Username, u.FederationIdentifier, u.Profile.Name, role)
+	fmt.Printf("  the Salesforce user oktasf_user_provisioning.qa made: %s %s, Federation ID %s, profile %s, %s, cost center %s, region %s\n",
+		u.ID, u.Username, u.FederationIdentifier, u.Profile.Name, role, u.CostCenter, u.SalesRegion)
 	return nil
 }
 

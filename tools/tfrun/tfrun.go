@@ -35,6 +35,26 @@ type Workspace struct {
 	Stderr    io.Writer
 }
 
+// PublishMirror copies providerBinary into the filesystem mirror (or implied local mirror directory, such
+// as ~/.terraform.d/plugins) at mirror as oktasf/oktasf MirrorVersion for this platform, in the unpacked
+// layout terraform init installs from, and returns the file it wrote.
+func PublishMirror(mirror, providerBinary string) (string, error) {
+	pkgDir := filepath.Join(mirror, "registry.terraform.io", "oktasf", "oktasf", MirrorVersion, runtime.GOOS+"_"+runtime.GOARCH)
+	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
+		return "", err
+	}
+	bin, err := os.ReadFile(providerBinary)
+	if err != nil {
+		return "", fmt.Errorf("read the provider build (run make build first): %w", err)
+	}
+	// Written beside and renamed over: a plugin that is running keeps its file, and no one sees half a binary.
+	target := filepath.Join(pkgDir, "terraform-provider-oktasf_v"+MirrorVersion)
+	if err := emu.WriteFileAtomic(target, bin, 0o755); err != nil {
+		return "", err
+	}
+	return target, nil
+}
+
 // NewWorkspace copies the *.tf files of exampleDir into dir, publishes providerBinary into a filesystem
 // mirror under stateDir, and writes a CLI configuration that installs oktasf/oktasf from there only.
 func NewWorkspace(stateDir, exampleDir, dir, providerBinary string) (*Workspace, error) {
@@ -43,15 +63,7 @@ func NewWorkspace(stateDir, exampleDir, dir, providerBinary string) (*Workspace,
 		return nil, err
 	}
 	platform := runtime.GOOS + "_" + runtime.GOARCH
-	pkgDir := filepath.Join(mirror, "registry.terraform.io", "oktasf", "oktasf", MirrorVersion, platform)
-	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
-		return nil, err
-	}
-	bin, err := os.ReadFile(providerBinary)
-	if err != nil {
-		return nil, fmt.Errorf("read the provider build (run make build first): %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(pkgDir, "terraform-provider-oktasf_v"+MirrorVersion), bin, 0o755); err != nil {
+	if _, err := PublishMirror(mirror, providerBinary); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -70,8 +82,6 @@ func NewWorkspace(stateDir, exampleDir, dir, providerBinary string) (*Workspace,
 			return nil, err
 		}
 	}
-	// A rebuilt provider has a new checksum: drop the old lock so init records the current build.
-	_ = os.Remove(filepath.Join(dir, ".terraform.lock.hcl"))
 	cliConfig, err := filepath.Abs(filepath.Join(stateDir, "terraformrc"))
 	if err != nil {
 		return nil, err
@@ -80,7 +90,26 @@ func NewWorkspace(stateDir, exampleDir, dir, providerBinary string) (*Workspace,
 	if err := os.WriteFile(cliConfig, []byte(rc), 0o644); err != nil {
 		return nil, err
 	}
-	return &Workspace{Dir: dir, cliConfig: cliConfig, Stdout: os.Stdout, Stderr: os.Stderr}, nil
+	ws := &Workspace{Dir: dir, cliConfig: cliConfig, Stdout: os.Stdout, Stderr: os.Stderr}
+	if err := ws.lockMirror(context.Background(), mirror, platform); err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// lockMirror writes the lock file for the mirror's build. A rebuilt provider has a new checksum, so the old
+// lock goes; left to init, the new one would come with the warning "Incomplete lock file information for
+// providers" on every run, since init computes a mirror's checksums itself. `terraform providers lock`
+// records the same checksum without it. Its output is shown only when it fails.
+func (w *Workspace) lockMirror(ctx context.Context, mirror, platform string) error {
+	_ = os.Remove(filepath.Join(w.Dir, ".terraform.lock.hcl"))
+	cmd := exec.CommandContext(ctx, "terraform", "providers", "lock", "-fs-mirror="+mirror, "-platform="+platform)
+	cmd.Dir = w.Dir
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+w.cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("terraform providers lock -fs-mirror=%s: %w\n%s", mirror, err, out)
+	}
+	return nil
 }
 
 // Terraform runs one terraform command in the workspace and returns its wall time.

@@ -68,6 +68,14 @@ type Fault struct {
 	// Limit is, for 429, which limit a service with several reports: LimitConcurrent (default) or LimitDaily.
 	Limit    string `json:"limit,omitempty"`
 	Injected int    `json:"injected"`
+	// added is when the rule was added: an expired_session fault expires only the tokens issued before it.
+	added time.Time
+}
+
+// sessionExpirerBefore is a Service that can expire only the tokens issued before a moment; an
+// expired_session fault then leaves the tokens of a client's re-login valid instead of expiring every one.
+type sessionExpirerBefore interface {
+	ExpireSessionsIssuedBefore(t time.Time)
 }
 
 // KillRule crashes the sandbox after the After-th request matching Service and Route (prefixes, "" matches
@@ -121,6 +129,22 @@ type Entry struct {
 	Status  int       `json:"status"` // 0 when the connection was reset instead
 	// Fault is the kind of the injected fault that shaped the answer, empty for a request served as is.
 	Fault string `json:"fault,omitempty"`
+	// Path is the request path of a request no route took (Route is then "<METHOD> (unmatched)").
+	Path string `json:"path,omitempty"`
+	// SOQL is the query a Salesforce query request carried (the q parameter of /query, /queryAll and their
+	// Tooling forms), so a test can assert what reached the org.
+	SOQL string `json:"soql,omitempty"`
+}
+
+// UnmatchedRoute is the route label of a request no route of a service takes, e.g. "GET (unmatched)".
+func UnmatchedRoute(method string) string { return method + " (unmatched)" }
+
+// soqlOf is the SOQL a request to route carries: the q parameter of Salesforce's query resources.
+func soqlOf(route string, r *http.Request) string {
+	if strings.HasSuffix(route, "/query") || strings.HasSuffix(route, "/queryAll") {
+		return r.URL.Query().Get("q")
+	}
+	return ""
 }
 
 // NewControl returns a control plane with no faults and no latency.
@@ -195,8 +219,25 @@ func (c *Control) Register(svc Service) {
 // When state persists (OnSync), a request during which state changed is answered only once the change is
 // durable: a write, and also a read that may have seen a concurrent write before it was saved.
 func (c *Control) Wrap(svc Service, route string, h http.Handler) http.Handler {
-	key := svc.Name() + " " + route
+	return c.wrap(svc, func(*http.Request) string { return route }, h)
+}
+
+// WrapUnmatched is Wrap for the answer (404, 405) to requests no route of svc takes: they are counted, delayed,
+// fault-injected and journaled like any other, under the route UnmatchedRoute(method) and with their path.
+func (c *Control) WrapUnmatched(svc Service, h http.Handler) http.Handler {
+	return c.wrap(svc, nil, h)
+}
+
+// wrap serves Wrap and WrapUnmatched; a nil routeOf marks the unmatched fallback.
+func (c *Control) wrap(svc Service, routeOf func(*http.Request) string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		route, path := "", ""
+		if routeOf != nil {
+			route = routeOf(r)
+		} else {
+			route, path = UnmatchedRoute(r.Method), r.URL.Path
+		}
+		key := svc.Name() + " " + route
 		delay, fault, kill := c.admit(svc.Name(), route, key, r.Method)
 		if delay > 0 {
 			t := time.NewTimer(delay)
@@ -207,7 +248,7 @@ func (c *Control) Wrap(svc Service, route string, h http.Handler) http.Handler {
 				return
 			}
 		}
-		e := Entry{Service: svc.Name(), Route: route, Start: c.now()}
+		e := Entry{Service: svc.Name(), Route: route, Start: c.now(), Path: path, SOQL: soqlOf(route, r)}
 		if c.Crashed() {
 			c.abort(e)
 		}
@@ -346,23 +387,28 @@ func (c *Control) inject(svc Service, rec *statusRecorder, r *http.Request, faul
 		ResetConnection(rec)
 		return true
 	case FaultExpiredSession:
-		svc.ExpireSessions()
+		if s, ok := svc.(sessionExpirerBefore); ok {
+			s.ExpireSessionsIssuedBefore(fault.added)
+		} else {
+			svc.ExpireSessions()
+		}
 	}
 	return false
 }
 
 // Refused counts and journals a request that svc answered itself before routing it through Wrap (the Okta
 // emulator's own rate limit), so that stats and the journal show it like any other request. route is the
-// pattern that would have served it, "" when none does.
-func (c *Control) Refused(svc Service, route string, status int) {
+// pattern that would have served it, "" when none does (then it counts as UnmatchedRoute).
+func (c *Control) Refused(svc Service, r *http.Request, route string, status int) {
+	path := ""
 	if route == "" {
-		route = "(no route)"
+		route, path = UnmatchedRoute(r.Method), r.URL.Path
 	}
 	c.mu.Lock()
 	c.counts[svc.Name()+" "+route]++
 	c.mu.Unlock()
 	now := c.now()
-	c.record(Entry{Service: svc.Name(), Route: route, Start: now, End: now, Status: status})
+	c.record(Entry{Service: svc.Name(), Route: route, Start: now, End: now, Status: status, Path: path, SOQL: soqlOf(route, r)})
 }
 
 // statusRecorder remembers the status a handler wrote; it still lets handlers hijack the connection.
@@ -499,7 +545,8 @@ func (c *Control) ResetStats() { c.mu.Lock(); c.counts = map[string]int{}; c.mu.
 //	DELETE /__sandbox/faults     remove all fault rules
 //	GET    /__sandbox/latency    latency rules                 POST   /__sandbox/latency add one (Latency JSON)
 //	DELETE /__sandbox/latency    remove all latency rules
-//	GET    /__sandbox/journal    the last requests served: route, start and end time, status, injected fault
+//	GET    /__sandbox/journal    the last requests: route, start and end time, status, injected fault, SOQL,
+//	                             and the path of a request no route took
 //	GET    /__sandbox/kill_after kill rules                    POST   /__sandbox/kill_after add one (KillRule JSON)
 //	DELETE /__sandbox/kill_after remove all kill rules
 //	POST   /__sandbox/crash      crash now: no answer, listeners and connections closed, no further save
@@ -596,7 +643,12 @@ func validFault(f Fault) bool {
 }
 
 // AddFault adds a fault rule.
-func (c *Control) AddFault(f Fault) { c.mu.Lock(); c.faults = append(c.faults, &f); c.mu.Unlock() }
+func (c *Control) AddFault(f Fault) {
+	c.mu.Lock()
+	f.added = c.now()
+	c.faults = append(c.faults, &f)
+	c.mu.Unlock()
+}
 
 // Faults returns a copy of the active fault rules with how often each was injected.
 func (c *Control) Faults() []Fault {

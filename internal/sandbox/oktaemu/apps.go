@@ -25,7 +25,7 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 	}
 	body = normalizeNumbers(body)
 	var key *rsa.PrivateKey
-	if body["signOnMode"] == "SAML_2_0" {
+	if body["signOnMode"] == "SAML_2_0" || body["signOnMode"] == "OPENID_CONNECT" {
 		var err error
 		// The expensive RSA generation happens before the state lock is taken.
 		if key, err = takeRSAKey(); err != nil {
@@ -44,7 +44,12 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 			rec.Body["status"] = "INACTIVE"
 		}
 		s.st.Apps[rec.Body["id"].(string)] = rec
-		writeJSON(w, http.StatusOK, s.appJSON(rec))
+		out := s.appJSON(rec)
+		// The create answer is the one read that shows an OIDC client's secret (recorded: later GETs omit it).
+		if secret, ok := obj(obj(rec.Body["credentials"])["oauthClient"])["client_secret"]; ok {
+			obj(obj(out["credentials"])["oauthClient"])["client_secret"] = secret
+		}
+		writeJSON(w, http.StatusOK, out)
 		return true
 	})
 }

@@ -16,7 +16,15 @@ import (
 var oinApps = map[string]map[string]any{
 	"salesforce": {"integrationType": "STANDARD", "siteURL": nil, "loginUrl": nil, "logoutUrl": nil, "instanceType": "PRODUCTION",
 		"portalID": nil, "myDomain": nil, "orgID": nil, "customDomain": nil},
+	// OpenID Connect client (OpenIdConnectApplication): settings.app is empty in the recorded create.
+	"oidc_client": {},
+	// Bookmark (BookmarkApplication): settings.app.url is required, requestIntegration defaults to false.
+	"bookmark": {"requestIntegration": false, "url": nil},
 }
+
+// catalogueModes is the signOnMode each catalogue app that has one fixed mode requires (the app's schema in
+// management.yaml: OpenIdConnectApplication, BookmarkApplication).
+var catalogueModes = map[string]string{"oidc_client": "OPENID_CONNECT", "bookmark": "BOOKMARK"}
 
 // oinSignOnKeys are the only settings.signOn keys an OIN SAML app accepts.
 var oinSignOnKeys = []string{"defaultRelayState", "ssoAcsUrlOverride", "audienceOverride", "recipientOverride",
@@ -156,9 +164,23 @@ func (s *Server) buildApp(body map[string]any, prev *appRec, key *rsa.PrivateKey
 	if !custom && !isOIN {
 		return nil, "name", []string{fmt.Sprintf("name: The app name '%s' is not a known application in the catalog", name)}
 	}
+	if want := catalogueModes[name]; want != "" && mode != want {
+		return nil, "signOnMode", []string{fmt.Sprintf("signOnMode: The app '%s' supports only the sign-on mode %s", name, want)}
+	}
 	settingsApp, signOn, field, causes := shapeSettings(custom, mode, oinDefaults, appIn, signOnIn)
 	if field != "" {
 		return nil, field, causes
+	}
+	if name == "bookmark" {
+		if u, _ := settingsApp["url"].(string); strings.TrimSpace(u) == "" {
+			return nil, "settings.app.url", []string{"url: The field cannot be left blank"}
+		}
+	}
+	var oauthSettings map[string]any
+	if mode == "OPENID_CONNECT" {
+		if oauthSettings, field, causes = shapeOAuthClientSettings(obj(settingsIn["oauthClient"])); field != "" {
+			return nil, field, causes
+		}
 	}
 	credsIn := obj(body["credentials"])
 	var id, kid string
@@ -183,7 +205,7 @@ func (s *Server) buildApp(body map[string]any, prev *appRec, key *rsa.PrivateKey
 			s.st.AppCounter++
 			name = fmt.Sprintf("%s_%s_%d", s.st.Org.Subdomain, labelSlug(label), s.st.AppCounter)
 		}
-		if mode == "SAML_2_0" {
+		if mode == "SAML_2_0" || mode == "OPENID_CONNECT" {
 			if key == nil {
 				return nil, "credentials.signing", []string{"signing: no key material available"}
 			}
@@ -196,7 +218,7 @@ func (s *Server) buildApp(body map[string]any, prev *appRec, key *rsa.PrivateKey
 		}
 	}
 	linkName := name + "_link"
-	if !custom {
+	if !custom && name != "oidc_client" {
 		linkName = "login"
 	}
 	credentials := map[string]any{
@@ -205,6 +227,17 @@ func (s *Server) buildApp(body map[string]any, prev *appRec, key *rsa.PrivateKey
 	}
 	if kid != "" {
 		credentials["signing"] = map[string]any{"kid": kid}
+	}
+	if mode == "OPENID_CONNECT" {
+		var prevClient map[string]any
+		if prev != nil {
+			prevClient = obj(obj(prev.Body["credentials"])["oauthClient"])
+		}
+		client, field, causes := shapeOAuthClientCredentials(obj(credsIn["oauthClient"]), prevClient, id)
+		if field != "" {
+			return nil, field, causes
+		}
+		credentials["oauthClient"] = client
 	}
 	settings := map[string]any{
 		"app":                settingsApp,
@@ -216,6 +249,9 @@ func (s *Server) buildApp(body map[string]any, prev *appRec, key *rsa.PrivateKey
 	}
 	if signOn != nil {
 		settings["signOn"] = signOn
+	}
+	if oauthSettings != nil {
+		settings["oauthClient"] = oauthSettings
 	}
 	visIn := obj(body["visibility"])
 	visibility := withDefaults(map[string]any{"autoLaunch": false, "autoSubmitToolbar": false,
@@ -232,6 +268,9 @@ func (s *Server) buildApp(body map[string]any, prev *appRec, key *rsa.PrivateKey
 		// Served since 2026 (recorded); the sandbox has no universal logout.
 		"universalLogout": map[string]any{"status": "DISABLED", "supportType": "FULL", "identityStack": "NOT_SHARED",
 			"protocol": "GLOBAL_TOKEN_REVOCATION"},
+	}
+	if mode == "OPENID_CONNECT" {
+		app["universalLogout"] = nil // as recorded for an OIDC app
 	}
 	if prev != nil {
 		app["status"], app["created"] = prev.Body["status"], prev.Body["created"]
@@ -290,6 +329,13 @@ func (s *Server) appJSON(rec *appRec) map[string]any {
 	}
 	if strings.HasPrefix(mode, "SAML") {
 		links["metadata"] = map[string]any{"href": s.cfg.BaseURL + base + "/sso/saml/metadata", "type": "application/xml"}
+	}
+	if mode == "OPENID_CONNECT" {
+		// Only the create answer carries the client secret (createApp); reads list it under /credentials/secrets.
+		delete(obj(obj(out["credentials"])["oauthClient"]), "client_secret")
+		// As recorded for an OIDC app: no help page, a link to the client secrets instead.
+		delete(links, "help")
+		links["clientCredentials"] = []any{map[string]any{"name": "secrets", "href": s.cfg.BaseURL + base + "/credentials/secrets"}}
 	}
 	if out["status"] == "ACTIVE" {
 		links["deactivate"] = s.href(base + "/lifecycle/deactivate")

@@ -366,6 +366,10 @@ func TestRouteScopesEnforced(t *testing.T) {
 		{"group members", "GET", "/api/v1/groups/{group}/users", "", "", "okta.groups.read", 200},
 		{"group members", "PUT", "/api/v1/groups/{group}/users/{user2}", "", "", "okta.groups.manage", 204},
 		{"group members", "DELETE", "/api/v1/groups/{group}/users/{user}", "", "", "okta.groups.manage", 204},
+		{"group apps", "GET", "/api/v1/groups/{group}/apps", "", "", "okta.groups.read", 200},
+		{"group owners", "GET", "/api/v1/groups/{group}/owners", "", "", "okta.groups.read", 200},
+		{"user types", "GET", "/api/v1/meta/types/user", "", "", "okta.userTypes.read", 200},
+		{"user types", "GET", "/api/v1/meta/types/user/default", "", "", "okta.userTypes.read", 200},
 
 		{"apps", "GET", "/api/v1/apps", "", "", "okta.apps.read", 200},
 		{"apps", "POST", "/api/v1/apps", `{"name":"salesforce","label":"Salesforce","signOnMode":"SAML_2_0","settings":{"app":{"instanceType":"PRODUCTION"}}}`, "", "okta.apps.manage", 200},
@@ -388,9 +392,14 @@ func TestRouteScopesEnforced(t *testing.T) {
 		{"app users", "GET", "/api/v1/apps/{app}/users", "", "", "okta.apps.read", 200},
 		{"app users", "POST", "/api/v1/apps/{app}/users", `{"id":"{user}","scope":"USER","credentials":{"userName":"ann@corp.example"}}`, "", "okta.apps.manage", 200},
 		{"app users", "GET", "/api/v1/apps/{app}/users/{user2}", "", "", "okta.apps.read", 200},
+		{"app users", "POST", "/api/v1/apps/{app}/users/{user2}", `{"credentials":{"userName":"ben@corp.example"}}`, "", "okta.apps.manage", 200},
 		{"app users", "DELETE", "/api/v1/apps/{app}/users/{user2}", "", "", "okta.apps.manage", 204},
+		// A SAML app has no client secrets: 404 once the scope let the call through.
+		{"client secrets", "GET", "/api/v1/apps/{app}/credentials/secrets", "", "", "okta.apps.read", 404},
 
 		{"app user schema", "GET", "/api/v1/meta/schemas/apps/{app}/default", "", "", "okta.schemas.read", 200},
+		{"user schema", "GET", "/api/v1/meta/schemas/user/default", "", "", "okta.schemas.read", 200},
+		{"user schema", "POST", "/api/v1/meta/schemas/user/default", `{"definitions":{"custom":{"properties":{"badge":{"title":"Badge","type":"string"}}}}}`, "", "okta.schemas.manage", 200},
 		{"app policy", "PUT", "/api/v1/apps/{app}/policies/{policy}", "", "", "okta.apps.manage", 204},
 
 		{"policies", "GET", "/api/v1/policies?type=ACCESS_POLICY", "", "", "okta.policies.read", 200},
@@ -400,6 +409,9 @@ func TestRouteScopesEnforced(t *testing.T) {
 		{"policies", "DELETE", "/api/v1/policies/{policy}", "", "", "okta.policies.manage", 204},
 		{"policies", "POST", "/api/v1/policies/{policy}/lifecycle/deactivate", "", "", "okta.policies.manage", 204},
 		{"policies", "GET", "/api/v1/policies/{policy}/app", "", "", "okta.policies.read", 200},
+		{"policy mappings", "GET", "/api/v1/policies/{policy}/mappings", "", "", "okta.policies.read", 200},
+		// The fixture's app is bound to the default policy, not this one: 404 once the scope let the call through.
+		{"policy mappings", "GET", "/api/v1/policies/{policy}/mappings/{app}", "", "", "okta.policies.read", 404},
 		{"rules", "GET", "/api/v1/policies/{policy}/rules", "", "", "okta.policies.read", 200},
 		{"rules", "POST", "/api/v1/policies/{policy}/rules", `{"name":"Deny","type":"ACCESS_POLICY","actions":{"appSignOn":{"access":"DENY"}}}`, "", "okta.policies.manage", 200},
 		{"rules", "GET", "/api/v1/policies/{policy}/rules/{rule}", "", "", "okta.policies.read", 200},

@@ -49,6 +49,9 @@ var replayedCassettes = []string{
 	"TestAccResourceOktaNetworkZone_crud",
 	"TestAccResourceOktaPolicyDeviceAssuranceMacOS_crud",
 	"TestAccResourceOktaAppSignOnPolicyRule_crud",
+	"TestAccResourceOktaAppSaml_preconfigured",
+	"TestAccOktaAppFeatures_basic",
+	"TestAccResourceOktaAppConnection_cru",
 }
 
 // outsideManagementAPI are the emulator routes management.yaml does not describe, each with the reason.

@@ -30,8 +30,35 @@ func (e notExpr) match(o map[string]any) bool { return !e.e.match(o) }
 func (e cmpExpr) match(o map[string]any) bool {
 	got, present := lookupPath(o, e.path)
 	if e.op == "pr" {
+		if arr, isArray := got.([]any); isArray {
+			return len(arr) > 0
+		}
 		return present && got != nil
 	}
+	if arr, isArray := got.([]any); isArray {
+		// An array attribute matches when one of its elements does: "If any element matches the search term, the
+		// entire array (object) is returned" (listUsers search in management.yaml, after SCIM RFC 7644 §3.4.2.2);
+		// ne is the negation of that eq (inferred: the description shows only eq).
+		if e.op == "ne" {
+			return !cmpExpr{path: e.path, op: "eq", value: e.value}.matchElement(arr)
+		}
+		return e.matchElement(arr)
+	}
+	return e.matchValue(got)
+}
+
+// matchElement reports whether an element of arr satisfies the comparison.
+func (e cmpExpr) matchElement(arr []any) bool {
+	for _, v := range arr {
+		if e.matchValue(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchValue compares one (non-array) value.
+func (e cmpExpr) matchValue(got any) bool {
 	switch want := e.value.(type) {
 	case nil:
 		isNull := got == nil

@@ -98,7 +98,24 @@ func replay(t *testing.T, org *testOrg, rec recording) {
 }
 
 // replayWith replays rec with ids (recorded id → emulator id) known up front, for objects made outside the recording.
+// It stops at the first status that differs, since what follows would replay against a different state.
 func replayWith(t *testing.T, org *testOrg, rec recording, ids map[string]string) {
+	for i, in := range rec.Interactions {
+		where := fmt.Sprintf("#%d %s %s", i, in.Request.Method, in.Request.URL)
+		statusOK, problems := replayExchange(t, org, rec, in, ids)
+		if !statusOK {
+			t.Fatalf("%s: %s", where, problems[0])
+		}
+		for _, p := range problems {
+			t.Errorf("%s: %s", where, p)
+		}
+	}
+}
+
+// replayExchange sends one recorded request and compares the answer with the recorded one: status, Content-Type,
+// a rel="next" link and the body's JSON key paths or XML element shape. It learns the ids the answer assigns.
+func replayExchange(t *testing.T, org *testOrg, rec recording, in recordedExchange, ids map[string]string) (statusOK bool, problems []string) {
+	t.Helper()
 	substitute := func(s string) string {
 		s = strings.ReplaceAll(s, recordedHost, org.http.URL)
 		for recorded, emulated := range ids {
@@ -106,72 +123,72 @@ func replayWith(t *testing.T, org *testOrg, rec recording, ids map[string]string
 		}
 		return s
 	}
-	for i, in := range rec.Interactions {
-		req, err := http.NewRequest(in.Request.Method, org.http.URL+substitute(in.Request.URL),
-			strings.NewReader(substitute(string(in.Request.Body))))
-		if err != nil {
-			t.Fatal(err)
+	req, err := http.NewRequest(in.Request.Method, org.http.URL+substitute(in.Request.URL),
+		strings.NewReader(substitute(string(in.Request.Body))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Request.Accept != "" {
+		req.Header.Set("Accept", in.Request.Accept)
+	}
+	if in.Request.ContentType != "" {
+		req.Header.Set("Content-Type", in.Request.ContentType)
+	}
+	req.Header.Set("Authorization", "SSWS "+org.srv.Credentials().APIToken)
+	resp, err := org.http.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != in.Response.Status {
+		return false, []string{fmt.Sprintf("status %d, recorded %d: %s", resp.StatusCode, in.Response.Status, body)}
+	}
+	if got, want := resp.Header.Get("Content-Type"), in.Response.ContentType; got != want {
+		problems = append(problems, fmt.Sprintf("Content-Type %q, recorded %q", got, want))
+	}
+	if got, want := hasNext(resp.Header.Values("Link")), in.Response.LinkNext; got != want {
+		problems = append(problems, fmt.Sprintf("rel=next present %v, recorded %v", got, want))
+	}
+	switch in.Response.Body {
+	case "":
+		if len(body) != 0 {
+			problems = append(problems, fmt.Sprintf("body %q where the recording has none", body))
 		}
-		if in.Request.Accept != "" {
-			req.Header.Set("Accept", in.Request.Accept)
+		return true, problems
+	case "xml":
+		if p := xmlShapeDifference(rec.Shapes[*in.Response.Shape], string(body)); p != "" {
+			problems = append(problems, p)
 		}
-		if in.Request.ContentType != "" {
-			req.Header.Set("Content-Type", in.Request.ContentType)
-		}
-		req.Header.Set("Authorization", "SSWS "+org.srv.Credentials().APIToken)
-		resp, err := org.http.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		where := fmt.Sprintf("#%d %s %s", i, in.Request.Method, in.Request.URL)
-		if resp.StatusCode != in.Response.Status {
-			t.Fatalf("%s: status %d, recorded %d: %s", where, resp.StatusCode, in.Response.Status, body)
-		}
-		if got, want := resp.Header.Get("Content-Type"), in.Response.ContentType; got != want {
-			t.Errorf("%s: Content-Type %q, recorded %q", where, got, want)
-		}
-		if got, want := hasNext(resp.Header.Values("Link")), in.Response.LinkNext; got != want {
-			t.Errorf("%s: rel=next present %v, recorded %v", where, got, want)
-		}
-		switch in.Response.Body {
-		case "":
-			if len(body) != 0 {
-				t.Errorf("%s: body %q where the recording has none", where, body)
-			}
-			continue
-		case "xml":
-			compareXMLShape(t, where, rec.Shapes[*in.Response.Shape], string(body))
-			continue
-		}
-		var served any
-		if err := json.Unmarshal(body, &served); err != nil {
-			t.Fatalf("%s: served body is not JSON: %v", where, err)
-		}
-		learnIDs(in.Response.IDs, served, ids)
-		// Keys can embed ids and generated names (visibility.appLinks.<name>_link), so compare after substitution.
-		want, got := map[string]bool{}, keyPaths(served)
-		for _, k := range rec.Shapes[*in.Response.Shape] {
-			want[substitute(k)] = true
-		}
-		var missing, extra []string
-		for k := range want {
-			if !got[k] {
-				missing = append(missing, k)
-			}
-		}
-		for k := range got {
-			if !want[k] && !versionDependent(k) {
-				extra = append(extra, k)
-			}
-		}
-		sort.Strings(missing)
-		sort.Strings(extra)
-		if len(missing)+len(extra) > 0 {
-			t.Errorf("%s: key paths differ\n  missing: %v\n  extra:   %v", where, missing, extra)
+		return true, problems
+	}
+	var served any
+	if err := json.Unmarshal(body, &served); err != nil {
+		return true, append(problems, fmt.Sprintf("served body is not JSON: %v", err))
+	}
+	learnIDs(in.Response.IDs, served, ids)
+	// Keys can embed ids and generated names (visibility.appLinks.<name>_link), so compare after substitution.
+	want, got := map[string]bool{}, keyPaths(served)
+	for _, k := range rec.Shapes[*in.Response.Shape] {
+		want[substitute(k)] = true
+	}
+	var missing, extra []string
+	for k := range want {
+		if !got[k] {
+			missing = append(missing, k)
 		}
 	}
+	for k := range got {
+		if !want[k] && !versionDependent(k) {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	if len(missing)+len(extra) > 0 {
+		problems = append(problems, fmt.Sprintf("key paths differ\n  missing: %v\n  extra:   %v", missing, extra))
+	}
+	return true, problems
 }
 
 func first(v []string) string {
@@ -269,11 +286,11 @@ func xmlShape(doc string) ([]string, error) {
 	}
 }
 
-func compareXMLShape(t *testing.T, where string, want []string, served string) {
-	t.Helper()
+// xmlShapeDifference describes the first element in which served differs from the recorded shape, or "".
+func xmlShapeDifference(want []string, served string) string {
 	got, err := xmlShape(served)
 	if err != nil {
-		t.Fatalf("%s: served body is not XML: %v\n%s", where, err, served)
+		return fmt.Sprintf("served body is not XML: %v\n%s", err, served)
 	}
 	for i := 0; i < max(len(want), len(got)); i++ {
 		w, g := "(none)", "(none)"
@@ -284,10 +301,10 @@ func compareXMLShape(t *testing.T, where string, want []string, served string) {
 			g = got[i]
 		}
 		if w != g {
-			t.Errorf("%s: XML element %d differs\n  recorded: %s\n  served:   %s", where, i, w, g)
-			return
+			return fmt.Sprintf("XML element %d differs\n  recorded: %s\n  served:   %s", i, w, g)
 		}
 	}
+	return ""
 }
 
 // appInteractions keeps the interactions of a recording that the emulator serves: the custom SAML app's create,
@@ -347,39 +364,46 @@ func TestReplayRecordedSAMLApp(t *testing.T) {
 	}
 }
 
-// TestReplayRecordedAppGroupAssignments replays the group and app-group calls of the recording against a custom
-// SAML app standing in for the recorded OIDC app (the emulator serves SAML apps only), and checks the priorities
-// the recording reads back after its second and third groups were put at priorities 1 and 3.
+// TestReplayRecordedAppGroupAssignments replays the recording whole: its OIDC app (oidc_client), its groups and the
+// app-group calls, and checks the priorities the recording reads back after its second and third groups were put
+// at priorities 1 and 3. Left out: the calls to routes the emulator does not serve, the undocumented internal
+// /api/v1/internal/apps/{id}/settings/oauth/idToken API.
 func TestReplayRecordedAppGroupAssignments(t *testing.T) {
 	t.Parallel()
 	rec := loadRecording(t, "TestAccResourceOktaAppGroupAssignment_crud")
-	// The recorded app is the one the recording creates; its create is not replayed.
-	var recordedApp string
-	for _, in := range rec.Interactions {
-		if in.Request.Method == http.MethodPost && strings.HasPrefix(in.Request.URL, "/api/v1/apps?") {
-			recordedApp, _ = in.Response.IDs["id"].(string)
-			break
-		}
-	}
-	if recordedApp == "" {
-		t.Fatal("the recording creates no app")
+	mux := http.NewServeMux()
+	for _, p := range routePatterns() {
+		mux.HandleFunc(p, func(http.ResponseWriter, *http.Request) {})
 	}
 	subset := rec
 	subset.Interactions = nil
-	puts := 0
+	puts, skipped, oidcCreates := 0, 0, 0
 	for _, in := range rec.Interactions {
+		req, _ := http.NewRequest(in.Request.Method, "http://emulator"+in.Request.URL, nil)
+		if _, pattern := mux.Handler(req); pattern == "" {
+			skipped++
+			continue
+		}
+		subset.Interactions = append(subset.Interactions, in)
 		path := strings.SplitN(in.Request.URL, "?", 2)[0]
-		if strings.HasPrefix(path, "/api/v1/groups") || strings.HasPrefix(path, "/api/v1/apps/"+recordedApp+"/groups/") {
-			subset.Interactions = append(subset.Interactions, in)
-			if in.Request.Method == http.MethodPut && strings.Contains(path, "/apps/") {
-				puts++
-			}
+		if in.Request.Method == http.MethodPut && strings.Contains(path, "/groups/") && strings.HasPrefix(path, "/api/v1/apps/") {
+			puts++
+		}
+		if in.Request.Method == http.MethodPost && path == "/api/v1/apps" && strings.Contains(string(in.Request.Body), `"OPENID_CONNECT"`) {
+			oidcCreates++
 		}
 	}
-	if puts != 5 || len(subset.Interactions) < 40 {
-		t.Fatalf("selected %d interactions with %d assignment PUTs, want at least 40 and 5", len(subset.Interactions), puts)
+	// Guards against a filter that silently drops what this test is meant to compare.
+	if puts != 5 || oidcCreates != 1 || skipped != 7 || len(subset.Interactions) != 69 {
+		t.Fatalf("selected %d interactions (%d skipped) with %d assignment PUTs and %d OIDC creates, want 69 (7), 5 and 1",
+			len(subset.Interactions), skipped, puts, oidcCreates)
 	}
 	org := newTestOrg(t)
-	app := createSAMLApp(t, org.client(t), "Stand-in for the recorded OIDC app").Id
-	replayWith(t, org, subset, map[string]string{recordedApp: app})
+	policy := ""
+	for _, in := range subset.Interactions {
+		if path := strings.SplitN(in.Request.URL, "?", 2)[0]; in.Request.Method == http.MethodPut && strings.Contains(path, "/policies/") {
+			policy = path[strings.LastIndex(path, "/")+1:]
+		}
+	}
+	replayWith(t, org, subset, map[string]string{policy: org.srv.st.Org.DefaultAccessPolicyID})
 }

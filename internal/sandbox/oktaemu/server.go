@@ -35,6 +35,9 @@ type Seed struct {
 	// (Identity Engine, the default) or "v1" (a Classic Engine org, which has no ACCESS_POLICY policies,
 	// device assurance or OIE-only zone rules).
 	Pipeline string `json:"pipeline,omitempty"`
+	// UserSchema declares the custom properties of the default user schema, by name, as Okta defines them
+	// (title, type, maxLength, enum, items …); seed users may set only base and declared attributes.
+	UserSchema map[string]any `json:"userSchema,omitempty"`
 }
 
 // SeedUser is one seeded Okta user.
@@ -175,6 +178,14 @@ func (s *Server) Handler() http.Handler {
 		}
 		mux.Handle(rt.pattern, s.ctrl.Wrap(s, rt.pattern, h))
 	}
+	// Requests no route takes are counted, delayed, fault-injected and journaled like served ones.
+	unmatched := s.ctrl.WrapUnmatched(s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if methodAllowedElsewhere(mux, r) {
+			writeError(w, http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
+			return
+		}
+		writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path+" ("+r.Method+")")
+	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Okta-Request-Id", randomString(27))
@@ -187,15 +198,11 @@ func (s *Server) Handler() http.Handler {
 			writeError(w, http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
 			// Refused before routing, so Wrap never saw it: count and journal it here.
 			_, pattern := mux.Handler(r)
-			s.ctrl.Refused(s, pattern, http.StatusTooManyRequests)
+			s.ctrl.Refused(s, r, pattern, http.StatusTooManyRequests)
 			return
 		}
 		if _, pattern := mux.Handler(r); pattern == "" {
-			if methodAllowedElsewhere(mux, r) {
-				writeError(w, http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
-				return
-			}
-			writeError(w, http.StatusNotFound, "E0000007", "Not found: Resource not found: "+r.URL.Path+" ("+r.Method+")")
+			unmatched.ServeHTTP(w, r)
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -249,6 +256,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/groups/{groupId}/users", "okta.groups.read", s.listGroupMembers},
 		{"PUT /api/v1/groups/{groupId}/users/{userId}", "okta.groups.manage", s.addGroupMember},
 		{"DELETE /api/v1/groups/{groupId}/users/{userId}", "okta.groups.manage", s.removeGroupMember},
+		{"GET /api/v1/groups/{groupId}/apps", "okta.groups.read", s.listGroupApps},
+		{"GET /api/v1/groups/{groupId}/owners", "okta.groups.read", s.listGroupOwners},
 
 		{"GET /api/v1/apps", "okta.apps.read", s.listApps},
 		{"POST /api/v1/apps", "okta.apps.manage", s.createApp},
@@ -257,6 +266,7 @@ func (s *Server) routes() []route {
 		{"DELETE /api/v1/apps/{appId}", "okta.apps.manage", s.deleteApp},
 		{"POST /api/v1/apps/{appId}/lifecycle/{op}", "okta.apps.manage", s.appLifecycle},
 		{"GET /api/v1/apps/{appId}/credentials/keys", "okta.apps.read", s.listAppKeys},
+		{"GET /api/v1/apps/{appId}/credentials/secrets", "okta.apps.read", s.listClientSecrets},
 		{"GET /api/v1/apps/{appId}/credentials/keys/{keyId}", "okta.apps.read", s.getAppKey},
 		{"POST /api/v1/apps/{appId}/credentials/keys/generate", "okta.apps.manage", s.generateAppKey},
 		{"POST /api/v1/apps/{appId}/credentials/keys/{keyId}/clone", "okta.apps.manage", s.cloneAppKey},
@@ -268,9 +278,14 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/apps/{appId}/users", "okta.apps.read", s.listAppUsers},
 		{"POST /api/v1/apps/{appId}/users", "okta.apps.manage", s.assignAppUser},
 		{"GET /api/v1/apps/{appId}/users/{userId}", "okta.apps.read", s.getAppUser},
+		{"POST /api/v1/apps/{appId}/users/{userId}", "okta.apps.manage", s.updateAppUser},
 		{"DELETE /api/v1/apps/{appId}/users/{userId}", "okta.apps.manage", s.unassignAppUser},
 		{"GET /api/v1/meta/schemas/apps/{appId}/default", "okta.schemas.read", s.getAppUserSchema},
 		{"POST /api/v1/meta/schemas/apps/{appId}/default", "okta.schemas.manage", s.updateAppUserSchema},
+		{"GET /api/v1/meta/schemas/user/{schemaId}", "okta.schemas.read", s.getUserSchema},
+		{"GET /api/v1/meta/types/user", "okta.userTypes.read", s.listUserTypes},
+		{"GET /api/v1/meta/types/user/{typeId}", "okta.userTypes.read", s.getUserType},
+		{"POST /api/v1/meta/schemas/user/{schemaId}", "okta.schemas.manage", s.updateUserSchema},
 
 		{"PUT /api/v1/apps/{appId}/policies/{policyId}", "okta.apps.manage", s.assignAppPolicy},
 
@@ -281,6 +296,8 @@ func (s *Server) routes() []route {
 		{"DELETE /api/v1/policies/{policyId}", "okta.policies.manage", s.deletePolicy},
 		{"POST /api/v1/policies/{policyId}/lifecycle/{op}", "okta.policies.manage", s.policyLifecycle},
 		{"GET /api/v1/policies/{policyId}/app", "okta.policies.read", s.listPolicyApps},
+		{"GET /api/v1/policies/{policyId}/mappings", "okta.policies.read", s.listPolicyMappings},
+		{"GET /api/v1/policies/{policyId}/mappings/{mappingId}", "okta.policies.read", s.getPolicyMapping},
 		{"GET /api/v1/policies/{policyId}/rules", "okta.policies.read", s.listRules},
 		{"POST /api/v1/policies/{policyId}/rules", "okta.policies.manage", s.createRule},
 		{"GET /api/v1/policies/{policyId}/rules/{ruleId}", "okta.policies.read", s.getRule},

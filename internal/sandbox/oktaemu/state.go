@@ -36,6 +36,8 @@ type state struct {
 	AppUsers map[string]map[string]*directAppUser `json:"appUsers,omitempty"`
 	// AppSchemas are the custom app-user schema properties by app id.
 	AppSchemas map[string]*appSchema `json:"appSchemas,omitempty"`
+	// UserSchema holds the custom properties of the default user schema (nil: none).
+	UserSchema *userSchema `json:"userSchema,omitempty"`
 	// Policies are the ACCESS_POLICY (app sign-in) policies with their rules, by policy id.
 	Policies map[string]*policyRec `json:"policies,omitempty"`
 	// Zones are the network zones as served (without _links), by zone id.
@@ -195,6 +197,9 @@ func buildState(creds orgCredentials, seed Seed, now time.Time) (*state, error) 
 
 func (st *state) applySeed(seed Seed, now time.Time) error {
 	st.seedPolicies(now)
+	if err := st.seedUserSchema(seed.UserSchema, now); err != nil {
+		return err
+	}
 	everyone := &group{ID: st.newID("00g"), Type: "BUILT_IN", Created: now, LastUpdated: now, LastMembershipUpdated: now,
 		Profile: map[string]any{"name": "Everyone", "description": "All users in your organization"}}
 	st.Groups[everyone.ID] = everyone
@@ -212,6 +217,9 @@ func (st *state) applySeed(seed Seed, now time.Time) error {
 			profile[k] = v
 		}
 		profile["login"], profile["email"], profile["firstName"], profile["lastName"] = su.Login, su.Email, su.FirstName, su.LastName
+		if causes := st.userProfileCauses(profile); len(causes) > 0 {
+			return fmt.Errorf("oktaemu: seed user %q: %s (declare custom attributes in userSchema)", su.Login, strings.Join(causes, "; "))
+		}
 		status := su.Status
 		if status == "" {
 			status = "ACTIVE"

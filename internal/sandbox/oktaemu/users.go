@@ -147,6 +147,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	password, _ := pw["value"].(string)
 	s.locked(w, func(w http.ResponseWriter) bool {
 		st, now := s.st, s.now().UTC()
+		if s.schemaRefuses(w, "newUser", profile) {
+			return false
+		}
 		if st.loginTaken(profile["login"].(string), "") {
 			writeValidation(w, "login", "login: An object with this field already exists in the current organization")
 			return false
@@ -199,7 +202,15 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("id") == "me" {
+		s.getCurrentUser(w, r)
+		return
+	}
 	s.locked(w, func(w http.ResponseWriter) bool {
+		if r.PathValue("id") == s.st.Org.AdminUserID {
+			writeJSON(w, http.StatusOK, s.userJSON(s.adminUser(), true))
+			return false
+		}
 		if u := s.findUser(w, r.PathValue("id")); u != nil {
 			writeJSON(w, http.StatusOK, s.userJSON(u, true))
 		}
@@ -233,11 +244,16 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, partial bool
 		switch {
 		case hasProfile && partial:
 			profile = mergeProfile(u.Profile, profileIn)
-		case !partial:
+		case hasProfile:
+			// PUT "replaces a user's profile, credentials, or both" (replaceUser in management.yaml): a body with
+			// credentials only replaces them and leaves the profile as it is.
 			profile = mergeProfile(nil, profileIn)
 		}
 		if field, causes := profileProblems(profile); field != "" {
 			writeValidation(w, field, causes...)
+			return false
+		}
+		if s.schemaRefuses(w, "user", profile) {
 			return false
 		}
 		if s.st.loginTaken(profile["login"].(string), u.ID) {

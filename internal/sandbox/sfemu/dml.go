@@ -58,6 +58,9 @@ func (o *Org) normalize(t *ObjectType, body map[string]any, insert bool, mode wr
 
 // coerce converts one JSON value to the field's stored form, with Salesforce's per-type errors.
 func coerce(o *Org, f *Field, v any) (any, *apiError) {
+	if f.Custom != nil {
+		return coerceCustom(f, v)
+	}
 	if v == nil {
 		return nil, nil
 	}

@@ -59,6 +59,8 @@ func (o *Org) routes() http.Handler {
 	plain("POST /services/Soap/m/{version}", o.handleSOAP)
 	plain("POST /services/Soap/m/{version}/{org}", o.handleSOAP) // the metadataServerUrl form, ending in the org id
 	plain("GET /id/{org}/{user}", o.handleIdentity)
+	plain("GET /services/oauth2/userinfo", o.handleUserInfo)
+	plain("POST /services/oauth2/userinfo", o.handleUserInfo)
 	plain("POST /{$}", o.handleACS)
 	plain("POST /login", o.handleACS)
 	plain("GET /{$}", o.handleLoginPage)
@@ -80,6 +82,12 @@ func (o *Org) routes() http.Handler {
 	api("DELETE /services/data/{version}/sobjects/{type}/{id}", o.handleDelete)
 	api("GET /services/data/{version}/query", o.handleQuery)
 	api("GET /services/data/{version}/query/{locator}", o.handleQueryMore)
+	// The emulator keeps no deleted or archived rows (no Recycle Bin), so queryAll answers what query does.
+	api("GET /services/data/{version}/queryAll", o.handleQuery)
+	api("GET /services/data/{version}/queryAll/{locator}", o.handleQueryMore)
+	api("GET /services/data/{version}/tooling/sobjects", o.handleDescribeGlobal)
+	api("GET /services/data/{version}/tooling", o.handleToolingResources)
+	api("GET /services/data/{version}/composite", o.handleCompositeResources)
 	api("GET /services/data/{version}/tooling/query", o.handleQuery)
 	api("GET /services/data/{version}/tooling/query/{locator}", o.handleQueryMore)
 	api("GET /services/data/{version}/tooling/sobjects/{type}/describe", o.handleDescribe)
@@ -91,8 +99,13 @@ func (o *Org) routes() http.Handler {
 	api("DELETE /services/data/{version}/composite/sobjects", o.handleCollectionDelete)
 	api("GET /services/data/{version}/composite/sobjects/{type}", o.handleCollectionRetrieve)
 	api("PATCH /services/data/{version}/composite/sobjects/{type}/{field}", o.handleCollectionUpsert)
+	api("POST /services/data/{version}/composite/sobjects/{type}", o.handleCollectionRetrieveMany)
 	api("POST /services/data/{version}/composite", o.handleComposite)
+	api("POST /services/data/{version}/composite/batch", o.handleCompositeBatch)
+	// Requests no route takes are counted, delayed, fault-injected and journaled like served ones.
+	unrouted := o.cfg.Control.WrapUnmatched(o, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeUnrouted(w, r, mux) }))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = cleanDoubleSlashes(r)
 		// Clients send both /query and /query/, /composite/sobjects and /composite/sobjects/.
 		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
 			r2 := r.Clone(r.Context())
@@ -105,7 +118,7 @@ func (o *Org) routes() http.Handler {
 				page.ServeHTTP(w, r)
 				return
 			}
-			writeUnrouted(w, r, mux)
+			unrouted.ServeHTTP(w, r)
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -231,24 +244,9 @@ func releaseLabel(v int) string {
 }
 
 func (o *Org) handleResources(w http.ResponseWriter, r *http.Request) {
-	base := "/services/data/" + callFrom(r.Context()).version
-	out := map[string]string{}
-	for _, k := range []string{"limits", "sobjects", "query", "queryAll", "tooling", "composite", "search", "recent"} {
-		out[k] = base + "/" + k
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, o.resources(callFrom(r.Context())))
 }
 
 func (o *Org) handleLimits(w http.ResponseWriter, _ *http.Request) {
-	limit := func(max, remaining int) map[string]int { return map[string]int{"Max": max, "Remaining": remaining} }
-	writeJSON(w, http.StatusOK, map[string]any{
-		"DailyApiRequests":                  limit(o.cfg.DailyAPILimit, o.cfg.DailyAPILimit-o.data.APIUsed),
-		"DailyAsyncApexExecutions":          limit(250000, 250000),
-		"DailyBulkApiBatches":               limit(15000, 15000),
-		"DailyBulkV2QueryJobs":              limit(10000, 10000),
-		"DataStorageMB":                     limit(1024, 1024),
-		"FileStorageMB":                     limit(10240, 10240),
-		"SingleEmail":                       limit(5000, 5000),
-		"ConcurrentAsyncGetReportInstances": limit(200, 200),
-	})
+	writeJSON(w, http.StatusOK, o.limits())
 }

@@ -32,7 +32,7 @@ func (o *Org) jitFields(resp *samlClaims) (map[string]string, *jitError) {
 		if f == nil {
 			return nil, &jitError{fmt.Sprintf("Invalid field: %s", a.name)}
 		}
-		out[f.Name] = a.values[0]
+		out[f.Name] = jitValue(f, a.values)
 	}
 	return out, nil
 }

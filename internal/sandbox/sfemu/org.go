@@ -136,6 +136,9 @@ func New(cfg Config, seed OrgSeed) (*Org, error) {
 		return nil, err
 	}
 	o.keys = keys
+	if err := o.addCustomUserFields(seed.CustomUserFields); err != nil {
+		return nil, err
+	}
 	if err := o.applySeed(); err != nil {
 		cfg.Directory.releaseOrg(o.keys.OrgID)
 		return nil, err
@@ -273,6 +276,18 @@ func (o *Org) applySeed() error {
 func (o *Org) ExpireSessions() {
 	o.mu.Lock()
 	o.sessions = map[string]session{}
+	o.mu.Unlock()
+}
+
+// ExpireSessionsIssuedBefore invalidates the tokens issued before t; those issued since stay valid, so a
+// client that logs in again after an injected expired_session fault gets a working token.
+func (o *Org) ExpireSessionsIssuedBefore(t time.Time) {
+	o.mu.Lock()
+	for token, s := range o.sessions {
+		if s.IssuedAt.Before(t) {
+			delete(o.sessions, token)
+		}
+	}
 	o.mu.Unlock()
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu/soql"
@@ -69,22 +68,7 @@ func (o *Org) sobjectURL(version, typ, id string, tooling bool) string {
 }
 
 func (o *Org) handleDescribeGlobal(w http.ResponseWriter, r *http.Request) {
-	c := callFrom(r.Context())
-	names := make([]string, 0, len(o.schema))
-	for k := range o.schema {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	out := make([]map[string]any, 0, len(names))
-	for _, n := range names {
-		t := o.schema[n]
-		out = append(out, map[string]any{
-			"name": t.Name, "label": t.Label, "labelPlural": t.LabelPlural, "keyPrefix": t.KeyPrefix, "custom": false,
-			"createable": t.Createable, "updateable": t.Updateable, "deletable": t.Deletable, "queryable": true,
-			"urls": map[string]string{"sobject": "/services/data/" + c.version + "/sobjects/" + t.Name},
-		})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": out})
+	writeJSON(w, http.StatusOK, o.describeGlobal(callFrom(r.Context())))
 }
 
 func (o *Org) handleDescribe(w http.ResponseWriter, r *http.Request) {

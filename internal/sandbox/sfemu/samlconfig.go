@@ -59,14 +59,16 @@ func checkEnum(enum, v string) *soapFault {
 
 type saveError struct{ code, message string }
 
-func (o *Org) upsertMetadata(items []metadataItem) ([]byte, *soapFault) {
+// checkMetadataItems applies what the SOAP layer checks before any component is saved (the component count, enum
+// and boolean values): one bad value faults the whole call, as the Metadata API's schema validation does.
+func checkMetadataItems(items []metadataItem) *soapFault {
 	if f := tooManyComponents(len(items)); f != nil {
-		return nil, f
+		return f
 	}
 	for _, m := range items {
 		if typ := metadataType(m.Type); typ == "ProfileSessionSetting" {
 			if m.RequiredSessionLevel != "" && m.RequiredSessionLevel != levelLow && m.RequiredSessionLevel != levelStandard && m.RequiredSessionLevel != levelHighAssurance {
-				return nil, &soapFault{"soapenv:Client", fmt.Sprintf("'%s' is not a valid value for the enum 'SessionSecurityLevel'", m.RequiredSessionLevel)}
+				return &soapFault{"soapenv:Client", fmt.Sprintf("'%s' is not a valid value for the enum 'SessionSecurityLevel'", m.RequiredSessionLevel)}
 			}
 			continue
 		} else if typ == "Profile" {
@@ -74,14 +76,21 @@ func (o *Org) upsertMetadata(items []metadataItem) ([]byte, *soapFault) {
 		}
 		for _, c := range []struct{ enum, v string }{{"SamlIdentityType", m.IdentityMapping}, {"SamlIdentityLocationType", m.IdentityLocation}, {"SamlType", m.SAMLVersion}, {"SamlSpSLOBinding", m.SingleLogoutBinding}} {
 			if f := checkEnum(c.enum, c.v); f != nil {
-				return nil, f
+				return f
 			}
 		}
 		for _, b := range []string{m.UserProvisioning, m.RedirectBinding} {
 			if b != "" && b != "true" && b != "false" {
-				return nil, &soapFault{"soapenv:Client", fmt.Sprintf("Unable to parse boolean value '%s'", b)}
+				return &soapFault{"soapenv:Client", fmt.Sprintf("Unable to parse boolean value '%s'", b)}
 			}
 		}
+	}
+	return nil
+}
+
+func (o *Org) upsertMetadata(items []metadataItem) ([]byte, *soapFault) {
+	if f := checkMetadataItems(items); f != nil {
+		return nil, f
 	}
 	var b bytes.Buffer
 	for _, m := range items {

@@ -23,6 +23,7 @@ type Field struct {
 	Picklist          []string
 	Restricted        bool              // restricted picklist: other values are refused
 	Labels            map[string]string // picklist labels by value, where Salesforce's differ from the value
+	Custom            *CustomField      // set on an org's custom fields (customfields.go)
 }
 
 // required reports whether a create must supply the field.
@@ -280,6 +281,7 @@ func newSchema() map[string]*ObjectType {
 	}
 	types = append(types, authConfigTypes()...)
 	types = append(types, loginHistoryType(), setupAuditTrailType())
+	addDocumentedFields(types) // docfields.go: the documented standard fields of User and Organization
 	out := make(map[string]*ObjectType, len(types))
 	for _, t := range types {
 		out[strings.ToLower(t.Name)] = t.index()
@@ -334,6 +336,7 @@ func (t *ObjectType) describe(version string) map[string]any {
 			"custom": false, "calculated": false, "restrictedPicklist": f.Restricted, "picklistValues": pl,
 			"referenceTo": refs, "relationshipName": rel, "polymorphicForeignKey": false, "defaultValue": nil,
 		})
+		describeCustom(f, fields[len(fields)-1])
 	}
 	base := "/services/data/" + version + "/sobjects/" + t.Name
 	return map[string]any{

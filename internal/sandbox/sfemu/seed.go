@@ -21,6 +21,8 @@ type OrgSeed struct {
 	// HighAssuranceSSO names (API names) the SAML SSO configurations in the High Assurance column of Session
 	// Security Levels, a Setup-only setting: sign-ins through them get a High Assurance session.
 	HighAssuranceSSO []string `json:"high_assurance_sso,omitempty"`
+	// CustomUserFields are the org's custom User fields (customfields.go).
+	CustomUserFields []CustomFieldSeed `json:"custom_user_fields,omitempty"`
 }
 
 // ProfileSeed is one profile; UserLicense names a license ("Salesforce" when empty).
@@ -61,6 +63,8 @@ type UserSeed struct {
 	Role           string   `json:"role,omitempty"`
 	IsActive       *bool    `json:"is_active,omitempty"` // true when absent
 	PermissionSets []string `json:"permission_sets,omitempty"`
+	// Fields sets other User fields by API name, e.g. the org's custom fields {"Cost_Center__c": "CC-1"}.
+	Fields map[string]any `json:"fields,omitempty"`
 }
 
 // standardLicenses exist in every org, with their license definition keys and seat counts.
@@ -247,6 +251,9 @@ func (o *Org) seedUser(u UserSeed, isAdmin bool) error {
 	}
 	if isAdmin {
 		body["Id"] = o.adminID
+	}
+	for k, v := range u.Fields {
+		body[k] = v
 	}
 	if u.Role != "" {
 		role := o.findRow("UserRole", "Name", u.Role)

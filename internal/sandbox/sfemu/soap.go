@@ -39,6 +39,25 @@ type soapEnvelope struct {
 		List *struct {
 			Types []string `xml:"queries>type"`
 		} `xml:"listMetadata"`
+		Update *struct {
+			Metadata []metadataItem `xml:"metadata"`
+		} `xml:"updateMetadata"`
+		Describe *struct {
+			AsOfVersion string `xml:"asOfVersion"`
+		} `xml:"describeMetadata"`
+		// The WSDL names retrieve's one argument retrieveRequest; jsforce sends it as <request> and works against real
+		// orgs, so the argument is taken by position, whatever its name (inferred from that client, not documented).
+		Retrieve *struct {
+			Requests []retrieveRequest `xml:",any"`
+		} `xml:"retrieve"`
+		CheckRetrieveStatus *struct {
+			ID         string `xml:"asyncProcessId"`
+			IncludeZip string `xml:"includeZip"`
+		} `xml:"checkRetrieveStatus"`
+		CheckStatus *struct {
+			XMLName xml.Name
+			IDs     []string `xml:"asyncProcessId"`
+		} `xml:"checkStatus"`
 		Any []struct {
 			XMLName xml.Name
 		} `xml:",any"`
@@ -87,7 +106,8 @@ func validSOAPVersion(v string) bool {
 	return n >= minAPIVersion && n <= maxAPIVersion
 }
 
-// handleSOAP serves the Metadata API's CRUD calls for SamlSsoConfig, ProfileSessionSetting and Profile.
+// handleSOAP serves the Metadata API for SamlSsoConfig, ProfileSessionSetting and Profile: the CRUD calls, listMetadata,
+// describeMetadata, and retrieve with checkRetrieveStatus (checkStatus before API 31.0).
 func (o *Org) handleSOAP(w http.ResponseWriter, r *http.Request) {
 	body, aerr := readBody(r)
 	if aerr != nil {
@@ -108,8 +128,10 @@ func (o *Org) handleSOAP(w http.ResponseWriter, r *http.Request) {
 		writeFault(w, "soapenv:Client", "Unable to parse the request: "+err.Error())
 		return
 	}
+	version, _ := strconv.Atoi(strings.TrimSuffix(r.PathValue("version"), ".0"))
 	o.mu.Lock()
-	if _, ok := o.authenticate(strings.TrimSpace(env.Header.SessionID)); !ok {
+	userID, ok := o.authenticate(strings.TrimSpace(env.Header.SessionID))
+	if !ok {
 		o.mu.Unlock()
 		writeFault(w, "sf:INVALID_SESSION_ID", "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session")
 		return
@@ -135,9 +157,28 @@ func (o *Org) handleSOAP(w http.ResponseWriter, r *http.Request) {
 	case env.Body.List != nil:
 		op = "listMetadata"
 		out, fault = o.listMetadata(env.Body.List.Types)
+	case env.Body.Update != nil:
+		op = "updateMetadata"
+		out, fault = o.updateMetadata(env.Body.Update.Metadata)
+	case env.Body.Describe != nil:
+		op = "describeMetadata"
+		out, fault = o.describeMetadata(env.Body.Describe.AsOfVersion, version)
+	case env.Body.Retrieve != nil:
+		op = "retrieve"
+		out, fault = o.retrieve(env.Body.Retrieve.Requests, version, userID)
+	case env.Body.CheckRetrieveStatus != nil:
+		op = "checkRetrieveStatus"
+		out, fault = o.checkRetrieveStatus(env.Body.CheckRetrieveStatus.ID, env.Body.CheckRetrieveStatus.IncludeZip)
+	case env.Body.CheckStatus != nil && version < checkStatusRemovedIn:
+		// checkStatus left the WSDL in API 31.0 (checkRetrieveStatus and checkDeployStatus replaced it); from then on
+		// the endpoint knows no such operation and answers like any other unknown one (default below).
+		op = "checkStatus"
+		out, fault = o.checkStatus(env.Body.CheckStatus.IDs)
 	default:
 		name := "<none>"
-		if len(env.Body.Any) > 0 {
+		if env.Body.CheckStatus != nil {
+			name = "{" + env.Body.CheckStatus.XMLName.Space + "}checkStatus"
+		} else if len(env.Body.Any) > 0 {
 			name = "{" + env.Body.Any[0].XMLName.Space + "}" + env.Body.Any[0].XMLName.Local
 		}
 		fault = &soapFault{"soapenv:Client", "No operation available for request " + name}

@@ -173,7 +173,7 @@ func TestMetadataSOAPErrors(t *testing.T) {
 		{"bad enum", envelope(to.token, strings.Replace(upsertBody("i", cert), "FederationId", "Email", 1)), 500, "is not a valid value for the enum 'SamlIdentityType'"},
 		{"missing issuer", envelope(to.token, strings.Replace(upsertBody("", cert), "<met:issuer></met:issuer>", "", 1)), 200, "<statusCode>REQUIRED_FIELD_MISSING</statusCode>"},
 		{"bad certificate", envelope(to.token, upsertBody("i", "bm90IGEgY2VydA==")), 200, "<success>false</success>"},
-		{"unknown operation", envelope(to.token, `<met:describeMetadata/>`), 500, "No operation available for request {http://soap.sforce.com/2006/04/metadata}describeMetadata"},
+		{"unknown operation", envelope(to.token, `<met:frobnicateMetadata/>`), 500, "No operation available for request {http://soap.sforce.com/2006/04/metadata}frobnicateMetadata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,6 +200,10 @@ func FuzzMetadataSOAP(f *testing.F) {
 		envelope("fuzz", upsertBody("i", cert)),
 		envelope("fuzz", `<met:deleteMetadata><met:type>SamlSsoConfig</met:type><met:fullNames>Okta</met:fullNames></met:deleteMetadata>`),
 		envelope("fuzz", `<met:readMetadata><met:type>SamlSsoConfig</met:type><met:fullNames>A</met:fullNames></met:readMetadata>`),
+		envelope("fuzz", `<met:describeMetadata><met:asOfVersion>63.0</met:asOfVersion></met:describeMetadata>`),
+		envelope("fuzz", `<met:updateMetadata><met:metadata xsi:type="met:Profile"><met:fullName>Standard User</met:fullName></met:metadata></met:updateMetadata>`),
+		envelope("fuzz", `<met:retrieve><met:retrieveRequest><met:singlePackage>true</met:singlePackage><met:unpackaged><met:types><met:members>*</met:members><met:name>Profile</met:name></met:types></met:unpackaged></met:retrieveRequest></met:retrieve>`),
+		envelope("fuzz", `<met:checkRetrieveStatus><met:asyncProcessId>09S000000000001</met:asyncProcessId></met:checkRetrieveStatus>`),
 		`<!DOCTYPE a><a/>`, `<soapenv:Envelope>`, "",
 	} {
 		f.Add(s)

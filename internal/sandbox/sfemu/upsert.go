@@ -164,8 +164,14 @@ func (o *Org) handleCollectionRetrieve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, tooManyRecords())
 		return
 	}
+	o.writeCollectionRecords(w, r, t, ids, strings.Split(r.URL.Query().Get("fields"), ","))
+}
+
+// writeCollectionRecords answers the sObject Collections retrieve: the records of ids in order, null
+// for an id that names none, with the named fields.
+func (o *Org) writeCollectionRecords(w http.ResponseWriter, r *http.Request, t *ObjectType, ids, names []string) {
 	var fields []*Field
-	for _, name := range strings.Split(r.URL.Query().Get("fields"), ",") {
+	for _, name := range names {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}

@@ -79,6 +79,9 @@ func (e *engine) read(ctx context.Context, s settings, managed map[string]bool, 
 	if in.Roles, err = roles(ctx, e.org); err != nil {
 		return in, fmt.Errorf("listing Salesforce roles: %w", err)
 	}
+	if in.Describe, err = e.org.Client.Describe(ctx, "User"); err != nil {
+		return in, fmt.Errorf("describing the Salesforce User: %w", err)
+	}
 	if in.Unlinked, err = e.unlinkedManaged(ctx, s, in); err != nil {
 		return in, fmt.Errorf("looking up managed Salesforce users whose Federation ID is gone: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/attrcheck"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
@@ -94,7 +95,8 @@ type inputs struct {
 	Unlinked    []salesforce.UserRecord // managed users found by username without a Federation ID (cleared out of band)
 	Profiles    []salesforce.Profile
 	Roles       []salesforce.Role
-	Managed     map[string]bool // lower-cased Federation IDs the resource manages already (state's synced keys)
+	Describe    *salesforce.SObjectDescribe // the User describe: values are fitted to and checked against its fields
+	Managed     map[string]bool             // lower-cased Federation IDs the resource manages already (state's synced keys)
 }
 
 // desiredUser is what one Okta app user should be in Salesforce.
@@ -105,13 +107,16 @@ type desiredUser struct {
 	Fields       map[string]any
 	Active       bool
 	Problem      string // why the user cannot be written as configured, if it cannot
+	// FieldProblems are the mapped fields whose value Salesforce would refuse, with why (also in Problem).
+	FieldProblems map[string]string
 }
 
 // change is one write: a record for sObject Collections and the Federation ID it is for.
 type change struct {
-	FederationID string
-	Record       map[string]any
-	Problem      string
+	FederationID  string
+	Record        map[string]any
+	Problem       string
+	FieldProblems map[string]string
 }
 
 // outcome is a reconciliation: the writes it needs and the users it manages afterwards.
@@ -184,7 +189,7 @@ func reconcile(s settings, in inputs) outcome {
 			for f, v := range d.Fields {
 				rec[f] = v
 			}
-			out.Creates = append(out.Creates, change{FederationID: d.FederationID, Record: rec, Problem: d.Problem})
+			out.Creates = append(out.Creates, change{FederationID: d.FederationID, Record: rec, Problem: d.Problem, FieldProblems: d.FieldProblems})
 		default:
 			out.Managed[key] = hashFields(current, fields)
 			rec := diffFields(d, current, fields)
@@ -200,13 +205,13 @@ func reconcile(s settings, in inputs) outcome {
 					rec["FederationIdentifier"] = d.FederationID
 				}
 				rec["Id"], rec["IsActive"] = current.ID, true
-				out.Reactivates = append(out.Reactivates, change{FederationID: d.FederationID, Record: rec, Problem: d.Problem})
+				out.Reactivates = append(out.Reactivates, change{FederationID: d.FederationID, Record: rec, Problem: d.Problem, FieldProblems: d.FieldProblems})
 			case len(rec) > 0 && (s.Update || current.FederationID == ""):
 				if !s.Update { // adoption sets the Federation ID even when updates are off
 					rec = map[string]any{"FederationIdentifier": d.FederationID}
 				}
 				rec["Id"] = current.ID
-				out.Updates = append(out.Updates, change{FederationID: d.FederationID, Record: rec, Problem: d.Problem})
+				out.Updates = append(out.Updates, change{FederationID: d.FederationID, Record: rec, Problem: d.Problem, FieldProblems: d.FieldProblems})
 			}
 		}
 	}
@@ -274,6 +279,18 @@ func desiredUsers(s settings, in inputs) (map[string]desiredUser, []string, []st
 				if s, ok := v.(string); ok && len(s) > 8 {
 					v = s[:8]
 				}
+			}
+			if fd, ok := in.Describe.Field(f); ok {
+				fitted, problem := attrcheck.FitValue(fd, v)
+				if problem != "" {
+					problems = append(problems, fmt.Sprintf("attributes[%q]: %s", f, problem))
+					if d.FieldProblems == nil {
+						d.FieldProblems = map[string]string{}
+					}
+					d.FieldProblems[f] = problem
+					continue
+				}
+				v = fitted
 			}
 			d.Fields[f] = v
 		}

@@ -57,6 +57,7 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 		attrs := map[string]string{}
 		resp.Diagnostics.Append(plan.Attributes.ElementsAs(ctx, &attrs, false)...)
 		checkMapping(ctx, p.Org.Client, attrs, &resp.Diagnostics)
+		checkAttributeTypes(ctx, r.Clients(), p.Org.Client, attrs, &resp.Diagnostics)
 		if plan.Transport.ValueString() == transportSCIM {
 			warnSCIMFields(attrs, &resp.Diagnostics)
 		}
@@ -126,6 +127,7 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 	if len(out.Creates) == 0 && p.State != nil {
 		plan.Synced, planned = plannedSynced(out), true
 	}
+	warnRefusedValues(alias, out, &resp.Diagnostics)
 	if !out.empty() {
 		resp.Diagnostics.AddWarning("Salesforce Users Will Change", summarize(alias, out))
 		synced := plan.Synced

@@ -91,7 +91,13 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 				MarkdownDescription: "Salesforce User field → Okta expression: `user.<attribute>` (the Okta user profile), `appuser.<attribute>` " +
 					"(the app-user profile) or a quoted string such as `\"'Sales'\"`. `LastName`, `Email` and `Alias` must be mapped; " +
 					"`TimeZoneSidKey`, `LocaleSidKey`, `LanguageLocaleKey` and `EmailEncodingKey` default to `America/Los_Angeles`, `en_US`, " +
-					"`en_US` and `UTF-8`. Fields, picklist values and required fields are checked against the org at plan. `Alias` is cut to 8 characters."},
+					"`en_US` and `UTF-8`. Fields, picklist values and required fields are checked against the org at plan. `Alias` is cut to 8 characters.\n\n" +
+					"Custom fields (`Cost_Center__c`) are mapped like standard ones. At plan a `user.<attribute>` mapping is checked against the Okta " +
+					"user schema and the field's type: string → text, text area, email, phone, URL, picklist or date; boolean → checkbox; integer " +
+					"or number → number, currency or percent; array → multi-select picklist (its values joined with `;`). An unknown attribute or " +
+					"an incompatible type is an error. Plan also checks the values of the users it will write (length, restricted picklists, " +
+					"number range, dates) and warns, per field, how many users Salesforce would refuse, naming the first Federation IDs; apply " +
+					"skips those users and reports them, and writes the others."},
 			"username": schema.SingleNestedAttribute{Optional: true, Computed: true,
 				MarkdownDescription: "How the Salesforce username of a new user is made: the Okta user attribute `source` (default `login`) " +
 					"followed by `suffix` (for example `.qa`, as usernames are unique across all Salesforce orgs). Set on create only.",

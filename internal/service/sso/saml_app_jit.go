@@ -41,7 +41,9 @@ const jitDescription = "Salesforce just-in-time provisioning: a map from a Sales
 	"the profile name set by the group mapping (Salesforce accepts a profile name or ID for `ProfileId`).\n\n" +
 	"Plan checks the mapping against the org's User fields (one describe call per plan and org): every field must exist and be " +
 	"createable, and updateable unless Salesforce sets it only on insert (`Username`, `FederationIdentifier`); a constant given to a " +
-	"picklist must be one of its active values; `Username`, `Email`, `LastName` and `ProfileId` are required; `FederationIdentifier`, " +
+	"picklist must be one of its active values; a `user.<attribute>` value must name an attribute of the Okta user schema whose type " +
+	"fits the field (string → text, email, phone, picklist or date; boolean → checkbox; number → number; array → multi-select); " +
+	"`Username`, `Email`, `LastName` and `ProfileId` are required; `FederationIdentifier`, " +
 	"if mapped, must equal `name_id.template` because Salesforce replaces it with the SAML subject. Enable JIT on the Salesforce side " +
 	"with `oktasf_salesforce_sso`'s `jit_provisioning`.\n\n" +
 	"Plan also checks every value as an Okta expression (the functions `String.substring`, `String.substringBefore`, " +

@@ -127,6 +127,7 @@ func (r *samlAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		plan.OIN = framework.ObjectNull[oinModel]()
 	}
 	checkJITMapping(ctx, p.Org, config, plan, &resp.Diagnostics)
+	checkJITAttributeTypes(ctx, r.Clients(), p.Org, config, &resp.Diagnostics)
 	checkProfileConstants(ctx, p.Org, config, &resp.Diagnostics)
 
 	if p.State == nil {
