@@ -146,6 +146,19 @@ func StateAttr(s *terraform.State, addr, name string) (string, error) {
 	return is.Attributes[name], nil
 }
 
+// StateAttrs reads several attributes of one resource from the state, in the order named.
+func StateAttrs(s *terraform.State, addr string, names ...string) ([]string, error) {
+	out := make([]string, len(names))
+	for i, name := range names {
+		v, err := StateAttr(s, addr, name)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 func instance(s *terraform.State, addr string) (*terraform.InstanceState, error) {
 	rs, ok := s.RootModule().Resources[addr]
 	if !ok || rs.Primary == nil {

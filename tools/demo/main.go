@@ -84,7 +84,7 @@ func run(ctx context.Context, provider, stateDir, listen, example string, verbos
 		return err
 	}
 	logPath := filepath.Join(stateDir, "demo.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}

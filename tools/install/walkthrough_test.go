@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/samlidp/samlidptest"
 )
 
 // step is one fenced block of the README's walkthrough, with the kind its marker comment gives it.
@@ -57,6 +59,9 @@ func TestREADMEWalkthrough(t *testing.T) {
 	}
 	for _, tool := range []string{"terraform", "make", "bash"} {
 		if _, err := exec.LookPath(tool); err != nil {
+			if samlidptest.ToolsRequired() {
+				t.Fatalf("%s is not in PATH (CI installs it)", tool)
+			}
 			t.Skipf("%s is not in PATH", tool)
 		}
 	}
@@ -122,11 +127,14 @@ func TestREADMEWalkthrough(t *testing.T) {
 // install would download and build everything again.
 func cleanEnv(t *testing.T, home string) []string {
 	t.Helper()
-	out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH").Output()
+	out, err := exec.Command("go", "env", "GOCACHE", "GOMODCACHE", "GOPATH", "GOENV", "GOFLAGS", "GOTOOLCHAIN").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	goEnv := strings.Fields(string(out))
+	goEnv := strings.Split(string(out), "\n") // one line each, empty when unset
+	if len(goEnv) < 6 {
+		t.Fatalf("go env printed %q", out)
+	}
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
@@ -135,7 +143,14 @@ func cleanEnv(t *testing.T, home string) []string {
 		}
 		env = append(env, kv)
 	}
-	return append(env, "HOME="+home, "GOCACHE="+goEnv[0], "GOMODCACHE="+goEnv[1], "GOPATH="+goEnv[2], "CHECKPOINT_DISABLE=1")
+	// The machine's Go settings (its go env file, flags and toolchain choice) and git configuration (safe.directory
+	// for a checkout owned by another user) stay what they are outside the fresh home.
+	env = append(env, "HOME="+home, "GOCACHE="+goEnv[0], "GOMODCACHE="+goEnv[1], "GOPATH="+goEnv[2], "GOENV="+goEnv[3],
+		"GOFLAGS="+goEnv[4], "GOTOOLCHAIN="+goEnv[5], "CHECKPOINT_DISABLE=1")
+	if realHome, err := os.UserHomeDir(); err == nil && os.Getenv("GIT_CONFIG_GLOBAL") == "" {
+		env = append(env, "GIT_CONFIG_GLOBAL="+filepath.Join(realHome, ".gitconfig"))
+	}
+	return env
 }
 
 func runShell(t *testing.T, dir string, env []string, script string) string {

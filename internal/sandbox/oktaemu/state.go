@@ -310,6 +310,12 @@ func (s *Server) LoadState(b []byte) error {
 	if err := st.Creds.parse(); err != nil {
 		return err
 	}
+	if st.UserSchema == nil {
+		// A state saved before the user schema existed: it gets the seed's custom properties.
+		if err := st.seedUserSchema(s.seed.UserSchema, time.Now()); err != nil {
+			return fmt.Errorf("oktaemu: load state: %w", err)
+		}
+	}
 	for _, keys := range st.Keys {
 		for _, k := range keys {
 			if _, err := k.certificate(); err != nil {

@@ -129,18 +129,11 @@ func TestAccSignInEvents_refusedSignIns(t *testing.T) {
 func (f eventsFixture) signIn(sb *sandbox.Sandbox) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		ctx := context.Background()
-		appID, err := acctest.StateAttr(s, "oktasf_saml_app.prod", "id")
+		app, err := acctest.StateAttrs(s, "oktasf_saml_app.prod", "id", "sso_url", "entity_id")
 		if err != nil {
 			return err
 		}
-		ssoURL, err := acctest.StateAttr(s, "oktasf_saml_app.prod", "sso_url")
-		if err != nil {
-			return err
-		}
-		issuer, err := acctest.StateAttr(s, "oktasf_saml_app.prod", "entity_id")
-		if err != nil {
-			return err
-		}
+		appID, ssoURL, issuer := app[0], app[1], app[2]
 		for _, g := range []acctest.OktaGroup{f.allowedGroup, f.blockedGroup} {
 			if _, err := f.oc.SetAppGroupAssignment(ctx, appID, g.ID, nil, nil); err != nil {
 				return fmt.Errorf("assign %s to the app: %w", g.Name, err)

@@ -136,14 +136,11 @@ type signInCase struct {
 func (f signinFixture) checkSignIns(sb *sandbox.Sandbox) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		ctx := context.Background()
-		appID, err := acctest.StateAttr(s, "oktasf_saml_app.prod", "id")
+		app, err := acctest.StateAttrs(s, "oktasf_saml_app.prod", "id", "sso_url")
 		if err != nil {
 			return err
 		}
-		ssoURL, err := acctest.StateAttr(s, "oktasf_saml_app.prod", "sso_url")
-		if err != nil {
-			return err
-		}
+		appID, ssoURL := app[0], app[1]
 		for _, g := range []acctest.OktaGroup{f.admins, f.fieldGroup} {
 			if _, err := f.oc.SetAppGroupAssignment(ctx, appID, g.ID, nil, nil); err != nil {
 				return fmt.Errorf("assign %s to the app: %w", g.Name, err)

@@ -69,11 +69,11 @@ func (d *oktaUserSchemaDataSource) Schema(_ context.Context, _ datasource.Schema
 }
 
 func (d *oktaUserSchemaDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	m, client, ok := framework.OpenOkta[oktaUserSchemaModel](ctx, d, req.Config, &resp.Diagnostics)
+	m, _, ok := framework.OpenOkta[oktaUserSchemaModel](ctx, d, req.Config, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	us, err := client.GetUserSchema(ctx)
+	us, err := oktaUserSchema(ctx, d.Clients())
 	if err != nil {
 		resp.Diagnostics.AddError(d.Summary(framework.OpRead), fmt.Sprintf("Reading the default user schema: %s", err))
 		return
