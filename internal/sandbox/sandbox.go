@@ -266,11 +266,15 @@ func Start(opts Options) (*Sandbox, error) {
 		} else {
 			ports.Salesforce[sb.aliases[i-1]] = port
 		}
-		go func() { _ = srv.Serve(l) }()
 	}
+	// Recorded before any listener serves: a request's save reads it.
 	if sb.portsJSON, err = json.Marshal(ports); err != nil {
 		closeAll()
 		return nil, err
+	}
+	for i, l := range listeners {
+		srv := sb.servers[len(sb.servers)-len(listeners)+i]
+		go func() { _ = srv.Serve(l) }()
 	}
 	go sb.saver()
 	sb.info = sb.buildInfo(baseURL(listeners[0]))
