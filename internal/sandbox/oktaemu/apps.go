@@ -25,7 +25,7 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 	}
 	body = normalizeNumbers(body)
 	var key *rsa.PrivateKey
-	if body["signOnMode"] == "SAML_2_0" || body["signOnMode"] == "OPENID_CONNECT" {
+	if signsWithKey(body["signOnMode"]) {
 		var err error
 		// The expensive RSA generation happens before the state lock is taken.
 		if key, err = takeRSAKey(); err != nil {

@@ -20,11 +20,23 @@ var oinApps = map[string]map[string]any{
 	"oidc_client": {},
 	// Bookmark (BookmarkApplication): settings.app.url is required, requestIntegration defaults to false.
 	"bookmark": {"requestIntegration": false, "url": nil},
+	// PagerDuty and SharePoint (On-Premise): SAML catalogue apps, their settings.app keys as recorded (created in
+	// TestAccResourceOktaAppSaml_crud, ../shared/reference/okta/recorded); only these two are known beyond the above.
+	"pagerduty":            {"adminUserId": nil, "baseUrl": nil, "subdomain": nil},
+	"sharepoint_onpremise": {"groupFilter": nil, "siteURL": nil, "attributeStatements": nil},
 }
 
 // catalogueModes is the signOnMode each catalogue app that has one fixed mode requires (the app's schema in
 // management.yaml: OpenIdConnectApplication, BookmarkApplication).
-var catalogueModes = map[string]string{"oidc_client": "OPENID_CONNECT", "bookmark": "BOOKMARK"}
+var catalogueModes = map[string]string{"oidc_client": "OPENID_CONNECT", "bookmark": "BOOKMARK",
+	// As recorded: PagerDuty signs in with SAML 2.0, SharePoint (On-Premise) with SAML 1.1.
+	"pagerduty": "SAML_2_0", "sharepoint_onpremise": "SAML_1_1"}
+
+// signsWithKey reports whether an app of the sign-on mode gets a signing key credential at create (SAML 1.1 apps
+// too: the recorded sharepoint_onpremise create answers credentials.signing.kid).
+func signsWithKey(mode any) bool {
+	return mode == "SAML_2_0" || mode == "SAML_1_1" || mode == "OPENID_CONNECT"
+}
 
 // oinSignOnKeys are the only settings.signOn keys an OIN SAML app accepts.
 var oinSignOnKeys = []string{"defaultRelayState", "ssoAcsUrlOverride", "audienceOverride", "recipientOverride",
@@ -205,7 +217,7 @@ func (s *Server) buildApp(body map[string]any, prev *appRec, key *rsa.PrivateKey
 			s.st.AppCounter++
 			name = fmt.Sprintf("%s_%s_%d", s.st.Org.Subdomain, labelSlug(label), s.st.AppCounter)
 		}
-		if mode == "SAML_2_0" || mode == "OPENID_CONNECT" {
+		if signsWithKey(mode) {
 			if key == nil {
 				return nil, "credentials.signing", []string{"signing: no key material available"}
 			}
@@ -304,8 +316,19 @@ func shapeSettings(custom bool, mode string, oinDefaults, appIn, signOnIn map[st
 	if v, ok := settingsApp["integrationType"].(string); ok && v != "STANDARD" && v != "PORTAL" && v != "COMMUNITY" {
 		return nil, nil, "settings.app.integrationType", []string{"integrationType: Does not match required pattern"}
 	}
-	if mode == "SAML_2_0" {
+	switch mode {
+	case "SAML_2_0":
 		signOn = normalizeOINSignOn(signOnIn)
+	case "SAML_1_1":
+		// As recorded for sharepoint_onpremise: the relay state and the three overrides, no attribute statements.
+		signOn = map[string]any{}
+		for _, k := range []string{"defaultRelayState", "ssoAcsUrlOverride", "audienceOverride", "recipientOverride"} {
+			if v := signOnIn[k]; v != "" {
+				signOn[k] = deepCopy(v)
+			} else {
+				signOn[k] = nil
+			}
+		}
 	}
 	return settingsApp, signOn, "", nil
 }
@@ -327,7 +350,8 @@ func (s *Server) appJSON(rec *appRec) map[string]any {
 		"logo":              []any{map[string]any{"name": "medium", "href": "https://op3static.oktacdn.com/assets/img/logos/default.6770228fb0dab49a1695ef440a5279bb.png", "type": "image/png"}},
 		"accessPolicy":      s.href("/api/v1/policies/" + rec.AccessPolicyID),
 	}
-	if strings.HasPrefix(mode, "SAML") {
+	// As recorded: a SAML 1.1 app (sharepoint_onpremise) links no metadata, though its metadata URL answers.
+	if mode == "SAML_2_0" {
 		links["metadata"] = map[string]any{"href": s.cfg.BaseURL + base + "/sso/saml/metadata", "type": "application/xml"}
 	}
 	if mode == "OPENID_CONNECT" {

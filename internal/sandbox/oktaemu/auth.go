@@ -29,7 +29,7 @@ var grantableScopes = []string{
 	"okta.networkZones.manage", "okta.networkZones.read",
 	"okta.deviceAssurance.manage", "okta.deviceAssurance.read",
 	"okta.logs.read", "okta.schemas.manage", "okta.schemas.read", "okta.orgs.read",
-	"okta.userTypes.read",
+	"okta.userTypes.manage", "okta.userTypes.read",
 }
 
 // accessTokenLifetime is what Okta's org authorization server grants to client_credentials tokens.

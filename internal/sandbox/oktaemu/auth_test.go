@@ -226,6 +226,7 @@ type scopeFixture struct {
 	user, user2, group, group2, app, inactiveApp, kid string
 	appBody                                           string
 	policy, rule, zone, inactiveZone, da              string
+	userType, userTypeName                            string
 }
 
 // newScopeFixture creates two users, two groups with the first user in the first group, and, when uses
@@ -275,6 +276,10 @@ func newScopeFixture(t *testing.T, o *testOrg, n int, uses string) scopeFixture 
 	if strings.Contains(uses, "{inactiveZone}") {
 		f.inactiveZone = create("/api/v1/zones", fmt.Sprintf(`{"type":"IP","name":"Old %d","status":"INACTIVE","gateways":[{"type":"CIDR","value":"198.51.100.0/24"}]}`, n))["id"].(string)
 	}
+	if strings.Contains(uses, "{userType}") {
+		f.userTypeName = fmt.Sprintf("type%d", n)
+		f.userType = create("/api/v1/meta/types/user", fmt.Sprintf(`{"name":%q,"displayName":"Type %d"}`, f.userTypeName, n))["id"].(string)
+	}
 	if strings.Contains(uses, "{da}") {
 		f.da = create("/api/v1/device-assurances", `{"name":"Mac","platform":"MACOS","osVersion":{"minimum":"13.0"}}`)["id"].(string)
 	}
@@ -306,11 +311,11 @@ func newScopeFixture(t *testing.T, o *testOrg, n int, uses string) scopeFixture 
 }
 
 // expand fills {user}, {user2}, {group}, {group2}, {app}, {inactiveApp}, {kid}, {policy}, {rule}, {zone},
-// {inactiveZone} and {da} in s.
+// {inactiveZone}, {da} and {userType} in s.
 func (f scopeFixture) expand(s string) string {
 	return strings.NewReplacer("{user}", f.user, "{user2}", f.user2, "{group}", f.group, "{group2}", f.group2,
 		"{app}", f.app, "{inactiveApp}", f.inactiveApp, "{kid}", f.kid, "{appBody}", f.appBody,
-		"{policy}", f.policy, "{rule}", f.rule, "{zone}", f.zone, "{inactiveZone}", f.inactiveZone, "{da}", f.da).Replace(s)
+		"{policy}", f.policy, "{rule}", f.rule, "{zone}", f.zone, "{inactiveZone}", f.inactiveZone, "{da}", f.da, "{userTypeName}", f.userTypeName, "{userType}", f.userType).Replace(s)
 }
 
 // send is one request with an Authorization header and an Accept type.
@@ -370,6 +375,10 @@ func TestRouteScopesEnforced(t *testing.T) {
 		{"group owners", "GET", "/api/v1/groups/{group}/owners", "", "", "okta.groups.read", 200},
 		{"user types", "GET", "/api/v1/meta/types/user", "", "", "okta.userTypes.read", 200},
 		{"user types", "GET", "/api/v1/meta/types/user/default", "", "", "okta.userTypes.read", 200},
+		{"user types", "POST", "/api/v1/meta/types/user", `{"name":"contractor","displayName":"Contractor"}`, "", "okta.userTypes.manage", 200},
+		{"user types", "POST", "/api/v1/meta/types/user/{userType}", `{"displayName":"Renamed"}`, "", "okta.userTypes.manage", 200},
+		{"user types", "PUT", "/api/v1/meta/types/user/{userType}", `{"name":"{userTypeName}","displayName":"Replaced","description":"d"}`, "", "okta.userTypes.manage", 200},
+		{"user types", "DELETE", "/api/v1/meta/types/user/{userType}", "", "", "okta.userTypes.manage", 204},
 
 		{"apps", "GET", "/api/v1/apps", "", "", "okta.apps.read", 200},
 		{"apps", "POST", "/api/v1/apps", `{"name":"salesforce","label":"Salesforce","signOnMode":"SAML_2_0","settings":{"app":{"instanceType":"PRODUCTION"}}}`, "", "okta.apps.manage", 200},

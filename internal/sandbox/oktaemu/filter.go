@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // expr is a parsed Okta filter/search expression (SCIM-like: `status eq "ACTIVE" and profile.login sw "a"`).
@@ -93,6 +94,12 @@ func (e cmpExpr) matchValue(got any) bool {
 		}
 		if !ok {
 			return e.op == "ne"
+		}
+		if at, bt, isTime := bothTimes(gs, want); isTime && e.op != "sw" && e.op != "ew" && e.op != "co" {
+			// Dates compare as instants, not as text: "lastUpdated gt \"2026-01-01T00:00:00Z\"" must see
+			// "2026-01-01T00:00:00.500Z" as later (the list operations' examples use RFC 3339 literals with or
+			// without milliseconds; a literal with an offset is inferred to mean that instant).
+			return compareOrdered(e.op, float64(at.Sub(bt)), 0)
 		}
 		a, b := strings.ToLower(gs), strings.ToLower(want)
 		switch e.op {
@@ -358,4 +365,20 @@ func (p *parser) parseComparison() (expr, error) {
 		return nil, fmt.Errorf("operator %s needs a string", op)
 	}
 	return cmpExpr{path: path, op: op, value: v}, nil
+}
+
+// bothTimes parses a and b as RFC 3339 date-times (fractional seconds optional).
+func bothTimes(a, b string) (time.Time, time.Time, bool) {
+	if len(a) < 20 || len(b) < 20 || a[4] != '-' || b[4] != '-' {
+		return time.Time{}, time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, a)
+	if err != nil {
+		return time.Time{}, time.Time{}, false
+	}
+	bt, err := time.Parse(time.RFC3339Nano, b)
+	if err != nil {
+		return time.Time{}, time.Time{}, false
+	}
+	return at, bt, true
 }

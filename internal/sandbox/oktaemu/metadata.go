@@ -75,6 +75,10 @@ func (s *Server) samlMetadata(rec *appRec, k *signingKey) string {
 	format, _ := signOn["subjectNameIdFormat"].(string)
 	if format == "" {
 		format = nameIDUnspecified
+		if name == "pagerduty" {
+			// The catalogue fixes PagerDuty's name-id format: its recorded metadata lists emailAddress alone.
+			format = nameIDEmail
+		}
 	}
 	// Okta lists the app's format and always offers emailAddress as well.
 	formats := []string{format}

@@ -284,7 +284,11 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/meta/schemas/apps/{appId}/default", "okta.schemas.manage", s.updateAppUserSchema},
 		{"GET /api/v1/meta/schemas/user/{schemaId}", "okta.schemas.read", s.getUserSchema},
 		{"GET /api/v1/meta/types/user", "okta.userTypes.read", s.listUserTypes},
+		{"POST /api/v1/meta/types/user", "okta.userTypes.manage", s.createUserType},
 		{"GET /api/v1/meta/types/user/{typeId}", "okta.userTypes.read", s.getUserType},
+		{"POST /api/v1/meta/types/user/{typeId}", "okta.userTypes.manage", s.updateUserType},
+		{"PUT /api/v1/meta/types/user/{typeId}", "okta.userTypes.manage", s.replaceUserType},
+		{"DELETE /api/v1/meta/types/user/{typeId}", "okta.userTypes.manage", s.deleteUserType},
 		{"POST /api/v1/meta/schemas/user/{schemaId}", "okta.schemas.manage", s.updateUserSchema},
 
 		{"PUT /api/v1/apps/{appId}/policies/{policyId}", "okta.apps.manage", s.assignAppPolicy},

@@ -44,6 +44,8 @@ type state struct {
 	Zones map[string]map[string]any `json:"zones,omitempty"`
 	// DeviceAssurances are the device assurance policies as served (without _links), by id.
 	DeviceAssurances map[string]map[string]any `json:"deviceAssurances,omitempty"`
+	// UserTypes are the user types made through the API (not the default type), as served (without _links), by id.
+	UserTypes map[string]map[string]any `json:"userTypes,omitempty"`
 	// Logs are the System Log events the org wrote (sign-ins), oldest first, at most maxLogEvents.
 	Logs []map[string]any `json:"logs,omitempty"`
 

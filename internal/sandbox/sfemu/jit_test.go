@@ -32,7 +32,9 @@ func testIDP(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
 		if err != nil {
 			panic(err)
 		}
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "okta"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0)}
+		// Valid from a day back: the "expired" case signs an assertion issued an hour before the test started, and
+		// the ACS checks the certificate at that instant, which must not depend on when this first ran.
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "okta"}, NotBefore: time.Now().AddDate(0, 0, -1), NotAfter: time.Now().AddDate(1, 0, 0)}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
 		if err != nil {
 			panic(err)

@@ -103,6 +103,9 @@ func (o *Org) handleQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusBadRequest, "MALFORMED_QUERY", "A query string has to be specified"))
 		return
 	}
+	if o.serveQueryColumns(w, r, c, q) { // columns=true: querycolumns.go
+		return
+	}
 	res, err := o.runQuery(q, c.version, c.tooling)
 	if err != nil {
 		writeError(w, err)

@@ -71,7 +71,7 @@ func (d *federationCheckDataSource) Schema(_ context.Context, _ datasource.Schem
 			"(warning: active federated Salesforce users no app assignment matches); `users_missing_in_salesforce` (warning: assigned Okta " +
 			"users with no active Salesforce user while JIT is off); `identity_not_checked` (info: the identity cannot be worked out from " +
 			"the NameID template); `multiple_apps` (warning: another active Okta app posts to this org's ACS URL or sends its My Domain audience; the generic `https://saml.salesforce.com` is never matched); `sign_in_failures` " +
-			"(warning, one per LoginHistory status, within `sign_in_failure_hours`; the newest 2,000 sign-ins are read, and counts say \"at least\" when that cap is reached).\n\n" +
+			"(warning, one per LoginHistory status, within `sign_in_failure_hours`, counted by Salesforce in one aggregate query).\n\n" +
 			"Every read is a list or query call: the app, its metadata, the active SAML apps and the app's users from Okta (all pages); " +
 			"the organization, the SSO settings (one Tooling query), the federated users and LoginHistory from Salesforce (SOQL). " +
 			"Users are never read one by one. Findings name users by their Federation ID or username, never a secret.",

@@ -152,35 +152,33 @@ func TestFederationCheck_orgACSMatch(t *testing.T) {
 	}
 }
 
-func TestFederationCheck_signInFailuresQueryLimit(t *testing.T) {
+func TestFederationCheck_signInFailuresQuery(t *testing.T) {
 	t.Parallel()
 	since := time.Date(2026, 12, 6, 11, 0, 0, 0, time.UTC)
 	soql := signInFailuresSOQL("0LE5e000000AbCd", since)
-	if !strings.HasSuffix(soql, " ORDER BY LoginTime DESC LIMIT 2000") || signInFailureRowLimit != 2000 {
-		t.Errorf("query %q does not end with ORDER BY LoginTime DESC LIMIT 2000", soql)
-	}
-	if !strings.Contains(soql, "AuthenticationServiceId = '0LE5e000000AbCd' AND LoginTime >= 2026-12-06T11:00:00Z") {
-		t.Errorf("query %q does not bound the settings and the window", soql)
+	if want := "SELECT Status, COUNT(Id) n, MAX(LoginTime) latest FROM LoginHistory WHERE AuthenticationServiceId = '0LE5e000000AbCd' AND LoginTime >= 2026-12-06T11:00:00Z GROUP BY Status"; soql != want {
+		t.Errorf("query\n%s\nwant\n%s", soql, want)
 	}
 
-	rows := []signInRow{
-		{"Failed: Signature Invalid", "2026-12-06T11:59:00.000+0000"}, {"Success", "2026-12-06T11:58:00.000+0000"},
-		{"Failed: Signature Invalid", "2026-12-06T11:57:00.000+0000"}, {"User is inactive", "2026-12-06T11:56:00.000+0000"},
+	groups := []signInGroup{
+		{"Success", 40, "2026-12-06T11:58:00.000+0000"},
+		{"User is inactive", 1, "2026-12-06T11:56:00.000+0000"},
+		{"Failed: Signature Invalid", 2, "2026-12-06T11:59:00.000+0000"},
+		{"Failed: Issuer Mismatched", 1, "2026-12-06T11:57:00.000+0000"},
 	}
-	for _, tc := range []struct {
-		truncated bool
-		want      string
-	}{
-		{false, `2 sign-ins through SSO settings "Okta" failed with "Failed: Signature Invalid" in the last 24 hours (the latest at 2026-12-06T11:59:00.000+0000).`},
-		{true, `At least 2 sign-ins through SSO settings "Okta" failed with "Failed: Signature Invalid" among the newest 2000 sign-ins of the last 24 hours`},
-	} {
-		r := &federationReport{}
-		addSignInFailures(r, rows, tc.truncated, "Okta", 24)
-		if len(r.Findings) != 2 || r.Findings[0].Code != codeSignInFailures || !strings.HasPrefix(r.Findings[0].Message, tc.want) {
-			t.Errorf("truncated=%v: findings %+v, want two, the first starting %q", tc.truncated, r.Findings, tc.want)
-		}
-		if strings.Contains(r.Findings[1].Message, "At least") != tc.truncated {
-			t.Errorf("truncated=%v: %q", tc.truncated, r.Findings[1].Message)
+	r := &federationReport{}
+	addSignInFailures(r, groups, "Okta", 24)
+	want := []string{
+		`2 sign-ins through SSO settings "Okta" failed with "Failed: Signature Invalid" in the last 24 hours (the latest at 2026-12-06T11:59:00.000+0000).`,
+		`1 sign-in through SSO settings "Okta" failed with "Failed: Issuer Mismatched" in the last 24 hours`,
+		`1 sign-in through SSO settings "Okta" failed with "User is inactive"`,
+	}
+	if len(r.Findings) != len(want) {
+		t.Fatalf("findings %+v, want %d (successes skipped)", r.Findings, len(want))
+	}
+	for i, w := range want {
+		if r.Findings[i].Code != codeSignInFailures || !strings.HasPrefix(r.Findings[i].Message, w) {
+			t.Errorf("finding %d: %q, want it to start %q", i, r.Findings[i].Message, w)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -255,72 +254,54 @@ var signInFailureFixes = map[string]string{
 
 const defaultSignInFailureFix = "Open Setup › Login History for the failed rows, and the SAML Assertion Validator (Setup › Single Sign-On Settings) for the last failed assertion."
 
-// signInFailureRowLimit caps the LoginHistory rows the check reads (the newest first): a busy org's window can
-// hold far more sign-ins than a check needs to see, and the sandbox's SOQL has no GROUP BY to count them on the
-// server. When the cap is reached the findings say "at least".
-const signInFailureRowLimit = 2000
-
-// signInFailuresSOQL reads the sign-ins through the settings cfgID since since, newest first, at most
-// signInFailureRowLimit. Only AuthenticationServiceId and LoginTime are filtered on, the fields Salesforce
-// documents as filterable (Status is documented as group and sort only).
+// signInFailuresSOQL counts the sign-ins through the settings cfgID since since on the server, one row per
+// status with its latest time: one request whatever the volume. Only AuthenticationServiceId and LoginTime are
+// filtered on, the fields Salesforce documents as filterable; Status is documented as groupable and sortable.
 func signInFailuresSOQL(cfgID string, since time.Time) string {
-	return "SELECT Status, LoginTime FROM LoginHistory WHERE AuthenticationServiceId = " + salesforce.Quote(cfgID) +
-		" AND LoginTime >= " + since.UTC().Format("2006-01-02T15:04:05Z") + fmt.Sprintf(" ORDER BY LoginTime DESC LIMIT %d", signInFailureRowLimit)
+	return "SELECT Status, COUNT(Id) n, MAX(LoginTime) latest FROM LoginHistory WHERE AuthenticationServiceId = " + salesforce.Quote(cfgID) +
+		" AND LoginTime >= " + since.UTC().Format("2006-01-02T15:04:05Z") + " GROUP BY Status"
 }
 
-// signInRow is a LoginHistory row as checkSignInFailures reads it.
-type signInRow struct {
-	Status    string `json:"Status"`
-	LoginTime string `json:"LoginTime"`
+// signInGroup is one AggregateResult row of signInFailuresSOQL: the sign-ins of one status.
+type signInGroup struct {
+	Status string `json:"Status"`
+	Count  int    `json:"n"`
+	Latest string `json:"latest"`
 }
 
-// checkSignInFailures groups the failed LoginHistory rows of the settings in the window by status; successes
-// are skipped here.
+// checkSignInFailures reports the failed sign-ins through the settings in the window by status; successes are
+// skipped here.
 func checkSignInFailures(ctx context.Context, r *federationReport, sf *salesforce.Client, cfg *ssoConfigRow, in federationCheckInput) error {
 	since := in.Now.Add(-time.Duration(in.FailureHours) * time.Hour)
-	var rows []signInRow
-	if err := sf.Query(ctx, signInFailuresSOQL(cfg.ID, since), &rows); err != nil {
+	var groups []signInGroup
+	if err := sf.Query(ctx, signInFailuresSOQL(cfg.ID, since), &groups); err != nil {
 		return fmt.Errorf("reading the login history of SSO settings %q: %w", cfg.DeveloperName, err)
 	}
-	addSignInFailures(r, rows, len(rows) >= signInFailureRowLimit, cfg.DeveloperName, in.FailureHours)
+	addSignInFailures(r, groups, cfg.DeveloperName, in.FailureHours)
 	return nil
 }
 
-// addSignInFailures adds one finding per failure status of rows (newest first); truncated says the rows stop at
-// the query's limit, so the counts are lower bounds.
-func addSignInFailures(r *federationReport, rows []signInRow, truncated bool, ssoName string, hours int) {
-	type group struct {
-		status, latest string
-		count          int
-	}
-	byStatus := map[string]*group{}
-	var order []*group
-	for _, row := range rows {
-		if strings.EqualFold(row.Status, "Success") {
-			continue
+// addSignInFailures adds one finding per failure status, the most frequent first (then the most recent).
+func addSignInFailures(r *federationReport, groups []signInGroup, ssoName string, hours int) {
+	failed := make([]signInGroup, 0, len(groups))
+	for _, g := range groups {
+		if !strings.EqualFold(g.Status, "Success") && g.Count > 0 {
+			failed = append(failed, g)
 		}
-		g := byStatus[row.Status]
-		if g == nil {
-			g = &group{status: row.Status, latest: row.LoginTime} // newest first
-			byStatus[row.Status] = g
-			order = append(order, g)
-		}
-		g.count++
 	}
-	sort.SliceStable(order, func(i, j int) bool { return order[i].count > order[j].count })
-	for _, g := range order {
-		fix, ok := signInFailureFixes[g.status]
+	sort.SliceStable(failed, func(i, j int) bool {
+		if failed[i].Count != failed[j].Count {
+			return failed[i].Count > failed[j].Count
+		}
+		return failed[i].Latest > failed[j].Latest
+	})
+	for _, g := range failed {
+		fix, ok := signInFailureFixes[g.Status]
 		if !ok {
 			fix = defaultSignInFailureFix
 		}
-		count := strconv.Itoa(g.count)
-		scope := fmt.Sprintf("in the last %d hours", hours)
-		if truncated {
-			count = "At least " + count
-			scope = fmt.Sprintf("among the newest %d sign-ins of the last %d hours (the check reads no more)", signInFailureRowLimit, hours)
-		}
 		r.add(severityWarning, codeSignInFailures,
-			fmt.Sprintf("%s sign-ins through SSO settings %q failed with %q %s (the latest at %s).", count, ssoName, g.status, scope, g.latest), fix)
+			fmt.Sprintf("%s through SSO settings %q failed with %q in the last %d hours (the latest at %s).", countOf(g.Count, "sign-in", "sign-ins"), ssoName, g.Status, hours, g.Latest), fix)
 	}
 }
 

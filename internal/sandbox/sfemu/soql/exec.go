@@ -69,6 +69,19 @@ func Execute(q *Query, src Source) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if q.Aggregate() || (q.Count && len(q.GroupBy) > 0) {
+		return ex.aggregate(rows)
+	}
+	for _, it := range q.Items {
+		if it.Alias != "" {
+			// The message is inferred (not in the reference): Salesforce allows aliases on aggregate queries only.
+			return nil, malformedAt(q.Source, it.Pos, "Only aggregate expressions use field aliasing")
+		}
+	}
+	if q.Having != nil {
+		// Inferred message: HAVING filters groups, so a query that neither groups nor aggregates cannot have one.
+		return nil, malformedAt(q.Source, q.FromPos, "HAVING clause requires a GROUP BY clause or an aggregate expression")
+	}
 	selected := make([]*resolved, 0, len(q.Fields))
 	seen := map[string]bool{}
 	for _, f := range q.Fields {
@@ -112,19 +125,26 @@ func filter(q *Query, src Source) (*executor, []Record, error) {
 			return nil, nil, err
 		}
 	}
+	var rows []Record
+	for _, row := range ex.src.Rows(ex.obj) {
+		if q.Where == nil || ex.eval(q.Where, row) {
+			rows = append(rows, row)
+		}
+	}
+	if q.Aggregate() || (q.Count && len(q.GroupBy) > 0) {
+		// Grouped queries order, offset and limit the groups, not the rows (aggregate.go).
+		return ex, rows, nil
+	}
 	orders := make([]*resolved, len(q.OrderBy))
 	for i, o := range q.OrderBy {
+		if o.Func != "" { // inferred message, as for HAVING
+			return nil, nil, malformedAt(q.Source, o.Path.Pos, "Ordering by an aggregate requires an aggregate query")
+		}
 		r, err := ex.resolve(o.Path)
 		if err != nil {
 			return nil, nil, err
 		}
 		orders[i] = r
-	}
-	var rows []Record
-	for _, row := range src.Rows(obj) {
-		if q.Where == nil || ex.eval(q.Where, row) {
-			rows = append(rows, row)
-		}
 	}
 	if len(orders) > 0 {
 		sort.SliceStable(rows, func(i, j int) bool {
@@ -375,7 +395,7 @@ func (ex *executor) semiJoin(c *Compare, r *resolved) error {
 	if r.kind != FieldID {
 		return errorAt("INVALID_FIELD", ex.q.Source, c.Path.Pos, "Semi join sub-selects are only allowed on Id or reference fields: "+c.Path.String())
 	}
-	if sub.Count || len(sub.Fields) != 1 {
+	if sub.Count || sub.Aggregate() || len(sub.Fields) != 1 {
 		return malformedAt(ex.q.Source, c.OpPos, "The inner select field must be exactly one Id or reference field")
 	}
 	if hasSubSelect(sub.Where) {

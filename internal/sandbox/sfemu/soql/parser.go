@@ -10,11 +10,14 @@ import (
 // Query is a parsed SOQL statement.
 type Query struct {
 	Source  string
-	Count   bool // SELECT COUNT()
-	Fields  []Path
+	Count   bool   // SELECT COUNT()
+	Fields  []Path // the plain (not aggregated) fields selected
+	Items   []Item // every selected item in order, aggregates included
 	From    string
 	FromPos int
 	Where   Expr // nil when absent
+	GroupBy []Path
+	Having  Expr // nil when absent; its comparisons may be on aggregates
 	OrderBy []Order
 	Limit   int // -1 when absent
 	Offset  int
@@ -28,8 +31,33 @@ type Path struct {
 
 func (p Path) String() string { return strings.Join(p.Parts, ".") }
 
-// Order is one ORDER BY item.
+// Item is one selected item: a plain field (Func empty) or an aggregate function of a field, with an
+// optional alias (allowed on aggregate queries only).
+type Item struct {
+	Func  string // COUNT, COUNT_DISTINCT, MAX, MIN, SUM, AVG; upper case; empty for a plain field
+	Path  Path
+	Alias string
+	Pos   int
+}
+
+// Aggregate reports whether q groups or aggregates its rows (an AggregateResult query).
+func (q *Query) Aggregate() bool {
+	if len(q.GroupBy) > 0 {
+		return true
+	}
+	for _, it := range q.Items {
+		if it.Func != "" {
+			return true
+		}
+	}
+	return false
+}
+
+var aggregateFuncs = map[string]bool{"COUNT": true, "COUNT_DISTINCT": true, "MAX": true, "MIN": true, "SUM": true, "AVG": true}
+
+// Order is one ORDER BY item: a field, or an aggregate function of one (Func set).
 type Order struct {
+	Func       string
 	Path       Path
 	Desc       bool
 	NullsFirst bool
@@ -50,6 +78,7 @@ type Not struct{ Term Expr }
 // Compare is one field condition. Op is one of = != < <= > >= LIKE IN NOTIN. An IN or NOT IN may
 // take a semi-join sub-select (Sub) instead of literal Values.
 type Compare struct {
+	Func   string // an aggregate function of Path, in HAVING only
 	Path   Path
 	Op     string
 	Values []Value
@@ -87,9 +116,10 @@ type Value struct {
 }
 
 type parser struct {
-	src  string
-	toks []token
-	i    int
+	src    string
+	toks   []token
+	i      int
+	having bool // parsing a HAVING condition, where aggregates may be compared
 }
 
 // Parse parses one SOQL query. Errors are *Error with code MALFORMED_QUERY.
@@ -150,20 +180,21 @@ func (p *parser) queryBody() (*Query, error) {
 	if _, err := p.expectKeyword("SELECT"); err != nil {
 		return nil, err
 	}
-	if t := p.peek(); p.isKeyword(t, "COUNT") && p.toks[p.i+1].kind == tokLParen {
+	if t := p.peek(); p.isKeyword(t, "COUNT") && p.toks[p.i+1].kind == tokLParen && p.toks[p.i+2].kind == tokRParen {
 		p.next()
 		p.next()
-		if t := p.next(); t.kind != tokRParen {
-			return nil, p.unexpected(t)
-		}
+		p.next()
 		q.Count = true
 	} else {
 		for {
-			path, err := p.path()
+			it, err := p.selectItem()
 			if err != nil {
 				return nil, err
 			}
-			q.Fields = append(q.Fields, path)
+			q.Items = append(q.Items, it)
+			if it.Func == "" {
+				q.Fields = append(q.Fields, it.Path)
+			}
 			if p.peek().kind != tokComma {
 				break
 			}
@@ -185,6 +216,33 @@ func (p *parser) queryBody() (*Query, error) {
 			return nil, err
 		}
 		q.Where = e
+	}
+	if p.isKeyword(p.peek(), "GROUP") {
+		p.next()
+		if _, err := p.expectKeyword("BY"); err != nil {
+			return nil, err
+		}
+		for {
+			path, err := p.path()
+			if err != nil {
+				return nil, err
+			}
+			q.GroupBy = append(q.GroupBy, path)
+			if p.peek().kind != tokComma {
+				break
+			}
+			p.next()
+		}
+	}
+	if p.isKeyword(p.peek(), "HAVING") {
+		p.next()
+		p.having = true
+		e, err := p.condition()
+		p.having = false
+		if err != nil {
+			return nil, err
+		}
+		q.Having = e
 	}
 	if p.isKeyword(p.peek(), "ORDER") {
 		p.next()
@@ -251,12 +309,47 @@ func (p *parser) path() (Path, error) {
 	return path, nil
 }
 
-func (p *parser) order() (Order, error) {
+// selectItem parses a field or an aggregate function of one, and an optional alias.
+func (p *parser) selectItem() (Item, error) {
+	it := Item{Pos: p.peek().pos}
+	fn, path, err := p.aggregateOrPath()
+	if err != nil {
+		return it, err
+	}
+	it.Func, it.Path = fn, path
+	if t := p.peek(); t.kind == tokIdent && !reserved[strings.ToUpper(t.text)] {
+		p.next()
+		it.Alias = t.text
+	}
+	return it, nil
+}
+
+// aggregateOrPath parses FUNC(path) or a plain path.
+func (p *parser) aggregateOrPath() (string, Path, error) {
+	t := p.peek()
+	if t.kind == tokIdent && aggregateFuncs[strings.ToUpper(t.text)] && p.toks[p.i+1].kind == tokLParen {
+		p.next()
+		p.next()
+		path, err := p.path()
+		if err != nil {
+			return "", Path{}, err
+		}
+		if t := p.next(); t.kind != tokRParen {
+			return "", Path{}, p.unexpected(t)
+		}
+		path.Pos = t.pos
+		return strings.ToUpper(t.text), path, nil
+	}
 	path, err := p.path()
+	return "", path, err
+}
+
+func (p *parser) order() (Order, error) {
+	fn, path, err := p.aggregateOrPath()
 	if err != nil {
 		return Order{}, err
 	}
-	o := Order{Path: path, NullsFirst: true}
+	o := Order{Func: fn, Path: path, NullsFirst: true}
 	switch {
 	case p.isKeyword(p.peek(), "ASC"):
 		p.next()
@@ -348,12 +441,19 @@ func (p *parser) unary() (Expr, error) {
 }
 
 func (p *parser) comparison() (Expr, error) {
-	path, err := p.path()
+	var fn string
+	var path Path
+	var err error
+	if p.having {
+		fn, path, err = p.aggregateOrPath()
+	} else {
+		path, err = p.path()
+	}
 	if err != nil {
 		return nil, err
 	}
 	t := p.next()
-	c := &Compare{Path: path, OpPos: t.pos}
+	c := &Compare{Func: fn, Path: path, OpPos: t.pos}
 	switch {
 	case t.kind == tokOp:
 		c.Op = t.text
