@@ -210,12 +210,25 @@ func FitValue(f *salesforce.FieldDescribe, v any) (any, string) {
 			}
 			return v, fmt.Sprintf("%q is not a date (YYYY-MM-DD)", s)
 		}
+	case "datetime":
+		// Written as Salesforce reads it back (UTC, milliseconds, +0000), so an unchanged value plans no diff.
+		if s == "" {
+			break
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return v, fmt.Sprintf("%q is not a date-time (RFC 3339, e.g. 2026-02-01T10:00:00Z)", s)
+		}
+		return t.UTC().Format(salesforceDateTime), ""
 	}
 	if n := len([]rune(s)); f.Length > 0 && n > f.Length && f.Type != "picklist" {
 		return v, fmt.Sprintf("%d characters, longer than the field's length %d", n, f.Length)
 	}
 	return v, ""
 }
+
+// salesforceDateTime is how Salesforce's REST API writes a dateTime field.
+const salesforceDateTime = "2006-01-02T15:04:05.000+0000"
 
 func fitMultiSelect(f *salesforce.FieldDescribe, v any) (any, string) {
 	var values []string

@@ -24,6 +24,7 @@ func testDescribe() *salesforce.SObjectDescribe {
 		{Name: "Contractor__c", Type: "boolean", Custom: true},
 		{Name: "Level__c", Type: "double", Precision: 3, Scale: 1, Custom: true},
 		{Name: "Start__c", Type: "date", Custom: true},
+		{Name: "Hired__c", Type: "datetime", Custom: true},
 	}}
 }
 
@@ -93,6 +94,8 @@ func TestFitValue(t *testing.T) {
 		{"Level__c", 100.0, nil, "outside the field's range (precision 3, scale 1)"},
 		{"Start__c", "2026-02-01T10:00:00Z", "2026-02-01", ""},
 		{"Start__c", "tomorrow", nil, "is not a date"},
+		{"Hired__c", "2026-02-01T11:00:00+01:00", "2026-02-01T10:00:00.000+0000", ""},
+		{"Hired__c", "next week", nil, "is not a date-time"},
 		{"Cost_Center__c", []any{"a"}, nil, "an array cannot fill"},
 	} {
 		got, problem := FitValue(field(tc.field), tc.in)
