@@ -86,30 +86,12 @@ func postAssertion(t *testing.T, info sandbox.SalesforceInfo, issuer, nameID, ip
 // SOQL itself; usernames come from one more query; the SSO settings are found by issuer.
 func TestLogReadsFilterInSOQL(t *testing.T) {
 	t.Parallel()
-	seed := entitlementSeed(0)
-	sb, err := sandbox.Start(sandbox.Options{Listen: "127.0.0.1:0", Seed: &sandbox.Seed{Salesforce: map[string]sfemu.OrgSeed{"qa": seed}}})
-	if err != nil {
-		t.Fatalf("start sandbox: %v", err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	info := sb.Info().Salesforce["qa"]
 	rec := &soqlRecorder{}
-	hc := transport.NewHTTPClient(transport.Config{Service: "salesforce"})
-	rec.next, hc.Transport = hc.Transport, rec
-	c, err := salesforce.New(salesforce.Config{Alias: "qa", LoginURL: info.LoginURL, ClientID: info.ClientID, Username: info.Username,
-		PrivateKey: info.PrivateKey, JWTAudience: info.JWTAudience, HTTPClient: hc})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, info := logsClient(t, func(next http.RoundTripper) http.RoundTripper { rec.next = next; return rec })
 	ctx := context.Background()
 	const issuer = "http://www.okta.com/exkLogsTest"
-	key, cert := selfSignedKey(t, "okta")
+	key, cert := trustNewIssuer(t, c, info, "Okta_Logs", issuer)
 	wrongKey, wrongCert := selfSignedKey(t, "mallory")
-	if _, err := c.UpsertSAMLSSOConfig(ctx, salesforce.SAMLSSOConfig{FullName: "Okta_Logs", Name: "Okta Logs", Issuer: issuer,
-		SAMLEntityID: info.LoginURL, IdentityMapping: "FederationId", IdentityLocation: "SubjectNameId", SAMLVersion: "SAML2_0",
-		RequestSignatureMethod: "RSA-SHA256", ValidationCert: base64.StdEncoding.EncodeToString(cert.Raw)}); err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now().Add(-time.Minute)
 	postAssertion(t, info, issuer, "platform@acme.com", "198.51.100.6", wrongKey, wrongCert)
 	postAssertion(t, info, issuer, "platform@acme.com", "203.0.113.5", key, cert)
@@ -214,29 +196,12 @@ func (r *statusFilterRefuser) RoundTrip(req *http.Request) (*http.Response, erro
 // filter and filtered in memory, the limit still applying.
 func TestListLoginHistoryStatusFilterRefused(t *testing.T) {
 	t.Parallel()
-	sb, err := sandbox.Start(sandbox.Options{Listen: "127.0.0.1:0", Seed: &sandbox.Seed{Salesforce: map[string]sfemu.OrgSeed{"qa": entitlementSeed(0)}}})
-	if err != nil {
-		t.Fatalf("start sandbox: %v", err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	info := sb.Info().Salesforce["qa"]
 	refuser := &statusFilterRefuser{}
-	hc := transport.NewHTTPClient(transport.Config{Service: "salesforce"})
-	refuser.next, hc.Transport = hc.Transport, refuser
-	c, err := salesforce.New(salesforce.Config{Alias: "qa", LoginURL: info.LoginURL, ClientID: info.ClientID, Username: info.Username,
-		PrivateKey: info.PrivateKey, JWTAudience: info.JWTAudience, HTTPClient: hc})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, info := logsClient(t, func(next http.RoundTripper) http.RoundTripper { refuser.next = next; return refuser })
 	ctx := context.Background()
 	const issuer = "http://www.okta.com/exkRefusedFilter"
-	key, cert := selfSignedKey(t, "okta")
+	key, cert := trustNewIssuer(t, c, info, "Okta_Refused", issuer)
 	wrongKey, wrongCert := selfSignedKey(t, "mallory")
-	if _, err := c.UpsertSAMLSSOConfig(ctx, salesforce.SAMLSSOConfig{FullName: "Okta_Refused", Name: "Okta Refused", Issuer: issuer,
-		SAMLEntityID: info.LoginURL, IdentityMapping: "FederationId", IdentityLocation: "SubjectNameId", SAMLVersion: "SAML2_0",
-		RequestSignatureMethod: "RSA-SHA256", ValidationCert: base64.StdEncoding.EncodeToString(cert.Raw)}); err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now().Add(-time.Minute)
 	postAssertion(t, info, issuer, "platform@acme.com", "198.51.100.6", wrongKey, wrongCert)
 	postAssertion(t, info, issuer, "platform@acme.com", "198.51.100.8", wrongKey, wrongCert)
@@ -291,4 +256,36 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// logsClient starts a sandbox with org qa and returns a client of it whose transport wrap puts a test's
+// round tripper in front of.
+func logsClient(t *testing.T, wrap func(next http.RoundTripper) http.RoundTripper) (*salesforce.Client, sandbox.SalesforceInfo) {
+	t.Helper()
+	sb, err := sandbox.Start(sandbox.Options{Listen: "127.0.0.1:0", Seed: &sandbox.Seed{Salesforce: map[string]sfemu.OrgSeed{"qa": entitlementSeed(0)}}})
+	if err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	info := sb.Info().Salesforce["qa"]
+	hc := transport.NewHTTPClient(transport.Config{Service: "salesforce"})
+	hc.Transport = wrap(hc.Transport)
+	c, err := salesforce.New(salesforce.Config{Alias: "qa", LoginURL: info.LoginURL, ClientID: info.ClientID, Username: info.Username,
+		PrivateKey: info.PrivateKey, JWTAudience: info.JWTAudience, HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, info
+}
+
+// trustNewIssuer creates SSO settings fullName trusting issuer with a new key pair, and returns the pair.
+func trustNewIssuer(t *testing.T, c *salesforce.Client, info sandbox.SalesforceInfo, fullName, issuer string) (*rsa.PrivateKey, *x509.Certificate) {
+	t.Helper()
+	key, cert := selfSignedKey(t, "okta")
+	if _, err := c.UpsertSAMLSSOConfig(context.Background(), salesforce.SAMLSSOConfig{FullName: fullName, Name: strings.ReplaceAll(fullName, "_", " "),
+		Issuer: issuer, SAMLEntityID: info.LoginURL, IdentityMapping: "FederationId", IdentityLocation: "SubjectNameId", SAMLVersion: "SAML2_0",
+		RequestSignatureMethod: "RSA-SHA256", ValidationCert: base64.StdEncoding.EncodeToString(cert.Raw)}); err != nil {
+		t.Fatal(err)
+	}
+	return key, cert
 }
