@@ -8,6 +8,10 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/signal"
+	"runtime/pprof"
+	"sync"
+	"syscall"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -23,14 +27,55 @@ func main() {
 		os.Exit(cli.Run(context.Background(), os.Args[2:], os.Stdout, os.Stderr))
 	}
 	var debug bool
+	var cpuProfile string
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file until the provider stops")
 	flag.Parse()
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
+	stopProfile, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/oktasf/oktasf",
 		Debug:           debug,
 		ProtocolVersion: 6,
 	})
+	stopProfile()
 	if err != nil {
 		log.Fatal(fmt.Errorf("serve the provider: %w", err))
 	}
+}
+
+// startCPUProfile profiles the process into path (nothing when path is empty) and returns what flushes the
+// profile. Serve returns when Terraform shuts the plugin down and, with -debug, on SIGINT; SIGTERM would end
+// the process without returning, so it flushes the profile first.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile %s: %w", path, err)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				log.Printf("-cpuprofile %s: %v", path, err)
+			}
+		})
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	go func() {
+		<-term
+		stop()
+		os.Exit(128 + int(syscall.SIGTERM))
+	}()
+	return stop, nil
 }

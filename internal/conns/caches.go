@@ -16,9 +16,10 @@ import (
 //
 // The invalidation rule, the only one: a cached read stands until a write made through the same
 // configuration changes what it read, and that write forgets it before it returns. The writes that do are
-// the writes of assignments and of users: ForgetAppAssignments after writing an app's group assignments,
-// ForgetUsers after writing an org's users. Everything else cached is a name or a shape Terraform does not
-// change (profiles, roles, permission sets and their groups, group members, app-user schemas) and stands
+// the writes of assignments and of users: a write of one group assignment puts what Okta answered into the
+// app's cached list (or forgets the list when the answer cannot say what it now holds), ForgetAppAssignments
+// after other writes of an app's group assignments, ForgetUsers after writing an org's users. Everything
+// else cached is a name or a shape Terraform does not change (profiles, roles, permission sets and their groups, group members, app-user schemas) and stands
 // for the configuration's life.
 type Caches struct {
 	Okta OktaReads
@@ -29,6 +30,12 @@ type Caches struct {
 	// plans to create or reactivate in this configuration ("*" when it cannot say which), so that a permission-set
 	// binding planned after it knows that a member still without a user gets one in the same apply.
 	PlannedUsers sync.Map
+	// NewApps holds the IDs of the apps this configuration created (not adopted), each with a NewApp: what
+	// Okta gives an app it creates is known without reading it (no group assignments, no custom app-user
+	// properties), so the app's mappings need not read it.
+	NewApps sync.Map
+	// AssignmentWrites are the priorities the group mappings' writes ask for, by app.
+	AssignmentWrites AssignmentWrites
 
 	mu   sync.Mutex
 	orgs map[string]*OrgReads // by org alias
@@ -41,23 +48,37 @@ type OktaReads struct {
 	AppUserSchemas      Memo[struct{}]                  // by app ID: schemas known to hold profile and role
 	AppUsers            Memo[[]okta.AppUserWithUser]    // by app ID (user provisioning)
 	UserSchema          Memo[okta.UserSchema]           // key "": the default user schema (attribute type checks)
+
+	// Change markers of permission set bindings: the groups list (key ""), the members of the groups
+	// bindings read after it (their own memo, so that no member list read before the markers is taken
+	// for one read after), and the users changed since a time.
+	GroupMarkers       Memo[okta.GroupMarkers]
+	MarkedGroupMembers Memo[[]okta.GroupMember]
+	ChangedUsers       SinceCache[okta.ChangedUser]
 }
 
 // OrgReads are one Salesforce org's cached reads.
 type OrgReads struct {
-	// Names, for the look-ups, group mappings and permission set bindings.
+	// Names, for the look-ups, group mappings, permission set bindings and user provisioning. The client's
+	// first read of any of them (or of its Facts) fetches all of them in one Composite request, from which
+	// each memo's read takes its answer (salesforce/names.go).
 	Profiles            Memo[[]salesforce.Profile]
 	Roles               Memo[[]salesforce.Role]
 	PermissionSets      Memo[[]salesforce.PermissionSet]
 	PermissionSetGroups Memo[[]salesforce.PermissionSetGroup]
-	// Provisioning has always read profiles and roles for itself; sharing the two above would save a
-	// request per org and command, and so move the request counts the README quotes (a change of its own).
-	ProvisioningProfiles Memo[[]salesforce.Profile]
-	ProvisioningRoles    Memo[[]salesforce.Role]
 
 	// Users, which provisioning writes.
 	FederatedUsers      Memo[[]salesforce.UserRecord] // by field list (user provisioning)
 	UsersByFederationID UserLookups                   // permission set bindings
+
+	// Change markers of permission set bindings (key ""), the users modified since a time, the
+	// assignments of those users (by their IDs, comma-joined), and the assignments modified since a time
+	// (whether a target whose marker was read close to its latest stamp changed without moving it).
+	UserMarker              Memo[salesforce.DatedMarker]
+	AssignmentMarkers       Memo[salesforce.AssignmentMarkerSet]
+	ModifiedUsers           SinceCache[salesforce.ModifiedUser]
+	ModifiedUserAssignments Memo[[]salesforce.UserAssignment]
+	ModifiedAssignments     SinceCache[salesforce.ModifiedAssignment]
 }
 
 // Org returns the reads of the org with alias, made on first use.
@@ -80,6 +101,28 @@ func (c *Caches) ForgetAppAssignments(appID string) {
 	c.Okta.AppGroupAssignments.Forget(appID)
 }
 
+// NewApp is what a configuration knows of an app it created.
+type NewApp struct {
+	Custom bool // a custom SAML app (not the catalogue app, whose app-user schema has properties of its own)
+}
+
+// NoteNewApp records that this configuration created the app with id, which has no group assignment yet.
+func (c *Caches) NoteNewApp(id string, app NewApp) {
+	c.NewApps.Store(id, app)
+	_, _ = c.Okta.AppGroupAssignments.Get(context.Background(), id, func(context.Context) ([]okta.AppGroupAssignment, error) {
+		return []okta.AppGroupAssignment{}, nil
+	})
+}
+
+// CreatedApp returns what this configuration knows of the app it created with id, and false for any other.
+func (c *Caches) CreatedApp(id string) (NewApp, bool) {
+	v, ok := c.NewApps.Load(id)
+	if !ok {
+		return NewApp{}, false
+	}
+	return v.(NewApp), true
+}
+
 // ForgetUsers is called by whatever creates, updates, deactivates, reactivates or re-federates users of
 // org, after writing: the org's user reads go, and with them the Okta app users they were matched with, so
 // that a binding or a provisioning applied later in the same run finds the users as they are now.
@@ -87,62 +130,9 @@ func (c *Caches) ForgetUsers(org *Org) {
 	c.Okta.AppUsers.ForgetAll()
 	org.Reads.FederatedUsers.ForgetAll()
 	org.Reads.UsersByFederationID.forget()
-}
-
-// UserLookups are users looked up by Federation ID, each ID queried once until forgotten.
-type UserLookups struct {
-	mu    sync.Mutex
-	users map[string]*salesforce.FederatedUser // nil value: no such user
-}
-
-// Lookup returns the users of the given Federation IDs (matched exactly), querying with query only the IDs
-// no earlier call has looked up. One lookup runs at a time, so that two callers never query the same IDs.
-func (l *UserLookups) Lookup(ctx context.Context, fids []string,
-	query func(context.Context, []string) (map[string]salesforce.FederatedUser, error)) (map[string]salesforce.FederatedUser, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.users == nil {
-		l.users = map[string]*salesforce.FederatedUser{}
-	}
-	var missing []string
-	for _, fid := range fids {
-		if _, known := l.users[fid]; !known {
-			missing = append(missing, fid)
-		}
-	}
-	if len(missing) > 0 {
-		found, err := query(ctx, missing)
-		if err != nil {
-			return nil, err
-		}
-		for _, fid := range missing {
-			l.users[fid] = nil
-		}
-		for fid, u := range found {
-			l.users[fid] = &u
-		}
-	}
-	out := make(map[string]salesforce.FederatedUser, len(fids))
-	for _, fid := range fids {
-		if u := l.users[fid]; u != nil {
-			out[fid] = *u
-		}
-	}
-	return out, nil
-}
-
-// Len is the number of Federation IDs looked up and kept.
-func (l *UserLookups) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.users)
-}
-
-// forget drops every lookup; it waits for one in flight, so that its results are dropped too.
-func (l *UserLookups) forget() {
-	l.mu.Lock()
-	l.users = nil
-	l.mu.Unlock()
+	org.Reads.UserMarker.ForgetAll()
+	org.Reads.ModifiedUsers.Forget()
+	org.Reads.ModifiedUserAssignments.ForgetAll()
 }
 
 // PlannedUserKey is the PlannedUsers key of a Federation ID ("*" for any) in the org with this alias.

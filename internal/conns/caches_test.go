@@ -59,9 +59,9 @@ func fill(t *testing.T, org *Org, c *Clients) {
 	if _, err := org.Reads.FederatedUsers.Get(ctx, "Email", func(context.Context) ([]salesforce.UserRecord, error) { return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := org.Reads.UsersByFederationID.Lookup(ctx, []string{"a@x"}, func(context.Context, []string) (map[string]salesforce.FederatedUser, error) {
+	if _, err := org.Reads.UsersByFederationID.Lookup(ctx, []string{"a@x"}, UserQueries{ByFederationID: func(context.Context, []string) (map[string]salesforce.FederatedUser, error) {
 		return map[string]salesforce.FederatedUser{"a@x": {ID: "005a", FederationID: "a@x", IsActive: true}}, nil
-	}); err != nil {
+	}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, app := range []string{"0oa1", "0oa2"} {
@@ -107,7 +107,7 @@ func TestUserLookups(t *testing.T) {
 	t.Parallel()
 	var l UserLookups
 	var queried [][]string
-	query := func(_ context.Context, fids []string) (map[string]salesforce.FederatedUser, error) {
+	query := UserQueries{ByFederationID: func(_ context.Context, fids []string) (map[string]salesforce.FederatedUser, error) {
 		queried = append(queried, fids)
 		out := map[string]salesforce.FederatedUser{}
 		for _, fid := range fids {
@@ -116,7 +116,7 @@ func TestUserLookups(t *testing.T) {
 			}
 		}
 		return out, nil
-	}
+	}}
 	ctx := context.Background()
 	if got, _ := l.Lookup(ctx, []string{"a@x", "gone@x"}, query); len(got) != 1 {
 		t.Errorf("first lookup = %v, want a@x only", got)
@@ -127,9 +127,9 @@ func TestUserLookups(t *testing.T) {
 	if len(queried) != 2 || !slices.Equal(queried[1], []string{"b@x"}) {
 		t.Errorf("queries = %v, want the second to ask for b@x only", queried)
 	}
-	if _, err := l.Lookup(ctx, []string{"c@x"}, func(context.Context, []string) (map[string]salesforce.FederatedUser, error) {
+	if _, err := l.Lookup(ctx, []string{"c@x"}, UserQueries{ByFederationID: func(context.Context, []string) (map[string]salesforce.FederatedUser, error) {
 		return nil, errors.New("timeout")
-	}); err == nil || l.Len() != 3 {
+	}}); err == nil || l.Len() != 3 {
 		t.Errorf("a failed query: err %v, %d kept; want the error and the 3 earlier IDs", err, l.Len())
 	}
 	l.forget()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -39,6 +40,18 @@ func ObjectValueMust[T any](v T) types.Object {
 		panic(fmt.Sprintf("framework.ObjectValueMust[%s]: %v", reflect.TypeFor[T](), diags))
 	}
 	return obj
+}
+
+// SortedStrings is the list of values sorted, each once: a set's content as a list, which Terraform and the
+// plugin libraries compare element by element in order (linear) where they compare sets each element
+// against every other (quadratic).
+func SortedStrings(values []string) types.List {
+	sorted := slices.Compact(slices.Sorted(slices.Values(values)))
+	elems := make([]attr.Value, len(sorted))
+	for i, v := range sorted {
+		elems[i] = types.StringValue(v)
+	}
+	return types.ListValueMust(types.StringType, elems)
 }
 
 // StringSet is the set of values (duplicates collapse).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -83,7 +84,10 @@ var arrayProperties = map[string]bool{"salesforceGroups": true, "permissionSets"
 // EnsureAppUserProperties makes sure the app's user schema has every named property: it reads the schema
 // and posts one partial update adding the missing ones as custom properties, or nothing when none is missing.
 func (c *Client) EnsureAppUserProperties(ctx context.Context, appID string, names ...string) error {
-	path := "/api/v1/meta/schemas/apps/" + url.PathEscape(appID) + "/default"
+	if err := checkPropertyNames(names); err != nil {
+		return err
+	}
+	path := appUserSchemaPath(appID)
 	var schema struct {
 		Definitions struct {
 			Base   struct{ Properties map[string]any } `json:"base"`
@@ -93,34 +97,61 @@ func (c *Client) EnsureAppUserProperties(ctx context.Context, appID string, name
 	if _, err := c.Raw(ctx, "GET", path, nil, &schema); err != nil {
 		return fmt.Errorf("okta app %s user schema: %w", appID, err)
 	}
-	missing := map[string]any{}
+	var missing []string
 	for _, name := range names {
-		if strings.TrimSpace(name) == "" {
-			return fmt.Errorf("%w: an app user property name is empty", ErrValidation)
-		}
 		_, inBase := schema.Definitions.Base.Properties[name]
 		_, inCustom := schema.Definitions.Custom.Properties[name]
-		if inBase || inCustom {
-			continue
+		if !inBase && !inCustom {
+			missing = append(missing, name)
 		}
-		prop := map[string]any{"title": name, "type": "string", "scope": "NONE"}
-		if arrayProperties[name] {
-			prop["type"], prop["items"] = "array", map[string]any{"type": "string"}
-		}
-		missing[name] = prop
 	}
 	if len(missing) == 0 {
 		return nil
 	}
+	return c.addAppUserProperties(ctx, appID, missing)
+}
+
+// AddAppUserProperties adds every named property to the app's user schema as a custom property, in one
+// partial update and without reading the schema first: for an app known to have none of them (a custom
+// SAML app just created), since the update replaces a custom property of the same name and Okta refuses
+// one that redefines a base property.
+func (c *Client) AddAppUserProperties(ctx context.Context, appID string, names ...string) error {
+	if err := checkPropertyNames(names); err != nil {
+		return err
+	}
+	return c.addAppUserProperties(ctx, appID, names)
+}
+
+func checkPropertyNames(names []string) error {
+	for _, name := range names {
+		if strings.TrimSpace(name) == "" {
+			return fmt.Errorf("%w: an app user property name is empty", ErrValidation)
+		}
+	}
+	return nil
+}
+
+func appUserSchemaPath(appID string) string {
+	return "/api/v1/meta/schemas/apps/" + url.PathEscape(appID) + "/default"
+}
+
+// addAppUserProperties posts one partial update of the app's user schema that defines names as custom
+// properties: strings, or lists of strings for arrayProperties.
+func (c *Client) addAppUserProperties(ctx context.Context, appID string, names []string) error {
+	props := make(map[string]any, len(names))
+	for _, name := range names {
+		prop := map[string]any{"title": name, "type": "string", "scope": "NONE"}
+		if arrayProperties[name] {
+			prop["type"], prop["items"] = "array", map[string]any{"type": "string"}
+		}
+		props[name] = prop
+	}
 	body := map[string]any{"definitions": map[string]any{"custom": map[string]any{
-		"id": "#custom", "type": "object", "properties": missing,
+		"id": "#custom", "type": "object", "properties": props,
 	}}}
 	// A partial schema update sets these properties; sending it again sets the same, so it may be replayed.
-	if _, err := c.Raw(transport.WithIdempotent(ctx), "POST", path, body, nil); err != nil {
-		added := make([]string, 0, len(missing))
-		for name := range missing {
-			added = append(added, name)
-		}
+	if _, err := c.Raw(transport.WithIdempotent(ctx), "POST", appUserSchemaPath(appID), body, nil); err != nil {
+		added := slices.Clone(names)
 		sort.Strings(added)
 		return fmt.Errorf("okta app %s user schema: add %s: %w", appID, strings.Join(added, ", "), err)
 	}

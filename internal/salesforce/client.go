@@ -68,6 +68,8 @@ type Client struct {
 	facts   *OrgFacts // memoized by Facts
 
 	describes describeCache // memoized by Describe
+
+	names nameBatch // the name reads fetched together (names.go)
 }
 
 // session is one access token and where to use it; its pointer identity tells refreshes apart.
@@ -98,6 +100,7 @@ func New(cfg Config) (*Client, error) {
 		alias: cfg.Alias, loginURL: loginURL, clientID: cfg.ClientID, secret: cfg.ClientSecret,
 		username: cfg.Username, version: version, http: cfg.HTTPClient, now: time.Now,
 		authSlot: make(chan struct{}, 1),
+		names:    nameBatch{slot: make(chan struct{}, 1)},
 	}
 	if c.http == nil {
 		c.http = transport.NewHTTPClient(transport.Config{Service: transport.ServiceSalesforce})

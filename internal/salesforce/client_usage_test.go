@@ -40,7 +40,10 @@ func TestAPIUsageGuardAgainstSandbox(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	ctx := tflogtest.RootLogger(context.Background(), &logs)
-	const route = "salesforce:prod GET /services/data/{version}/query"
+	const (
+		route          = "salesforce:prod GET /services/data/{version}/query"
+		compositeRoute = "salesforce:prod POST /services/data/{version}/composite"
+	)
 	warningsAt := map[int]int{}
 	var refused error
 	for call := 1; call <= 100; call++ {
@@ -63,7 +66,8 @@ func TestAPIUsageGuardAgainstSandbox(t *testing.T) {
 	if !errors.As(refused, &usageErr) || usageErr.Used != 98 || usageErr.Max != 100 {
 		t.Fatalf("the 99th call returned %v, want the transport's *APIUsageError at 98/100", refused)
 	}
-	if n := ctl.Stats().Routes[route]; n != 98 {
+	// The first ListProfiles is the client's batch of name reads, one Composite request (names.go).
+	if n := ctl.Stats().Routes[route] + ctl.Stats().Routes[compositeRoute]; n != 98 {
 		t.Fatalf("the org served %d queries, want 98: the refused call must not reach it", n)
 	}
 }

@@ -24,14 +24,15 @@ func (f OrgFacts) ACSURL() string {
 }
 
 // Facts returns the org's facts, reading them once per client: plans of many resources that derive
-// values from the same org then cost one query, not one per resource.
+// values from the same org then cost one query, not one per resource. The Organization record is one of
+// the name reads the client fetches together (names.go).
 func (c *Client) Facts(ctx context.Context) (*OrgFacts, error) {
 	c.factsMu.Lock()
 	defer c.factsMu.Unlock()
 	if c.facts != nil {
 		return c.facts, nil
 	}
-	org, err := c.Organization(ctx)
+	org, err := c.organization(c.nameRead(ctx, nameOrganization))
 	if err != nil {
 		return nil, err
 	}

@@ -43,8 +43,13 @@ type PermissionSetGroup struct {
 	Label         string
 }
 
-// ListProfiles reads every profile with its license name in one query.
+// ListProfiles reads every profile with its license name in one query (the client's first read of them
+// takes them from its batch of name reads, names.go).
 func (c *Client) ListProfiles(ctx context.Context) ([]Profile, error) {
+	return listProfiles(c.nameRead(ctx, nameProfiles))
+}
+
+func listProfiles(read func(out any) error) ([]Profile, error) {
 	var rows []struct {
 		ID          string `json:"Id"`
 		Name        string `json:"Name"`
@@ -52,7 +57,7 @@ func (c *Client) ListProfiles(ctx context.Context) ([]Profile, error) {
 			Name string `json:"Name"`
 		} `json:"UserLicense"`
 	}
-	if err := c.Query(ctx, "SELECT Id, Name, UserLicense.Name FROM Profile ORDER BY Name", &rows); err != nil {
+	if err := read(&rows); err != nil {
 		return nil, err
 	}
 	out := make([]Profile, len(rows))
@@ -65,15 +70,20 @@ func (c *Client) ListProfiles(ctx context.Context) ([]Profile, error) {
 	return out, nil
 }
 
-// ListRoles reads the whole role hierarchy in one query.
+// ListRoles reads the whole role hierarchy in one query (the client's first read of it takes it from its
+// batch of name reads, names.go).
 func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
+	return listRoles(c.nameRead(ctx, nameRoles))
+}
+
+func listRoles(read func(out any) error) ([]Role, error) {
 	var rows []struct {
 		ID            string  `json:"Id"`
 		Name          string  `json:"Name"`
 		DeveloperName string  `json:"DeveloperName"`
 		ParentRoleID  *string `json:"ParentRoleId"`
 	}
-	if err := c.Query(ctx, "SELECT Id, Name, DeveloperName, ParentRoleId FROM UserRole ORDER BY Name", &rows); err != nil {
+	if err := read(&rows); err != nil {
 		return nil, err
 	}
 	out := make([]Role, len(rows))
@@ -87,8 +97,13 @@ func (c *Client) ListRoles(ctx context.Context) ([]Role, error) {
 }
 
 // ListPermissionSets reads every permission set row, profile-owned and group aggregates included, so
-// that a name can be told apart as "not assignable" rather than "not found".
+// that a name can be told apart as "not assignable" rather than "not found". The client's first read of
+// them takes them from its batch of name reads (names.go).
 func (c *Client) ListPermissionSets(ctx context.Context) ([]PermissionSet, error) {
+	return listPermissionSets(c.nameRead(ctx, namePermissionSets))
+}
+
+func listPermissionSets(read func(out any) error) ([]PermissionSet, error) {
 	var rows []struct {
 		ID                   string  `json:"Id"`
 		Name                 string  `json:"Name"`
@@ -97,7 +112,7 @@ func (c *Client) ListPermissionSets(ctx context.Context) ([]PermissionSet, error
 		PermissionSetGroupID *string `json:"PermissionSetGroupId"`
 		LicenseID            *string `json:"LicenseId"`
 	}
-	if err := c.Query(ctx, "SELECT Id, Name, Label, IsOwnedByProfile, PermissionSetGroupId, LicenseId FROM PermissionSet ORDER BY Name", &rows); err != nil {
+	if err := read(&rows); err != nil {
 		return nil, err
 	}
 	out := make([]PermissionSet, len(rows))
@@ -113,14 +128,19 @@ func (c *Client) ListPermissionSets(ctx context.Context) ([]PermissionSet, error
 	return out, nil
 }
 
-// ListPermissionSetGroups reads every permission set group in one query.
+// ListPermissionSetGroups reads every permission set group in one query (the client's first read of them
+// takes them from its batch of name reads, names.go).
 func (c *Client) ListPermissionSetGroups(ctx context.Context) ([]PermissionSetGroup, error) {
+	return listPermissionSetGroups(c.nameRead(ctx, namePermissionSetGroups))
+}
+
+func listPermissionSetGroups(read func(out any) error) ([]PermissionSetGroup, error) {
 	var rows []struct {
 		ID            string `json:"Id"`
 		DeveloperName string `json:"DeveloperName"`
 		MasterLabel   string `json:"MasterLabel"`
 	}
-	if err := c.Query(ctx, "SELECT Id, DeveloperName, MasterLabel FROM PermissionSetGroup ORDER BY DeveloperName", &rows); err != nil {
+	if err := read(&rows); err != nil {
 		return nil, err
 	}
 	out := make([]PermissionSetGroup, len(rows))

@@ -125,19 +125,27 @@ func (c *Client) library(ctx context.Context) (*gosf.Salesforce, *call, error) {
 
 // getJSON performs a GET below /services/data/vXX.X and decodes the JSON answer.
 func (c *Client) getJSON(ctx context.Context, uri string, out any) error {
+	_, err := c.getJSONDated(ctx, uri, out)
+	return err
+}
+
+// getJSONDated is getJSON that also returns the response's Date header: Salesforce's clock when it answered
+// (zero when the header is missing or unreadable).
+func (c *Client) getJSONDated(ctx context.Context, uri string, out any) (time.Time, error) {
 	sf, rt, err := c.library(ctx)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	resp, err := sf.DoRequest(http.MethodGet, uri, nil)
 	if err != nil {
-		return rt.errorOf(err)
+		return time.Time{}, rt.errorOf(err)
 	}
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		return fmt.Errorf("salesforce org %q: decoding %s: %w", c.alias, strings.SplitN(uri, "?", 2)[0], err)
+		return time.Time{}, fmt.Errorf("salesforce org %q: decoding %s: %w", c.alias, strings.SplitN(uri, "?", 2)[0], err)
 	}
-	return nil
+	date, _ := http.ParseTime(resp.Header.Get("Date"))
+	return date.UTC(), nil
 }
 
 type queryPage struct {
@@ -159,22 +167,36 @@ func (c *Client) ToolingQuery(ctx context.Context, soql string, out any) error {
 // query follows nextRecordsUrl itself: go-salesforce strips a hard-coded v63.0 prefix and so
 // breaks paging on any other API version.
 func (c *Client) query(ctx context.Context, prefix, soql string, out any) error {
-	uri := prefix + url.QueryEscape(soql)
-	var records []json.RawMessage
-	for {
-		var page queryPage
+	var first queryPage
+	if err := c.getJSON(ctx, prefix+url.QueryEscape(soql), &first); err != nil {
+		return err
+	}
+	records, err := c.restOfPages(ctx, first)
+	if err != nil {
+		return err
+	}
+	return c.decodeRecords(records, out)
+}
+
+// restOfPages returns the records of first and of the pages after it, which it reads by nextRecordsUrl.
+func (c *Client) restOfPages(ctx context.Context, first queryPage) ([]json.RawMessage, error) {
+	records := first.Records
+	for page := first; !page.Done && page.NextRecordsURL != ""; {
+		uri := c.relativeToVersion(page.NextRecordsURL)
+		page = queryPage{}
 		if err := c.getJSON(ctx, uri, &page); err != nil {
-			return err
+			return nil, err
 		}
 		records = append(records, page.Records...)
-		if page.Done || page.NextRecordsURL == "" {
-			break
-		}
-		uri = c.relativeToVersion(page.NextRecordsURL)
 	}
 	if records == nil {
 		records = []json.RawMessage{}
 	}
+	return records, nil
+}
+
+// decodeRecords decodes query records into out (a pointer to a slice).
+func (c *Client) decodeRecords(records []json.RawMessage, out any) error {
 	all, err := json.Marshal(records)
 	if err != nil {
 		return err
@@ -202,10 +224,15 @@ type Organization struct {
 	OrganizationType string `json:"OrganizationType"`
 }
 
-// Organization reads the org's single Organization record.
+// Organization reads the org's single Organization record with a query of its own.
 func (c *Client) Organization(ctx context.Context) (*Organization, error) {
+	return c.organization(c.singleRead(ctx, nameOrganization))
+}
+
+// organization decodes the Organization record from read (see nameRead).
+func (c *Client) organization(read func(out any) error) (*Organization, error) {
 	var orgs []Organization
-	if err := c.Query(ctx, "SELECT Id, Name, IsSandbox, InstanceName, OrganizationType FROM Organization", &orgs); err != nil {
+	if err := read(&orgs); err != nil {
 		return nil, err
 	}
 	if len(orgs) == 0 {

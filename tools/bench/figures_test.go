@@ -31,8 +31,10 @@ func sampleRun() values {
 	}
 	v["measured"] = measuredLabel(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), "linux", "amd64", 2)
 	v["latency_ms"] = "20"
-	v["estate.users"] = "5000"
-	v["estate.plan.requests"] = "119"
+	v["scale.groups"] = "60"
+	v["mappings.users"] = "5000"
+	v["scale.5000.plan.requests"] = "119"
+	v["scale.5000.plan.provider_cpu_s"] = "0.25"
 	v["rotation.salesforce_calls"] = "2"
 	v["rotation.window_ms"] = "70"
 	v["demo.apply.wall_s"] = "1.6"
@@ -85,7 +87,7 @@ func TestUpdateREADME(t *testing.T) {
 	if _, problems := checkREADME(out); len(problems) > 0 {
 		t.Fatalf("after update:\n  %s\n%s", strings.Join(problems, "\n  "), out)
 	}
-	for _, want := range []string{"over 5,000 users", "bench: estate.users = 5000\n", "(70 ms against", "bench: measured = 2026-05-01 on linux/amd64 with 2 CPUs\n", "\nThe end.\n"} {
+	for _, want := range []string{"over 5,000 users takes 7", "bench: scale.5000.plan.requests = 119\n", "(0.25 s at 5,000)", "(70 ms against", "bench: measured = 2026-05-01 on linux/amd64 with 2 CPUs\n", "\nThe end.\n"} {
 		if !regexp.MustCompile(literalRE(want)).MatchString(out) {
 			t.Errorf("updated README lacks %q:\n%s", want, out)
 		}
@@ -109,9 +111,10 @@ func TestCheckREADME(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"consistent", "", "", ""},
-		{"sentence count changed", "the first apply takes 7 requests", "the first apply takes 8 requests", "estate.apply.requests = 8, its bench block 7"},
+		{"sentence count changed", "the first apply takes 7 requests", "the first apply takes 8 requests", "scale.5000.apply.requests = 8, its bench block 7"},
 		{"sentence timing changed", "(70 ms against", "(60 ms against", "rotation.window_ms = 60, its bench block 70"},
-		{"block count changed", "bench: estate.apply.requests = 7\n", "bench: estate.apply.requests = 8\n", "estate.apply.requests = 7, its bench block 8"},
+		{"block count changed", "bench: scale.5000.apply.requests = 7\n", "bench: scale.5000.apply.requests = 8\n", "scale.5000.apply.requests = 7, its bench block 8"},
+		{"size's figure dropped", "bench: scale.50000.profile.sandbox_cpu_s = 7\n", "", "lacks scale.50000.profile.sandbox_cpu_s"},
 		{"sentence reworded", "takes 7 requests", "needs 7 requests", "the README does not say"},
 		{"figure dropped", "bench: rotation.window_ms = 70\n", "", "lacks rotation.window_ms"},
 		{"figure nobody measures", "bench: latency_ms = 20\n", "bench: latency_ms = 20\nbench: estate.cpu_s = 3\n", "estate.cpu_s, which the bench does not produce"},
@@ -153,19 +156,24 @@ func TestCompareRun(t *testing.T) {
 	}{
 		{"same", func(values) {}, ""},
 		{"other timings and latency", func(v values) {
-			v["latency_ms"], v["rotation.window_ms"], v["estate.apply.wall_s"], v["measured"] = "0", "12", "30.2", "2030-01-01 on darwin/arm64 with 8 CPUs"
+			v["latency_ms"], v["rotation.window_ms"], v["scale.5000.apply.wall_s"], v["measured"] = "0", "12", "30.2", "2030-01-01 on darwin/arm64 with 8 CPUs"
+			v["scale.500.plan.provider_cpu_s"], v["scale.5000.apply.sandbox_cpu_s"] = "9.99", "0.01"
 		}, ""},
 		{"count differs", func(v values) { v["demo.plan.requests"] = "8" }, "README: demo.plan.requests = 7, this run: 8"},
-		{"size differs", func(v values) { v["estate.users"] = "100" }, "README: estate.users = 5000, this run: 100"},
-		{"walk order within tolerance", func(v values) { v["estate.plan.requests"] = "113" }, ""},
-		{"walk order beyond tolerance", func(v values) { v["estate.plan.requests"] = "112" }, "README: estate.plan.requests = 119, this run: 112 (allowed: ±6"},
+		{"size differs", func(v values) { v["mappings.users"] = "100" }, "README: mappings.users = 5000, this run: 100"},
+		{"walk order within tolerance", func(v values) { v["scale.5000.plan.requests"] = "113" }, ""},
+		{"walk order beyond tolerance", func(v values) { v["scale.5000.plan.requests"] = "112" }, "README: scale.5000.plan.requests = 119, this run: 112 (allowed: ±6"},
 		{"figure not measured", func(v values) { delete(v, "rotation.window_ms") }, "this run did not produce rotation.window_ms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			run := sampleRun()
 			tc.edit(run)
-			got := strings.Join(compareRun(sampleRun(), run), "\n")
+			problems, notChecked := compareRun(sampleRun(), run, newScope(scaleSizes))
+			if len(notChecked) > 0 {
+				t.Errorf("a run of every size left figures unchecked: %v", notChecked)
+			}
+			got := strings.Join(problems, "\n")
 			switch {
 			case tc.want == "" && got != "":
 				t.Errorf("problems: %s", got)

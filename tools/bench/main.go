@@ -1,15 +1,22 @@
 // Command bench is `make bench`: against an in-process sandbox that delays every request, it applies a
 // configuration and then plans it again with nothing changed, and prints requests per route and wall time
 // for each. It measures examples/demo; a generated estate (by default 40 group mappings and 20
-// permission-set bindings over 5,000 users in 60 groups); provisioning of 5,000 users; and how long
-// Salesforce lags behind Okta when the app's signing key rotates.
+// permission-set bindings over users in 60 groups) at each size of -scale, with a plan after one membership
+// change and one after one profile change; the estate's 40 mappings without bindings; provisioning of 5,000
+// users; and how long Salesforce lags behind Okta when the app's signing key rotates.
+//
+// Each scenario runs one provider process in debug mode that every terraform command of the scenario
+// reattaches to, so that the provider's CPU time (from /proc) is measured apart from terraform's (its
+// rusage) and the sandbox's (this process's rusage, since the sandbox runs in it).
 //
 // It ends with every figure on one "bench: <key> = <value>" line. The README quotes that block:
 // -update-readme writes it there, and -check-readme fails when the README quotes other request counts
-// than this run measured, or any figure this run did not produce.
+// than this run measured, or any figure this run did not produce; figures of estate sizes the run left out
+// of -scale are listed as not checked.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -32,35 +39,60 @@ func main() {
 	example := flag.String("example", "examples/demo", "the example configuration to measure first (empty: skip)")
 	latency := flag.Int("latency-ms", 20, "latency injected into every sandbox request")
 	var e estate
-	flag.IntVar(&e.Users, "users", 5000, "estate: Okta users (0 skips the estate)")
+	scaleFlag := flag.String("scale", joinSizes(scaleSizes), "estate: the numbers of Okta users to measure the estate at, comma-separated (empty skips the estate)")
 	flag.IntVar(&e.Groups, "groups", 60, "estate: Okta groups")
 	flag.IntVar(&e.Mappings, "mappings", 40, "estate: group mappings")
 	flag.IntVar(&e.Bindings, "bindings", 20, "estate: permission-set bindings")
+	mappingUsers := flag.Int("mappings-users", 5000, "the estate's group mappings without bindings: Okta users (0 skips it)")
 	var p provisioning
 	flag.IntVar(&p.Users, "provision-users", 5000, "provisioning: Okta users, none in Salesforce yet (0 skips it)")
 	flag.IntVar(&p.Groups, "provision-groups", 10, "provisioning: Okta groups, each mapped to the app")
 	rotate := flag.Bool("rotation", true, "measure a signing key rotation")
+	profileDir := flag.String("cpuprofile-dir", "", "write a CPU profile of the provider per scenario into this directory (<scenario>.pprof, for go tool pprof); needs a provider build with -cpuprofile")
 	readme := flag.String("readme", "README.md", "the README that quotes the figures")
 	update := flag.Bool("update-readme", false, "write this run's figures into the README")
-	check := flag.Bool("check-readme", false, "fail when the README quotes other request counts than this run, or figures it did not produce")
+	check := flag.Bool("check-readme", false, "fail when the README quotes other request counts than this run, or figures it did not produce (figures of sizes not in -scale are listed, not checked)")
 	verbose := flag.Bool("v", false, "show terraform's output")
+	soqlShapes := flag.Bool("soql", false, "after each measured command, list the SOQL it sent by shape (literals left out)")
 	flag.Parse()
 
 	ctx := context.Background()
-	b := &bench{provider: *provider, latency: *latency, verbose: *verbose, figures: values{}}
-	b.figures["measured"] = measuredLabel(time.Now(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
-	b.figures.setInt("latency_ms", *latency)
 	fail := func(err error) {
 		fmt.Fprintln(os.Stderr, "bench failed: "+err.Error())
 		os.Exit(1)
 	}
+	sizes, err := parseSizes(*scaleFlag)
+	if err != nil {
+		fail(err)
+	}
+	b := &bench{provider: *provider, latency: *latency, verbose: *verbose, soql: *soqlShapes, figures: values{}, scope: newScope(sizes)}
+	if *profileDir != "" {
+		if !providerTakesCPUProfile(ctx, *provider) {
+			fail(fmt.Errorf("-cpuprofile-dir: %s has no -cpuprofile flag (its -h does not list it); build a provider that has one, or leave -cpuprofile-dir out", *provider))
+		}
+		if err := os.MkdirAll(*profileDir, 0o755); err != nil {
+			fail(err)
+		}
+		b.profileDir = *profileDir
+	}
+	if _, err := procCPU(os.Getpid()); err != nil {
+		b.scope.providerCPU = false
+		fmt.Printf("note: no /proc here (%v): the provider's CPU time is not measured, its column stays empty\n\n", err)
+	}
+	b.figures["measured"] = measuredLabel(time.Now(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	b.figures.setInt("latency_ms", *latency)
 	if *example != "" {
 		if err := b.demo(ctx, *example); err != nil {
 			fail(err)
 		}
 	}
-	if e.Users > 0 {
-		if err := b.estate(ctx, e); err != nil {
+	if len(sizes) > 0 {
+		if err := b.scale(ctx, e, sizes); err != nil {
+			fail(err)
+		}
+	}
+	if *mappingUsers > 0 {
+		if err := b.mappings(ctx, estate{Users: *mappingUsers, Groups: e.Groups, Mappings: e.Mappings}); err != nil {
 			fail(err)
 		}
 	}
@@ -76,10 +108,14 @@ func main() {
 	}
 	fmt.Print("== figures\n\n" + b.figures.block())
 	if *check {
-		if err := checkAgainstREADME(*readme, b.figures); err != nil {
+		notChecked, err := checkAgainstREADME(*readme, b.figures, b.scope)
+		if err != nil {
 			fail(err)
 		}
 		fmt.Printf("\n%s quotes this run's figures\n", *readme)
+		if len(notChecked) > 0 {
+			fmt.Printf("not checked (this run did not measure them):\n  %s\n", strings.Join(notChecked, "\n  "))
+		}
 	}
 	if *update {
 		if err := writeREADME(*readme, b.figures); err != nil {
@@ -91,38 +127,77 @@ func main() {
 
 // bench runs the scenarios and collects their figures.
 type bench struct {
-	provider string
-	latency  int
-	verbose  bool
-	figures  values
+	provider   string
+	profileDir string // where the provider writes a CPU profile per scenario; empty: none
+	latency    int
+	verbose    bool
+	soql       bool
+	figures    values
+	scope      scope
 }
 
-// session is one scenario's sandbox and terraform working directory.
+// session is one scenario's sandbox, terraform working directory and provider process.
 type session struct {
-	sb  *sandbox.Sandbox
-	ws  *tfrun.Workspace
-	ctl tfrun.Control
-	b   *bench
+	sb       *sandbox.Sandbox
+	ws       *tfrun.Workspace
+	ctl      tfrun.Control
+	provider *debugProvider
+	b        *bench
+	// How long the set-up took: starting the sandbox, and writing the configuration and terraform init.
+	sandboxStart, configure time.Duration
 }
 
 // start starts a sandbox with seed, takes the configuration from configDir (which may write it into the
-// directory it is given), and runs terraform init. The sandbox has no latency yet.
-func (b *bench) start(ctx context.Context, seed *sandbox.Seed, configDir func(sandbox.Info, string) (string, error)) (*session, func(), error) {
+// directory it is given), runs terraform init, and starts the scenario's provider process (name names its
+// CPU profile). The sandbox has no latency yet.
+func (b *bench) start(ctx context.Context, name string, seed *sandbox.Seed, configDir func(sandbox.Info, string) (string, error)) (*session, func(), error) {
+	began := time.Now()
 	sb, err := sandbox.Start(sandbox.Options{Listen: "127.0.0.1:0", Seed: seed})
 	if err != nil {
 		return nil, nil, err
 	}
+	// A seed without a created time (the default seed) makes its Okta groups as the sandbox starts. Change
+	// markers read a group changed in the second of their read again at the next plan (it may still change
+	// in that second unseen), so a first apply within that second would add a read to the no-change plan
+	// that belongs to the set-up, by timing: the measured commands start a second later.
+	time.Sleep(1100 * time.Millisecond)
+	sandboxStart := time.Since(began)
 	dir, err := os.MkdirTemp("", "oktasf-bench-")
 	if err != nil {
 		_ = sb.Close()
 		return nil, nil, err
 	}
-	stop := func() { _ = sb.Close(); _ = os.RemoveAll(dir) }
-	s, err := b.open(ctx, sb, dir, configDir)
-	if err != nil {
+	var s *session
+	stop := func() {
+		if s != nil && s.provider != nil {
+			if err := s.provider.stop(); err != nil {
+				fmt.Fprintf(os.Stderr, "bench: %s: stopping the provider: %v\n", name, err)
+			}
+		}
+		_ = sb.Close()
+		_ = os.RemoveAll(dir)
+	}
+	began = time.Now()
+	if s, err = b.open(ctx, sb, dir, configDir); err != nil {
 		stop()
 		return nil, nil, err
 	}
+	s.sandboxStart, s.configure = sandboxStart, time.Since(began)
+	profile := ""
+	if b.profileDir != "" {
+		profile = filepath.Join(b.profileDir, name+".pprof")
+	}
+	// The provider logs at trace level whatever happens (terraform filters what a provider started by it
+	// writes); its stderr is shown with -v only. Formatting those logs is part of its CPU time either way.
+	var logs io.Writer = io.Discard
+	if b.verbose {
+		logs = os.Stderr
+	}
+	if s.provider, err = startDebugProvider(ctx, b.provider, profile, logs); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	s.ws.Env = append(s.ws.Env, s.provider.env())
 	return s, stop, nil
 }
 
@@ -161,50 +236,123 @@ func (s *session) apply(ctx context.Context, args ...string) error {
 	return err
 }
 
+// measurement is one measured terraform command.
+type measurement struct {
+	stats emu.Stats
+	wall  time.Duration
+	// CPU time during the command: the provider process's (from /proc; providerMeasured false where there
+	// is none), terraform's (with reattach, the provider is not its child), and this process's, which hosts
+	// the sandbox.
+	providerCPU, terraformCPU, sandboxCPU time.Duration
+	providerMeasured                      bool
+	// output is what terraform printed.
+	output string
+}
+
 // measureApply applies and prints the requests it took and its wall time.
-func (s *session) measureApply(ctx context.Context, title string, args ...string) (emu.Stats, time.Duration, error) {
+func (s *session) measureApply(ctx context.Context, title string, args ...string) (measurement, error) {
 	return s.measure(ctx, title, append([]string{"apply", "-auto-approve", "-no-color", "-parallelism=10"}, args...))
 }
 
 // measurePlan plans, fails unless the plan is empty, and prints the requests it took and its wall time.
-func (s *session) measurePlan(ctx context.Context, title string, args ...string) (emu.Stats, time.Duration, error) {
-	stats, wall, err := s.measure(ctx, title, append([]string{"plan", "-detailed-exitcode", "-no-color", "-parallelism=10"}, args...))
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 2 {
-		return stats, wall, fmt.Errorf("%s: the plan after apply is not empty (run with -v to see it)", title)
+func (s *session) measurePlan(ctx context.Context, title string, args ...string) (measurement, error) {
+	m, err := s.measure(ctx, title, append([]string{"plan", "-detailed-exitcode", "-no-color", "-parallelism=10"}, args...))
+	if planExitCode(err) == 2 {
+		return m, fmt.Errorf("%s: the plan is not empty:\n%s", title, planSummary(m.output))
 	}
-	return stats, wall, err
+	return m, err
 }
 
-func (s *session) measure(ctx context.Context, title string, args []string) (emu.Stats, time.Duration, error) {
-	if err := s.ctl.ResetStats(ctx); err != nil {
-		return emu.Stats{}, 0, err
+// planExitCode is the exit code of a plan -detailed-exitcode that returned err: 0 (empty), 2 (changes) or 1.
+func planExitCode(err error) int {
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	default:
+		return 1
 	}
-	wall, err := s.ws.Terraform(ctx, args...)
-	if err != nil {
-		return emu.Stats{}, wall, err
+}
+
+// measure runs one terraform command and prints the requests it took, its wall time and CPU times. A plan
+// that exits 2 (-detailed-exitcode: changes) is measured too; its error is returned for the caller to judge.
+func (s *session) measure(ctx context.Context, title string, args []string) (measurement, error) {
+	if err := s.ctl.ResetStats(ctx); err != nil {
+		return measurement{}, err
+	}
+	var out bytes.Buffer
+	shown := s.ws.Stdout
+	s.ws.Stdout = io.MultiWriter(&out, shown)
+	defer func() { s.ws.Stdout = shown }()
+	provider0, ok0 := s.provider.cpu()
+	self0 := selfCPU()
+	began := time.Now()
+	t, runErr := s.ws.TerraformTimed(ctx, args...)
+	self1 := selfCPU()
+	provider1, ok1 := s.provider.cpu()
+	m := measurement{wall: t.Wall, terraformCPU: t.CPU, sandboxCPU: self1 - self0, output: out.String()}
+	if ok0 && ok1 {
+		m.providerCPU, m.providerMeasured = provider1-provider0, true
+	}
+	if runErr != nil && planExitCode(runErr) != 2 {
+		return m, runErr
 	}
 	stats, err := s.ctl.Stats(ctx)
 	if err != nil {
-		return emu.Stats{}, wall, err
+		return m, err
 	}
-	fmt.Println(tfrun.FormatStats(title, stats, wall))
-	return stats, wall, nil
+	m.stats = stats
+	fmt.Print(tfrun.FormatStats(title, stats, m.wall))
+	fmt.Printf("  CPU: provider %s, terraform %s, sandbox %s\n\n", m.providerCPUText(), seconds(m.terraformCPU, 2), seconds(m.sandboxCPU, 2))
+	if s.b.soql {
+		fmt.Print(soqlShapes(s.sb.Control().Journal(), began))
+	}
+	return m, runErr
+}
+
+func (m measurement) providerCPUText() string {
+	if !m.providerMeasured {
+		return "-"
+	}
+	return seconds(m.providerCPU, 2)
+}
+
+// seconds renders d in seconds with the given decimals, as the figures do.
+func seconds(d time.Duration, decimals int) string {
+	return fmt.Sprintf("%.*f s", decimals, d.Seconds())
+}
+
+// planSummary is what a plan's output says it would change: its "# <address> will be …" lines and the
+// "Plan: …" line.
+func planSummary(output string) string {
+	var lines []string
+	for _, l := range strings.Split(output, "\n") {
+		t := strings.TrimSpace(l)
+		if (strings.HasPrefix(t, "# ") && (strings.Contains(t, " will be ") || strings.Contains(t, " must be "))) || strings.HasPrefix(t, "Plan: ") {
+			lines = append(lines, "  "+t)
+		}
+	}
+	if len(lines) == 0 {
+		return "  (no summary in the output; run with -v to see it)"
+	}
+	return strings.Join(lines, "\n")
 }
 
 // applyAndPlan measures a first apply and a no-change plan, and records them under prefix.
 func (s *session) applyAndPlan(ctx context.Context, prefix string) error {
-	stats, wall, err := s.measureApply(ctx, "first apply")
+	m, err := s.measureApply(ctx, "first apply")
 	if err != nil {
 		return err
 	}
-	s.b.figures.setInt(prefix+".apply.requests", stats.Total)
-	s.b.figures.setSeconds(prefix+".apply.wall_s", wall)
-	if stats, wall, err = s.measurePlan(ctx, "no-change plan"); err != nil {
+	s.b.figures.setInt(prefix+".apply.requests", m.stats.Total)
+	s.b.figures.setSeconds(prefix+".apply.wall_s", m.wall)
+	if m, err = s.measurePlan(ctx, "no-change plan"); err != nil {
 		return err
 	}
-	s.b.figures.setInt(prefix+".plan.requests", stats.Total)
-	s.b.figures.setSeconds(prefix+".plan.wall_s", wall)
+	s.b.figures.setInt(prefix+".plan.requests", m.stats.Total)
+	s.b.figures.setSeconds(prefix+".plan.wall_s", m.wall)
 	return nil
 }
 
@@ -214,7 +362,7 @@ func (b *bench) heading(title string) {
 
 // demo measures the example configuration.
 func (b *bench) demo(ctx context.Context, example string) error {
-	s, stop, err := b.start(ctx, nil, func(sandbox.Info, string) (string, error) { return example, nil })
+	s, stop, err := b.start(ctx, "demo", nil, func(sandbox.Info, string) (string, error) { return example, nil })
 	if err != nil {
 		return err
 	}
@@ -226,27 +374,6 @@ func (b *bench) demo(ctx context.Context, example string) error {
 	return s.applyAndPlan(ctx, "demo")
 }
 
-// estate measures the generated estate of group mappings and permission-set bindings.
-func (b *bench) estate(ctx context.Context, e estate) error {
-	seed, err := e.seed()
-	if err != nil {
-		return err
-	}
-	s, stop, err := b.start(ctx, seed, func(info sandbox.Info, dir string) (string, error) { return dir, e.writeConfig(ctx, info, dir) })
-	if err != nil {
-		return err
-	}
-	defer stop()
-	if err := s.withLatency(ctx); err != nil {
-		return err
-	}
-	b.heading(fmt.Sprintf("estate of %d group mappings and %d permission-set bindings over %d users in %d groups", e.Mappings, e.Bindings, e.Users, e.Groups))
-	for key, n := range map[string]int{"users": e.Users, "groups": e.Groups, "mappings": e.Mappings, "bindings": e.Bindings} {
-		b.figures.setInt("estate."+key, n)
-	}
-	return s.applyAndPlan(ctx, "estate")
-}
-
 // provisioning measures the apply that adds oktasf_user_provisioning to an app whose groups hold the users,
 // none of whom has a Salesforce user yet, and a no-change plan after it.
 func (b *bench) provisioning(ctx context.Context, p provisioning) error {
@@ -254,7 +381,7 @@ func (b *bench) provisioning(ctx context.Context, p provisioning) error {
 	if err != nil {
 		return err
 	}
-	s, stop, err := b.start(ctx, seed, func(info sandbox.Info, dir string) (string, error) { return dir, p.writeConfig(ctx, info, dir) })
+	s, stop, err := b.start(ctx, "provisioning", seed, func(info sandbox.Info, dir string) (string, error) { return dir, p.writeConfig(ctx, info, dir) })
 	if err != nil {
 		return err
 	}
@@ -269,12 +396,12 @@ func (b *bench) provisioning(ctx context.Context, p provisioning) error {
 		return err
 	}
 	b.heading(fmt.Sprintf("provisioning of %d users in %d groups mapped to one app", p.Users, p.Groups))
-	stats, wall, err := s.measureApply(ctx, "apply adding oktasf_user_provisioning")
+	m, err := s.measureApply(ctx, "apply adding oktasf_user_provisioning")
 	if err != nil {
 		return err
 	}
 	sf, writes := 0, 0
-	for route, n := range stats.Routes {
+	for route, n := range m.stats.Routes {
 		if strings.HasPrefix(route, "salesforce") {
 			sf += n
 			if strings.Contains(route, "/composite/sobjects") && !strings.Contains(route, " GET ") {
@@ -285,19 +412,19 @@ func (b *bench) provisioning(ctx context.Context, p provisioning) error {
 	b.figures.setInt("provisioning.users", p.Users)
 	b.figures.setInt("provisioning.apply.salesforce_requests", sf)
 	b.figures.setInt("provisioning.apply.salesforce_writes", writes)
-	b.figures.setSeconds("provisioning.apply.wall_s", wall)
-	if stats, wall, err = s.measurePlan(ctx, "no-change plan"); err != nil {
+	b.figures.setSeconds("provisioning.apply.wall_s", m.wall)
+	if m, err = s.measurePlan(ctx, "no-change plan"); err != nil {
 		return err
 	}
-	b.figures.setInt("provisioning.plan.requests", stats.Total)
-	b.figures.setSeconds("provisioning.plan.wall_s", wall)
+	b.figures.setInt("provisioning.plan.requests", m.stats.Total)
+	b.figures.setSeconds("provisioning.plan.wall_s", m.wall)
 	return nil
 }
 
 // rotation rotates the signing key of an app whose Salesforce SSO settings take the app's certificate, and
 // measures, from the sandbox's journal, how long and how many Salesforce calls Salesforce trails Okta.
 func (b *bench) rotation(ctx context.Context) error {
-	s, stop, err := b.start(ctx, nil, func(_ sandbox.Info, dir string) (string, error) { return dir, writeRotationConfig(dir) })
+	s, stop, err := b.start(ctx, "rotation", nil, func(_ sandbox.Info, dir string) (string, error) { return dir, writeRotationConfig(dir) })
 	if err != nil {
 		return err
 	}
@@ -309,7 +436,7 @@ func (b *bench) rotation(ctx context.Context) error {
 		return err
 	}
 	b.heading("signing key rotation of one app trusted by qa")
-	if _, _, err := s.measureApply(ctx, "apply rotating the key", "-var", "rotation_trigger=second"); err != nil {
+	if _, err := s.measureApply(ctx, "apply rotating the key", "-var", "rotation_trigger=second"); err != nil {
 		return err
 	}
 	window, calls, err := rotationWindow(s.sb.Control().Journal(), "qa")

@@ -114,6 +114,20 @@ func (w *Workspace) lockMirror(ctx context.Context, mirror, platform string) err
 
 // Terraform runs one terraform command in the workspace and returns its wall time.
 func (w *Workspace) Terraform(ctx context.Context, args ...string) (time.Duration, error) {
+	t, err := w.TerraformTimed(ctx, args...)
+	return t.Wall, err
+}
+
+// Timing is what one terraform command took: wall time, and the CPU time (user + system) of the terraform
+// process and of the plugin processes it started and waited for. A provider terraform reattached to
+// (TF_REATTACH_PROVIDERS) is not its child, so its CPU time is not in CPU.
+type Timing struct {
+	Wall, CPU time.Duration
+}
+
+// TerraformTimed runs one terraform command in the workspace, as Terraform does, and returns its Timing
+// (CPU is zero when the command could not start).
+func (w *Workspace) TerraformTimed(ctx context.Context, args ...string) (Timing, error) {
 	cmd := exec.CommandContext(ctx, "terraform", args...)
 	cmd.Dir = w.Dir
 	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+w.cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_INPUT=0")
@@ -121,10 +135,14 @@ func (w *Workspace) Terraform(ctx context.Context, args ...string) (time.Duratio
 	cmd.Stdout, cmd.Stderr = w.Stdout, w.Stderr
 	start := time.Now()
 	err := cmd.Run()
-	if err != nil {
-		return time.Since(start), fmt.Errorf("terraform %s: %w", strings.Join(args, " "), err)
+	t := Timing{Wall: time.Since(start)}
+	if ps := cmd.ProcessState; ps != nil {
+		t.CPU = ps.UserTime() + ps.SystemTime()
 	}
-	return time.Since(start), nil
+	if err != nil {
+		return t, fmt.Errorf("terraform %s: %w", strings.Join(args, " "), err)
+	}
+	return t, nil
 }
 
 // StartSandboxProcess runs `<binary> sandbox` with args and returns its ready line, decoded, and a stop

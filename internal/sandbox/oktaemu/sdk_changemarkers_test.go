@@ -101,3 +101,37 @@ func TestSDKChangeMarkers(t *testing.T) {
 	check("group profile changed after t0+3s", groupNames(query.NewQueryParams(query.WithFilter(`type eq "OKTA_GROUP" and lastUpdated gt "`+at(3*time.Second, time.RFC3339)+`"`))), "Support Tier 1")
 	check("group changed either way after t0+2s", groupNames(query.NewQueryParams(query.WithSearch(`lastUpdated gt "`+at(2*time.Second, time.RFC3339)+`" or lastMembershipUpdated gt "`+at(2*time.Second, time.RFC3339)+`"`))), "Sales", "Support Tier 1")
 }
+
+// TestSeedCreated: a seed's created time stamps its users and groups, so that a search for changes since a
+// later moment finds none of them until one changes.
+func TestSeedCreated(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	org := newTestOrg(t, withSeed(Seed{Created: created, Users: seedUsers(3), Groups: []SeedGroup{{Name: "Sales", Members: []string{"user00@example.com"}}}}))
+	c := org.client(t)
+	ctx := context.Background()
+	users, _, err := c.User.ListUsers(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if !u.LastUpdated.Equal(created) || !u.Created.Equal(created) {
+			t.Errorf("%v: created %v, lastUpdated %v, want both %v", (*u.Profile)["login"], u.Created, u.LastUpdated, created)
+		}
+	}
+	groups, _, err := c.Group.ListGroups(ctx, query.NewQueryParams(query.WithQ("Sales")))
+	if err != nil || len(groups) != 1 || !groups[0].LastMembershipUpdated.Equal(created) {
+		t.Fatalf("Sales: %v, %v; want lastMembershipUpdated %v", groups, err, created)
+	}
+	since := query.NewQueryParams(query.WithSearch(`lastUpdated gt "` + created.Add(time.Hour).Format(time.RFC3339) + `"`))
+	if changed, _, err := c.User.ListUsers(ctx, since); err != nil || len(changed) != 0 {
+		t.Fatalf("users changed an hour after the seed: %d (%v), want none", len(changed), err)
+	}
+	if _, _, err := c.User.PartialUpdateUser(ctx, users[0].Id, okta.User{Profile: &okta.UserProfile{"nickName": "Bea"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	changed, _, err := c.User.ListUsers(ctx, since)
+	if err != nil || len(changed) != 1 || changed[0].Id != users[0].Id {
+		t.Fatalf("after one edit the search finds %d users (%v), want the edited one", len(changed), err)
+	}
+}

@@ -38,6 +38,11 @@ type Seed struct {
 	// UserSchema declares the custom properties of the default user schema, by name, as Okta defines them
 	// (title, type, maxLength, enum, items …); seed users may set only base and declared attributes.
 	UserSchema map[string]any `json:"userSchema,omitempty"`
+	// Created is when the seeded users, groups and policies were created and last changed (their created,
+	// lastUpdated and lastMembershipUpdated): the org's start when empty or not in the past. A generated estate
+	// stands for an org whose users were not all changed a minute ago, which is what change-marker searches
+	// (search=lastUpdated gt "…") see.
+	Created time.Time `json:"created,omitzero"`
 }
 
 // SeedUser is one seeded Okta user.

@@ -198,6 +198,9 @@ func buildState(creds orgCredentials, seed Seed, now time.Time) (*state, error) 
 }
 
 func (st *state) applySeed(seed Seed, now time.Time) error {
+	if !seed.Created.IsZero() && seed.Created.Before(now) {
+		now = seed.Created.UTC()
+	}
 	st.seedPolicies(now)
 	if err := st.seedUserSchema(seed.UserSchema, now); err != nil {
 		return err

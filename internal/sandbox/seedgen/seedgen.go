@@ -52,9 +52,15 @@ type seed struct {
 }
 
 type oktaSeed struct {
-	Users  []oktaUser  `json:"users"`
-	Groups []oktaGroup `json:"groups"`
+	Users   []oktaUser  `json:"users"`
+	Groups  []oktaGroup `json:"groups"`
+	Created string      `json:"created"`
 }
+
+// seedCreated is when a generated estate's Okta users and groups and Salesforce records were made and last
+// changed: an estate in use for months, not one whose every user changed a minute ago (what change markers
+// — Okta's lastUpdated searches, Salesforce's SystemModstamp — see).
+const seedCreated = "2026-01-05T09:00:00Z"
 
 type oktaUser struct {
 	Login     string `json:"login"`
@@ -79,6 +85,8 @@ type orgSeed struct {
 	PermissionSets      []permissionSet      `json:"permission_sets"`
 	PermissionSetGroups []permissionSetGroup `json:"permission_set_groups"`
 	Users               []sfUser             `json:"users"`
+	Licenses            map[string]int       `json:"licenses,omitempty"`
+	Created             string               `json:"created"`
 }
 
 type profile struct {
@@ -150,7 +158,7 @@ func Generate(opts Options) ([]byte, error) {
 }
 
 func oktaUsers(opts Options, r *rand.Rand) oktaSeed {
-	out := oktaSeed{Users: make([]oktaUser, 0, opts.Users), Groups: make([]oktaGroup, opts.Groups)}
+	out := oktaSeed{Users: make([]oktaUser, 0, opts.Users), Groups: make([]oktaGroup, opts.Groups), Created: seedCreated}
 	for g := range out.Groups {
 		out.Groups[g] = oktaGroup{Name: GroupName(g + 1), Description: fmt.Sprintf("Benchmark group %d", g+1), Members: []string{}}
 	}
@@ -168,7 +176,7 @@ func oktaUsers(opts Options, r *rand.Rand) oktaSeed {
 func salesforceOrg(opts Options, alias string, index int, r *rand.Rand) orgSeed {
 	org := orgSeed{
 		Name: "Bench " + alias, IsSandbox: alias != "prod", InstanceName: fmt.Sprintf("CS%d", 100+index),
-		AdminUsername: "integration@bench.example." + alias, Roles: defaultRoles,
+		AdminUsername: "integration@bench.example." + alias, Roles: defaultRoles, Created: seedCreated,
 		PermissionSets: append([]permissionSet(nil), defaultPermissionSets...),
 	}
 	if !org.IsSandbox {
@@ -211,5 +219,11 @@ func salesforceOrg(opts Options, alias string, index int, r *rand.Rand) orgSeed 
 		}
 		org.Users = append(org.Users, u)
 	}
+	if len(org.Users) > defaultSeats-1000 { // the org buys the seats its users need, with room for provisioning
+		org.Licenses = map[string]int{"Salesforce": len(org.Users) + 1000}
+	}
 	return org
 }
+
+// defaultSeats is the sandbox org's seat count of a license when the seed gives none.
+const defaultSeats = 10000

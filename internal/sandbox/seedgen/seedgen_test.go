@@ -188,3 +188,34 @@ func loadLargeSeed(t testing.TB, s sandboxSeed) int {
 	}
 	return sfUsers
 }
+
+// TestSeatsForLargeOrgs: an org with more federated users than a license's default 10,000 seats loads,
+// because the generated seed buys the seats its users take (an org refuses users beyond its seats).
+func TestSeatsForLargeOrgs(t *testing.T) {
+	t.Parallel()
+	const users = 12000
+	b, err := Generate(Options{Users: users, Groups: 10, Orgs: []string{"qa"}, FederatedShare: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := decodeStrict(t, b)
+	qa := s.Salesforce["qa"]
+	if len(qa.Users) != users || qa.Licenses["Salesforce"] < users {
+		t.Fatalf("qa has %d users and %d Salesforce seats, want %d users and at least as many seats", len(qa.Users), qa.Licenses["Salesforce"], users)
+	}
+	if _, err := sfemu.New(sfemu.Config{Alias: "qa", BaseURL: "http://127.0.0.1:2", Directory: sfemu.NewDirectory()}, qa); err != nil {
+		t.Fatalf("the generated org does not load: %v", err)
+	}
+	qa.Licenses = nil // the default seats are too few
+	if _, err := sfemu.New(sfemu.Config{Alias: "qa", BaseURL: "http://127.0.0.1:2", Directory: sfemu.NewDirectory()}, qa); err == nil ||
+		!strings.Contains(err.Error(), "License Limit Exceeded") {
+		t.Fatalf("12,000 users on 10,000 seats: got %v, want License Limit Exceeded", err)
+	}
+	small, err := Generate(Options{Users: 100, Groups: 3, Orgs: []string{"qa"}, FederatedShare: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := decodeStrict(t, small).Salesforce["qa"].Licenses; l != nil {
+		t.Errorf("a small org buys seats %v, want the defaults", l)
+	}
+}

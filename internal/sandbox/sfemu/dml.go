@@ -200,7 +200,7 @@ func (o *Org) insert(t *ObjectType, body map[string]any, mode writeMode) (soql.R
 	if id == "" {
 		id = o.nextID(t.KeyPrefix)
 	}
-	now := timestamp(o.now())
+	now := timestamp(o.stampTime())
 	rec["Id"] = id
 	rec["CreatedDate"], rec["LastModifiedDate"], rec["SystemModstamp"] = now, now, now
 	rec["CreatedById"], rec["LastModifiedById"] = o.actorID(), o.actorID()
@@ -212,6 +212,7 @@ func (o *Org) insert(t *ObjectType, body map[string]any, mode writeMode) (soql.R
 	tb := o.table(t.Name)
 	tb.Order = append(tb.Order, key15(id))
 	tb.Rows[key15(id)] = rec
+	o.eqIndexInsert(t.Name, key15(id), rec)
 	o.dirty = true
 	if t.hooks.afterInsert != nil {
 		t.hooks.afterInsert(o, rec)
@@ -267,8 +268,9 @@ func (o *Org) update(t *ObjectType, id string, body map[string]any, mode writeMo
 			return err
 		}
 	}
-	rec["LastModifiedDate"], rec["SystemModstamp"], rec["LastModifiedById"] = timestamp(o.now()), timestamp(o.now()), o.actorID()
+	rec["LastModifiedDate"], rec["SystemModstamp"], rec["LastModifiedById"] = timestamp(o.stampTime()), timestamp(o.stampTime()), o.actorID()
 	o.data.Tables[t.Name].Rows[key15(id)] = rec
+	o.eqIndexUpdate(t.Name, key15(id), old, rec)
 	o.dropIndexes(t.Name)
 	o.dirty = true
 	if t.hooks.afterUpdate != nil {
@@ -320,6 +322,7 @@ func (o *Org) deleteRow(typ, id string) {
 	if tb == nil || tb.Rows[k] == nil {
 		return
 	}
+	o.eqIndexDelete(typ, k, tb.Rows[k])
 	delete(tb.Rows, k)
 	o.dropIndexes(typ)
 	for i, v := range tb.Order {

@@ -2,6 +2,7 @@ package sfemu
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -222,7 +223,9 @@ var userHooks = hooks{
 		newPS := o.findRow("PermissionSet", "ProfileId", str(rec, "ProfileId"))
 		for _, a := range o.rows("PermissionSetAssignment") {
 			if oldPS != nil && newPS != nil && sameID(str(a, "AssigneeId"), str(rec, "Id")) && sameID(str(a, "PermissionSetId"), str(oldPS, "Id")) {
+				before := maps.Clone(a)
 				a["PermissionSetId"] = newPS["Id"]
+				o.eqIndexUpdate("PermissionSetAssignment", key15(str(a, "Id")), before, a)
 			}
 		}
 	},

@@ -71,6 +71,8 @@ type store struct {
 	// indexes are derived lookups ("Type:purpose" → key → id), rebuilt on demand and never persisted;
 	// a rollback swaps in a clone without them, so they cannot go stale.
 	indexes map[string]map[string]string
+	// eq are the SOQL equality indexes by type (eqindex.go), derived and never persisted like indexes.
+	eq map[string]*eqIndex
 }
 
 func (s *store) clone() *store {
@@ -100,6 +102,8 @@ type Org struct {
 	seed   OrgSeed
 	schema map[string]*ObjectType
 	now    func() time.Time
+	// seedTime stamps the records a seed makes when the seed says when they were created (OrgSeed.Created).
+	seedTime time.Time
 
 	mu       sync.Mutex
 	keys     appKeys

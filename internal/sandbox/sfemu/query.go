@@ -97,6 +97,8 @@ func batchSize(r *http.Request) int {
 }
 
 func (o *Org) handleQuery(w http.ResponseWriter, r *http.Request) {
+	// Salesforce's Date header is its clock: callers date change markers with it.
+	w.Header().Set("Date", o.now().UTC().Format(http.TimeFormat))
 	c := callFrom(r.Context())
 	q := r.URL.Query().Get("q")
 	if strings.TrimSpace(q) == "" {

@@ -2,7 +2,10 @@ package sfemu
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"time"
 )
 
 // OrgSeed is the initial content of one org, as written in the sandbox's seed file. The Organization
@@ -23,6 +26,13 @@ type OrgSeed struct {
 	HighAssuranceSSO []string `json:"high_assurance_sso,omitempty"`
 	// CustomUserFields are the org's custom User fields (customfields.go).
 	CustomUserFields []CustomFieldSeed `json:"custom_user_fields,omitempty"`
+	// Licenses sets seat counts (UserLicense.TotalLicenses) by license name, e.g. {"Salesforce": 60000}: an org
+	// holds the seats it bought, 10,000 of each license when not given.
+	Licenses map[string]int `json:"licenses,omitempty"`
+	// Created is when the seeded records were created and last modified (CreatedDate, SystemModstamp …): when
+	// the org starts if empty or not in the past. A generated estate stands for an org in use for months, not
+	// one whose every user changed a minute ago (what SystemModstamp change markers see).
+	Created time.Time `json:"created,omitzero"`
 }
 
 // ProfileSeed is one profile; UserLicense names a license ("Salesforce" when empty).
@@ -80,6 +90,10 @@ var standardLicenses = []struct {
 // applySeedLocked rebuilds the store from the seed. o.mu must be held.
 func (o *Org) applySeedLocked() error {
 	s := o.seed
+	if !s.Created.IsZero() && s.Created.Before(o.now()) {
+		o.seedTime = s.Created.UTC()
+		defer func() { o.seedTime = time.Time{} }()
+	}
 	o.cfg.Directory.releaseOrg(o.keys.OrgID)
 	o.data = &store{Tables: map[string]*table{}}
 	o.cursors, o.cursorN = map[string]*cursor{}, nil
@@ -111,6 +125,12 @@ func (o *Org) applySeedLocked() error {
 		if _, ok := licenses[strings.ToLower(name)]; ok {
 			return nil
 		}
+		if seats, ok := s.Licenses[name]; ok {
+			if seats < 0 {
+				return fmt.Errorf("sfemu: seed of %s: licenses: %q has %d seats; give a count of 0 or more", o.Name(), name, seats)
+			}
+			total = float64(seats)
+		}
 		rec, err := o.insert(o.objectType("UserLicense"), map[string]any{
 			"Name": name, "MasterLabel": name, "LicenseDefinitionKey": key, "Status": "Active", "TotalLicenses": total, "UsedLicenses": 0.0,
 		}, systemWrite)
@@ -122,6 +142,11 @@ func (o *Org) applySeedLocked() error {
 	}
 	for _, l := range standardLicenses {
 		if err := addLicense(l.name, l.key, l.total); err != nil {
+			return err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Licenses)) { // bought seats of licenses no profile names yet
+		if err := addLicense(name, strings.ToUpper(developerNameUnsafe.ReplaceAllString(name, "_")), 0); err != nil {
 			return err
 		}
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 )
 
-// ModifyPlan resolves the org and checks the profile and role names against it before apply.
+// ModifyPlan resolves the org and checks the profile and role names against it before apply, also when they
+// did not change: a role renamed or a profile deleted in Salesforce since the last apply is reported at plan.
+// The name lists come with the org's facts in one Composite request, which the app's plan sends anyway.
 func (r *groupMappingResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	p, ok := framework.OpenPlan[groupMappingModel](ctx, r, req, resp)
 	if !ok {

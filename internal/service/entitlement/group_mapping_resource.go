@@ -49,8 +49,8 @@ func (r *groupMappingResource) Schema(_ context.Context, _ resource.SchemaReques
 			"`priority` stays the configured value and `effective_priority` shows the number Okta holds. A change of order made " +
 			"outside Terraform is drift: when this group's assignment is moved in Okta to the other side of another of the app's " +
 			"groups, `priority` reads the number Okta holds and plan puts the group back at the configured priority. " +
-			"Profile and role names are checked against the org at plan.\n\n" +
-			"A create first reads the group's assignment to the app. One whose `profile` and `role` equal the plan is what an earlier " +
+			"Profile and role names are checked against the org at every plan, so a role renamed or a profile deleted in Salesforce shows.\n\n" +
+			"A create first looks for the group's assignment in the app's list of assignments (read once per command for all the app's mappings). One whose `profile` and `role` equal the plan is what an earlier " +
 			"create wrote when its answer never reached the state: it is adopted, without a write when it stands at the planned `priority` " +
 			"(or none is planned), and moved to the planned priority as a create places it otherwise. Other values an admin set on the " +
 			"assignment are kept. An assignment with another profile or role is an error that names the difference and gives the " +
@@ -91,8 +91,10 @@ func (r *groupMappingResource) Create(ctx context.Context, req resource.CreateRe
 	appID, groupID := plan.AppID.ValueString(), plan.GroupID.ValueString()
 	// Look before create: Okta keeps one assignment per group, and a PUT would silently replace one that
 	// another configuration or an admin owns. One that equals the plan is what an earlier create wrote
-	// when its answer never reached the state: it is adopted.
-	a, err := client.GetAppGroupAssignment(ctx, appID, groupID)
+	// when its answer never reached the state: it is adopted. The look is in the app's list, read once per
+	// command for all its mappings (and kept up to date with their writes): an earlier apply's assignment
+	// is in it.
+	a, _, err := findAssignment(ctx, r.Clients(), appID, groupID)
 	switch {
 	case err == nil:
 		if d := assignmentDifferences(a, &plan); len(d) > 0 {
@@ -103,7 +105,7 @@ func (r *groupMappingResource) Create(ctx context.Context, req resource.CreateRe
 		}
 		tflog.Info(ctx, "adopting the group assignment an earlier create wrote (its profile and role equal the plan)", map[string]any{"app_id": appID, "group_id": groupID})
 		if plan.Priority.IsNull() || plan.Priority.IsUnknown() || plan.Priority.ValueInt64() == int64(a.Priority) {
-			store(ctx, &plan, r.recordAssignment(ctx, a, &plan), &resp.State, resp.Private, &resp.Diagnostics) // nothing to write
+			store(ctx, &plan, recordAssignment(ctx, r.Clients(), a, &plan), &resp.State, resp.Private, &resp.Diagnostics) // nothing to write
 			return
 		}
 	case !errors.Is(err, okta.ErrNotFound):
@@ -111,7 +113,7 @@ func (r *groupMappingResource) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	// A new assignment, or an adopted one at another priority: placed at the planned priority as a create places it.
-	r.save(ctx, client, &plan, true, framework.OpCreate, &resp.State, resp.Private, &resp.Diagnostics)
+	r.save(ctx, client, &plan, a, true, framework.OpCreate, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
 func (r *groupMappingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -165,8 +167,14 @@ func (r *groupMappingResource) Update(ctx context.Context, req resource.UpdateRe
 	if !ok || !read {
 		return
 	}
+	appID, groupID := plan.AppID.ValueString(), plan.GroupID.ValueString()
+	current, _, err := findAssignment(ctx, r.Clients(), appID, groupID)
+	if err != nil && !errors.Is(err, okta.ErrNotFound) {
+		resp.Diagnostics.AddError(r.Summary(framework.OpUpdate), fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
+		return
+	}
 	// The group moves only when its priority changed in configuration or was moved outside Terraform.
-	r.save(ctx, client, &plan, !plan.Priority.Equal(state.Priority), framework.OpUpdate, &resp.State, resp.Private, &resp.Diagnostics)
+	r.save(ctx, client, &plan, current, !plan.Priority.Equal(state.Priority), framework.OpUpdate, &resp.State, resp.Private, &resp.Diagnostics)
 }
 
 func (r *groupMappingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -175,10 +183,12 @@ func (r *groupMappingResource) Delete(ctx context.Context, req resource.DeleteRe
 		return
 	}
 	appID, groupID := state.AppID.ValueString(), state.GroupID.ValueString()
-	defer r.Clients().Caches.ForgetAppAssignments(appID)
 	if err := client.DeleteAppGroupAssignment(ctx, appID, groupID); err != nil && !errors.Is(err, okta.ErrNotFound) {
+		r.Clients().Caches.ForgetAppAssignments(appID) // the delete may have happened
 		resp.Diagnostics.AddError(r.Summary(framework.OpDelete), fmt.Sprintf("Removing group %s from app %s: %s", groupID, appID, err))
+		return
 	}
+	noteUnassigned(r.Clients(), appID, groupID)
 }
 
 // ImportState takes "<app_id>/<group_id>".
@@ -195,9 +205,9 @@ func (r *groupMappingResource) ImportState(ctx context.Context, req resource.Imp
 
 // save writes the assignment (see write) and records it in the state, and where the group stands in the
 // private state.
-func (r *groupMappingResource) save(ctx context.Context, client *okta.Client, m *groupMappingModel, move bool, op framework.Op,
+func (r *groupMappingResource) save(ctx context.Context, client *okta.Client, m *groupMappingModel, current *okta.AppGroupAssignment, move bool, op framework.Op,
 	st *tfsdk.State, private privateState, diags *diag.Diagnostics) {
-	base := r.write(ctx, client, m, move, op, diags)
+	base := r.write(ctx, client, m, current, move, op, diags)
 	if diags.HasError() {
 		return
 	}
@@ -212,23 +222,33 @@ func store(ctx context.Context, m *groupMappingModel, base placeBaseline, st *tf
 }
 
 // write sets the assignment to the plan, at the configured priority when move is set and where Okta holds
-// it otherwise, records what Okta holds in m, and returns where the group now stands.
-func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m *groupMappingModel, move bool, op framework.Op, diags *diag.Diagnostics) placeBaseline {
+// it otherwise, records what Okta holds in m, and returns where the group now stands. current is the
+// assignment as the app's list holds it (nil when the group is not assigned): values an admin set on it
+// besides profile and role are kept.
+func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m *groupMappingModel, current *okta.AppGroupAssignment,
+	move bool, op framework.Op, diags *diag.Diagnostics) placeBaseline {
 	appID, groupID := m.AppID.ValueString(), m.GroupID.ValueString()
 	summary := r.Summary(op)
 	if err := ensureAppUserSchema(ctx, r.Clients(), appID); err != nil {
 		diags.AddError(summary, fmt.Sprintf("Adding the profile and role properties to the app-user schema of app %s: %s", appID, err))
 		return placeBaseline{}
 	}
-	var held *int // the priority Okta holds, sent back when the group is not to move
-	var current map[string]any
-	if a, err := client.GetAppGroupAssignment(ctx, appID, groupID); err == nil {
-		current, held = a.Profile, &a.Priority
-	} else if !errors.Is(err, okta.ErrNotFound) {
-		diags.AddError(summary, fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
-		return placeBaseline{}
+	c := r.Clients()
+	if current != nil && !move && !c.Caches.AssignmentWrites.Settled(appID) {
+		// The number is sent back: read it afresh while another write of the app may renumber the groups.
+		fresh, err := client.GetAppGroupAssignment(ctx, appID, groupID)
+		if err != nil && !errors.Is(err, okta.ErrNotFound) {
+			diags.AddError(summary, fmt.Sprintf("Reading the assignment of group %s to app %s: %s", groupID, appID, err))
+			return placeBaseline{}
+		}
+		current = fresh
 	}
-	profile := expandProfile(m, current)
+	var held *int // the priority Okta holds, sent back when the group is not to move
+	var currentProfile map[string]any
+	if current != nil {
+		currentProfile, held = current.Profile, &current.Priority
+	}
+	profile := expandProfile(m, currentProfile)
 	priority := held
 	if move || held == nil {
 		priority = nil
@@ -237,27 +257,28 @@ func (r *groupMappingResource) write(ctx context.Context, client *okta.Client, m
 			priority = &p
 		}
 	}
-	caches := &r.Clients().Caches
-	defer caches.ForgetAppAssignments(appID)
+	end := beginWrite(ctx, c, appID, groupID, priority)
 	a, err := client.SetAppGroupAssignment(ctx, appID, groupID, priority, profile)
+	end()
 	if err != nil {
+		c.Caches.ForgetAppAssignments(appID) // the write may have happened
 		diags.AddError(summary, fmt.Sprintf("Assigning group %s to app %s: %s", groupID, appID, err))
 		return placeBaseline{}
 	}
-	caches.ForgetAppAssignments(appID)
-	return r.recordAssignment(ctx, a, m)
+	noteAssignment(c, appID, *a)
+	return recordAssignment(ctx, c, a, m)
 }
 
 // recordAssignment records in m what Okta holds (a, just written or found), and returns where the group
 // stands among the app's groups.
-func (r *groupMappingResource) recordAssignment(ctx context.Context, a *okta.AppGroupAssignment, m *groupMappingModel) placeBaseline {
+func recordAssignment(ctx context.Context, c *conns.Clients, a *okta.AppGroupAssignment, m *groupMappingModel) placeBaseline {
 	appID := m.AppID.ValueString()
 	if m.Priority.IsNull() || m.Priority.IsUnknown() {
 		m.Priority = types.Int64Value(int64(a.Priority))
 	}
 	flattenAssignment(a, m)
 	base := placeBaseline{Configured: m.Priority.ValueInt64()}
-	if all, err := appAssignments(ctx, r.Clients(), appID); err == nil {
+	if all, err := assignmentsAfterWrite(ctx, c, appID); err == nil {
 		base.Groups = placement(all)
 	} else { // without an order the next refresh takes Okta's as it finds it
 		tflog.Warn(ctx, "could not read the app's groups after writing", map[string]any{"app_id": appID, "error": err.Error()})
@@ -266,7 +287,7 @@ func (r *groupMappingResource) recordAssignment(ctx context.Context, a *okta.App
 }
 
 // findAssignment finds one group's assignment in the app's list, which all mappings of the app share, and
-// returns the list with it.
+// returns the list with it (also when the group is not in it).
 func findAssignment(ctx context.Context, c *conns.Clients, appID, groupID string) (*okta.AppGroupAssignment, []okta.AppGroupAssignment, error) {
 	all, err := appAssignments(ctx, c, appID)
 	if err != nil {
@@ -277,7 +298,7 @@ func findAssignment(ctx context.Context, c *conns.Clients, appID, groupID string
 			return &all[i], all, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("group %s is not assigned to app %s: %w", groupID, appID, okta.ErrNotFound)
+	return nil, all, fmt.Errorf("group %s is not assigned to app %s: %w", groupID, appID, okta.ErrNotFound)
 }
 
 // orgOfApp is the alias of the configured org whose My Domain URL is the app's audience, the only org when

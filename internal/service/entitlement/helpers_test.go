@@ -57,12 +57,14 @@ func users(people ...person) []acctest.OktaUser {
 	return out
 }
 
-func setOf(values []string) knownvalue.Check {
-	checks := make([]knownvalue.Check, len(values))
-	for i, v := range values {
+// idsOf checks assigned_federation_ids: the values, sorted.
+func idsOf(values []string) knownvalue.Check {
+	sorted := slices.Sorted(slices.Values(values))
+	checks := make([]knownvalue.Check, len(sorted))
+	for i, v := range sorted {
 		checks[i] = knownvalue.StringExact(v)
 	}
-	return knownvalue.SetExact(checks)
+	return knownvalue.ListExact(checks)
 }
 
 // holders lists the Federation IDs (or, without one, usernames) of the users holding a permission set (by

@@ -3,6 +3,7 @@ package entitlement
 import (
 	"sort"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
@@ -17,7 +18,7 @@ type bindingModel struct {
 	PermissionSetGroup    types.String `tfsdk:"permission_set_group"`
 	GroupIDs              types.Set    `tfsdk:"group_ids"`
 	FederationIDAttribute types.String `tfsdk:"federation_id_attribute"`
-	AssignedFederationIDs types.Set    `tfsdk:"assigned_federation_ids"`
+	AssignedFederationIDs types.List   `tfsdk:"assigned_federation_ids"`
 }
 
 // bindingID is the binding's ID: the org and the permission set, or psg: and the group.
@@ -130,8 +131,11 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-// setStrings returns a set's strings sorted; known is false for an unknown set or element.
-func setStrings(s types.Set) (values []string, known bool) {
+// setStrings returns a set's or list's strings sorted; known is false for an unknown value or element.
+func setStrings(s interface {
+	IsUnknown() bool
+	Elements() []attr.Value
+}) (values []string, known bool) {
 	if s.IsUnknown() {
 		return nil, false
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
 	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
-	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
 
 // ModifyPlan checks the names and plans assigned_federation_ids: the members of the groups with an active
@@ -28,7 +27,8 @@ func (r *permissionSetBindingResource) ModifyPlan(ctx context.Context, req resou
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	if _, err := lookupTarget(ctx, p.Org, &plan); err != nil {
+	target, err := lookupTarget(ctx, p.Org, &plan)
+	if err != nil {
 		targetDiag(&resp.Diagnostics, &plan, err)
 		return
 	}
@@ -37,19 +37,23 @@ func (r *permissionSetBindingResource) ModifyPlan(ctx context.Context, req resou
 		return
 	}
 	if plan.GroupIDs.IsUnknown() || plan.FederationIDAttribute.IsUnknown() {
-		plan.AssignedFederationIDs = types.SetUnknown(types.StringType)
+		plan.AssignedFederationIDs = types.ListUnknown(types.StringType)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
-	desired, ok := desiredFederationIDs(ctx, r.Clients(), &plan, &resp.Diagnostics)
+	var prior *bindingMarkers // what the last read established: the plan re-reads only what moved since
+	if p.State != nil && req.Private != nil {
+		var d diag.Diagnostics
+		prior, d = loadMarkers(ctx, req.Private)
+		resp.Diagnostics.Append(d...)
+	}
+	s := syncer{c: r.Clients(), org: p.Org, m: &plan, target: target}
+	view, _, ok := s.sync(ctx, prior, false, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	ready, waiting, ok := assignable(ctx, p.Org, &plan, desired, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	plan.AssignedFederationIDs = framework.StringSet(ready)
+	ready, waiting := view.ready, view.waiting
+	plan.AssignedFederationIDs = framework.SortedStrings(ready)
 	if p.State != nil {
 		if current, known := setStrings(p.State.AssignedFederationIDs); known {
 			if add, remove := diffSets(ready, current); len(add)+len(remove) > 0 {
@@ -62,8 +66,8 @@ func (r *permissionSetBindingResource) ModifyPlan(ctx context.Context, req resou
 	// applies, what it will hold is known only after apply. A binding with nothing else to do applies when user
 	// provisioning (planned before it) plans to create or reactivate one of its waiting members; otherwise its
 	// members wait without a diff.
-	if len(waiting) > 0 && (!resp.Plan.Raw.Equal(req.State.Raw) || provisioningPlans(r.Clients(), p.Org.Alias, waiting)) {
-		plan.AssignedFederationIDs = types.SetUnknown(types.StringType)
+	if len(waiting) > 0 && (!framework.RawEqual(resp.Plan.Raw, req.State.Raw) || provisioningPlans(r.Clients(), p.Org.Alias, waiting)) {
+		plan.AssignedFederationIDs = types.ListUnknown(types.StringType)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 	}
 }
@@ -82,38 +86,6 @@ func targetDiag(diags *diag.Diagnostics, m *bindingModel, err error) {
 	default:
 		diags.AddAttributeError(attr, framework.Summary(framework.OpRead, "Salesforce Permission Sets"), err.Error())
 	}
-}
-
-// desiredFederationIDs is the set the groups ask for: the Federation IDs of their entitled members.
-func desiredFederationIDs(ctx context.Context, c *conns.Clients, m *bindingModel, diags *diag.Diagnostics) ([]string, bool) {
-	groupIDs, _ := setStrings(m.GroupIDs)
-	groups := make([][]okta.GroupMember, 0, len(groupIDs))
-	for _, gid := range groupIDs {
-		members, err := groupMembers(ctx, c, gid)
-		if errors.Is(err, okta.ErrNotFound) {
-			diags.AddAttributeError(path.Root("group_ids"), "Okta Group Not Found", fmt.Sprintf("Okta has no group with ID %q.", gid))
-			return nil, false
-		}
-		if err != nil {
-			diags.AddAttributeError(path.Root("group_ids"), framework.Summary(framework.OpRead, "Okta Group Members"), fmt.Sprintf("Group %s: %s", gid, err))
-			return nil, false
-		}
-		groups = append(groups, members)
-	}
-	return memberFederationIDs(groups, m.FederationIDAttribute.ValueString()), true
-}
-
-// assignable splits desired into the Federation IDs an active Salesforce user holds (they can be assigned
-// now) and the others, which wait for their user (created by provisioning or at first sign-in).
-func assignable(ctx context.Context, org *conns.Org, m *bindingModel, desired []string, diags *diag.Diagnostics) (ready, waiting []string, ok bool) {
-	users, err := usersByFederationID(ctx, org, desired)
-	if err != nil {
-		diags.AddError(framework.Summary(framework.OpRead, "Salesforce Users"), fmt.Sprintf("Looking up %d Federation IDs in org %q: %s", len(desired), m.SalesforceOrg.ValueString(), err))
-		return nil, nil, false
-	}
-	ready = withActiveUser(desired, users)
-	waiting, _ = diffSets(desired, ready)
-	return ready, waiting, true
 }
 
 // changeSummary is the plan warning: counts, then the first few Federation IDs of each side.

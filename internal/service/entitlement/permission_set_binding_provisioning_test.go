@@ -95,7 +95,7 @@ func TestAccPermissionSetBinding_provisionedInSameApply(t *testing.T) {
 			first := resource.TestStep{
 				Config:            cfg,
 				Check:             checkHolders(t, sf, ps, false, all...),
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), setOf(all))},
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), idsOf(all))},
 				ConfigPlanChecks:  acctest.EmptyPlanAfterApply(),
 			}
 			steps := []resource.TestStep{first}
@@ -170,7 +170,7 @@ func TestAccPermissionSetBinding_pendingCreatesAfterFailedApply(t *testing.T) {
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check:             checkHolders(t, sf, ps, false, fids(a, b, c)...),
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), setOf(fids(a, b, c)))},
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), idsOf(fids(a, b, c)))},
 			},
 		},
 	})

@@ -45,9 +45,16 @@ type permissionSetBindingResource struct {
 }
 
 func (r *permissionSetBindingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = bindingSchema()
+}
+
+// bindingSchema is the schema of version 1: assigned_federation_ids is a sorted list (version 0 held a set, see
+// UpgradeState).
+func bindingSchema() schema.Schema {
 	target := []validator.String{stringvalidator.LengthAtLeast(1),
 		stringvalidator.ExactlyOneOf(path.MatchRoot("permission_set"), path.MatchRoot("permission_set_group"))}
-	resp.Schema = schema.Schema{
+	return schema.Schema{
+		Version: 1,
 		MarkdownDescription: "Binds a Salesforce permission set or permission set group to Okta groups: the permission set's assignments " +
 			"among federated users (Salesforce users with a Federation ID) are kept equal to the members of the groups that have an " +
 			"active Salesforce user. Missing assignments are added, those of users who left the groups removed; users without a " +
@@ -55,7 +62,12 @@ func (r *permissionSetBindingResource) Schema(_ context.Context, _ resource.Sche
 			"what the plan listed even when the user is deactivated in the same apply (Salesforce keeps a deactivated user's assignments).\n\n" +
 			"Destroy removes only the assignments the binding created (it records them in its state); assignments that existed before " +
 			"the binding (adopted) stay, and so do those an imported binding found. When Salesforce refuses some assignments " +
-			"during create, the others are made and saved, the refusals are reported as warnings, and the next plan shows only them.",
+			"during create, the others are made and saved, the refusals are reported as warnings, and the next plan shows only them.\n\n" +
+			"A plan reads what changed, not every member again: beside what it read, the binding keeps change markers in its private " +
+			"state — each group's `lastMembershipUpdated` and members, the time of the last Okta search for changed users (which needs " +
+			"the `okta.users.read` scope), and Salesforce's count and latest `SystemModstamp` of users and of the permission set's " +
+			"assignments — and re-reads only what a marker says moved. A change of `group_ids`, `federation_id_attribute` or the " +
+			"permission set, or markers older than seven days, read everything again.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "`<salesforce_org>/<permission set>` or `<salesforce_org>/psg:<permission set group>`.",
@@ -75,8 +87,10 @@ func (r *permissionSetBindingResource) Schema(_ context.Context, _ resource.Sche
 			"federation_id_attribute": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("login"),
 				MarkdownDescription: "The Okta user attribute that equals the Salesforce Federation ID: `login` (default) or a profile attribute such as `email`.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
-			"assigned_federation_ids": schema.SetAttribute{Computed: true, ElementType: types.StringType,
-				MarkdownDescription: "The Federation IDs of the active federated users that hold the permission set, as read from Salesforce. " +
+			"assigned_federation_ids": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "The Federation IDs of the active federated users that hold the permission set, as read from Salesforce, " +
+					"sorted (a list rather than a set: Terraform and its plugin libraries compare sets element by element against each other, " +
+					"which costs minutes at tens of thousands of users). " +
 					"Group members without an active Salesforce user are not listed: they wait, without a diff, until their user exists. " +
 					"A plan shows the members that have one; when some member has none yet and the binding changes, the value is known " +
 					"after apply, as provisioning may create the user in the same apply."},
@@ -97,7 +111,7 @@ func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.Re
 	if !ok {
 		return
 	}
-	current, gone, ok := r.heldAssignments(ctx, org, &state, isNameNotFound, framework.OpRead, &resp.Diagnostics)
+	held, gone, ok := r.readHolders(ctx, org, &state, req.Private, resp.Private, &resp.Diagnostics)
 	if gone {
 		tflog.Debug(ctx, "permission set is gone from Salesforce; removing the binding from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -108,7 +122,7 @@ func (r *permissionSetBindingResource) Read(ctx context.Context, req resource.Re
 	if state.FederationIDAttribute.IsNull() {
 		state.FederationIDAttribute = types.StringValue("login")
 	}
-	state.AssignedFederationIDs = framework.StringSet(assignedIDs(current))
+	state.AssignedFederationIDs = framework.SortedStrings(held)
 	state.ID = types.StringValue(bindingID(&state))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -205,7 +219,7 @@ func (r *permissionSetBindingResource) apply(ctx context.Context, plan tfsdk.Pla
 	diags.Append(d...)
 	planValue := m.AssignedFederationIDs
 	var records diag.Diagnostics // failures of single records
-	r.converge(ctx, &m, planned, created, op, diags, &records)
+	read := r.converge(ctx, &m, planned, created, op, diags, &records)
 	if m.AssignedFederationIDs.IsUnknown() { // nothing was read: keep no state
 		diags.Append(records...)
 		return
@@ -224,6 +238,7 @@ func (r *permissionSetBindingResource) apply(ctx context.Context, plan tfsdk.Pla
 		diags.Append(records...)
 	}
 	diags.Append(st.Set(ctx, &m)...)
+	diags.Append(saveMarkers(ctx, private, read)...)
 	if recorded || op == framework.OpCreate { // a binding without a record keeps none, so that destroy says so
 		diags.Append(saveCreated(ctx, private, created)...)
 	}
@@ -234,8 +249,8 @@ func (r *permissionSetBindingResource) apply(ctx context.Context, plan tfsdk.Pla
 // and saved. before is what the binding held before (the removals the plan listed are before minus the
 // plan); created, the IDs of the assignments the binding made, is kept current.
 func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingModel, before []string, created map[string]bool, op framework.Op,
-	diags, records *diag.Diagnostics) {
-	m.AssignedFederationIDs = types.SetUnknown(types.StringType)
+	diags, records *diag.Diagnostics) (rec *bindingMarkers) {
+	m.AssignedFederationIDs = types.ListUnknown(types.StringType)
 	org := r.Org(m.SalesforceOrg.ValueString(), diags)
 	if org == nil {
 		return
@@ -251,15 +266,14 @@ func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingM
 	if r.Okta(diags) == nil {
 		return
 	}
-	desired, known := desiredFederationIDs(ctx, r.Clients(), m, diags)
-	if !known {
-		return
-	}
-	ready, _, ok := assignable(ctx, org, m, desired, diags)
+	s := syncer{c: r.Clients(), org: org, m: m, target: target}
+	view, read, ok := s.sync(ctx, nil, false, diags) // a full read, its markers read before it
 	if !ok {
-		return
+		return nil
 	}
-	current, err := org.Client.ListFederatedAssignments(ctx, target)
+	desired, ready := view.desired, view.ready
+	snap, err := org.Client.FederatedAssignmentsSnapshot(ctx, target, 0)
+	current := snap.Assignments
 	if err != nil {
 		diags.AddError(r.Summary(op), fmt.Sprintf("Reading the assignments of %s: %s", m.ID.ValueString(), err))
 		return
@@ -303,7 +317,15 @@ func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingM
 	for id := range own {
 		created[id] = true
 	}
-	m.AssignedFederationIDs = framework.StringSet(keys(held))
+	// The holders read before are still current when nothing was written; writes moved the target's marker,
+	// so the holders are listed again (with the marker), and the next plan need not.
+	if len(removed) == 0 && len(done) == 0 {
+		read.setHolders(snap)
+	} else {
+		s.relistHolders(ctx, read)
+	}
+	m.AssignedFederationIDs = framework.SortedStrings(keys(held))
+	return read
 }
 
 // removeAssignments deletes the assignments and returns the Federation IDs that no longer hold them.

@@ -88,13 +88,13 @@ func TestAccPermissionSetBinding_basic(t *testing.T) {
 				},
 				Config: bindingConfig(sb, fmt.Sprintf("permission_set = %q", ps), group),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), setOf(members))},
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), idsOf(members))},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("id"), knownvalue.StringExact(acctest.PrimaryOrg()+"/"+ps)),
 					statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("federation_id_attribute"), knownvalue.StringExact("login")),
-					statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), setOf(members)),
+					statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), idsOf(members)),
 				},
 				Check: checkHolders(t, sf, ps, false, append(members, integrationName)...),
 			},
@@ -119,7 +119,7 @@ func TestAccPermissionSetBinding_update(t *testing.T) {
 	step := func(want []string, groups ...acctest.OktaGroup) resource.TestStep {
 		return resource.TestStep{
 			Config:            bindingConfig(sb, target, groups...),
-			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), setOf(want))},
+			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), idsOf(want))},
 			Check:             checkHolders(t, sf, ps, false, want...),
 			ConfigPlanChecks:  acctest.EmptyPlanAfterApply(),
 		}
@@ -310,7 +310,7 @@ func TestAccPermissionSetBinding_group(t *testing.T) {
 				Config: bindingConfig(sb, fmt.Sprintf("permission_set_group = %q\n  federation_id_attribute = \"email\"", psg), support, admins),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("id"), knownvalue.StringExact(acctest.PrimaryOrg()+"/psg:"+psg)),
-					statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), setOf(emails)),
+					statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), idsOf(emails)),
 				},
 				Check:            checkHolders(t, sf, psg, true, emails...),
 				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),

@@ -28,7 +28,7 @@ func TestAccPermissionSetBinding_membersWithoutUsers(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:            config,
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), setOf(fids(a)))},
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), idsOf(fids(a)))},
 				ConfigPlanChecks:  acctest.EmptyPlanAfterApply(),
 				Check:             checkHolders(t, sf, ps, false, a.Login),
 			},
@@ -43,7 +43,7 @@ func TestAccPermissionSetBinding_membersWithoutUsers(t *testing.T) {
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), setOf(fids(a, b)))},
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), idsOf(fids(a, b)))},
 				Check:             checkHolders(t, sf, ps, false, fids(a, b)...),
 			},
 		},
@@ -66,7 +66,7 @@ func TestAccPermissionSetBinding_assignedOnlyActiveUsers(t *testing.T) {
 	}
 	group := acctest.CreateOktaGroup(t, oc, "bound", "one active Salesforce user of three", users(active, noUser, inactive)...)
 	ps, _ := acctest.CreatePermissionSet(t, sf, "bound", nil)
-	only := statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact(active.Login)}))
+	only := statecheck.ExpectKnownValue(bindingAddr, tfjsonpath.New("assigned_federation_ids"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact(active.Login)}))
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: acctest.CheckDestroy("oktasf_permission_set_binding", bindingHolds(t, sf)),
 		Steps: []resource.TestStep{

@@ -293,11 +293,11 @@ func (e *engine) federatedUsers(ctx context.Context, fields []string, fresh bool
 }
 
 func profiles(ctx context.Context, org *conns.Org) ([]salesforce.Profile, error) {
-	return org.Reads.ProvisioningProfiles.Get(ctx, "", org.Client.ListProfiles)
+	return org.Reads.Profiles.Get(ctx, "", org.Client.ListProfiles)
 }
 
 func roles(ctx context.Context, org *conns.Org) ([]salesforce.Role, error) {
-	return org.Reads.ProvisioningRoles.Get(ctx, "", org.Client.ListRoles)
+	return org.Reads.Roles.Get(ctx, "", org.Client.ListRoles)
 }
 
 // scimWriter writes through /services/scim/v2/Users, one request per user.

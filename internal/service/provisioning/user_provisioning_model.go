@@ -15,26 +15,26 @@ import (
 
 // userProvisioningModel is the data of oktasf_user_provisioning.
 type userProvisioningModel struct {
-	ID                 types.String `tfsdk:"id"`
-	SalesforceOrg      types.String `tfsdk:"salesforce_org"`
-	AppID              types.String `tfsdk:"app_id"`
-	CreateUsers        types.Bool   `tfsdk:"create_users"`
-	UpdateUsers        types.Bool   `tfsdk:"update_users"`
-	DeactivateUsers    types.Bool   `tfsdk:"deactivate_users"`
-	ReactivateUsers    types.Bool   `tfsdk:"reactivate_users"`
-	AdoptExisting      types.Bool   `tfsdk:"adopt_existing"`
-	Attributes         types.Map    `tfsdk:"attributes"`
-	Username           types.Object `tfsdk:"username"`
-	FederationIDSource types.String `tfsdk:"federation_id_source"`
-	DefaultProfile     types.String `tfsdk:"default_profile"`
-	Transport          types.String `tfsdk:"transport"`
-	OnDestroy          types.String `tfsdk:"on_destroy"`
-	GroupMappings      types.Set    `tfsdk:"group_mappings"`
-	PendingCreate      types.Set    `tfsdk:"pending_create"`
-	PendingUpdate      types.Map    `tfsdk:"pending_update"`
-	PendingDeactivate  types.Set    `tfsdk:"pending_deactivate"`
-	PendingReactivate  types.Set    `tfsdk:"pending_reactivate"`
-	Synced             types.Map    `tfsdk:"synced"`
+	ID                 types.String             `tfsdk:"id"`
+	SalesforceOrg      types.String             `tfsdk:"salesforce_org"`
+	AppID              types.String             `tfsdk:"app_id"`
+	CreateUsers        types.Bool               `tfsdk:"create_users"`
+	UpdateUsers        types.Bool               `tfsdk:"update_users"`
+	DeactivateUsers    types.Bool               `tfsdk:"deactivate_users"`
+	ReactivateUsers    types.Bool               `tfsdk:"reactivate_users"`
+	AdoptExisting      types.Bool               `tfsdk:"adopt_existing"`
+	Attributes         types.Map                `tfsdk:"attributes"`
+	Username           types.Object             `tfsdk:"username"`
+	FederationIDSource types.String             `tfsdk:"federation_id_source"`
+	DefaultProfile     types.String             `tfsdk:"default_profile"`
+	Transport          types.String             `tfsdk:"transport"`
+	OnDestroy          types.String             `tfsdk:"on_destroy"`
+	GroupMappings      types.Set                `tfsdk:"group_mappings"`
+	PendingCreate      framework.StringSetValue `tfsdk:"pending_create"`
+	PendingUpdate      types.Map                `tfsdk:"pending_update"`
+	PendingDeactivate  framework.StringSetValue `tfsdk:"pending_deactivate"`
+	PendingReactivate  framework.StringSetValue `tfsdk:"pending_reactivate"`
+	Synced             types.Map                `tfsdk:"synced"`
 }
 
 // usernameModel is the username attribute: how a new user's Salesforce username is made.
@@ -100,8 +100,8 @@ func fillDefaults(m *userProvisioningModel) {
 // setOutcome records the pending changes and the managed users.
 func setOutcome(m *userProvisioningModel, out outcome) {
 	create, _, deactivate, reactivate := out.pending()
-	m.PendingCreate, m.PendingUpdate = framework.StringSet(create), updatedFields(out.Updates)
-	m.PendingDeactivate, m.PendingReactivate = framework.StringSet(deactivate), framework.StringSet(reactivate)
+	m.PendingCreate, m.PendingUpdate = framework.NewStringSetValue(create), updatedFields(out.Updates)
+	m.PendingDeactivate, m.PendingReactivate = framework.NewStringSetValue(deactivate), framework.NewStringSetValue(reactivate)
 	synced := make(map[string]attr.Value, len(out.Managed))
 	for k, v := range out.Managed {
 		synced[k] = types.StringValue(v)
@@ -168,8 +168,8 @@ func keepPlannedSynced(planned, read types.Map) types.Map {
 
 // unknownOutcome leaves what apply reads back to apply.
 func unknownOutcome(m *userProvisioningModel) {
-	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingDeactivate, &m.PendingReactivate} {
-		*p = types.SetUnknown(types.StringType)
+	for _, p := range []*framework.StringSetValue{&m.PendingCreate, &m.PendingDeactivate, &m.PendingReactivate} {
+		*p = framework.NewStringSetUnknown()
 	}
 	m.PendingUpdate = types.MapUnknown(pendingUpdateType)
 	m.Synced = types.MapUnknown(types.StringType)
@@ -177,8 +177,8 @@ func unknownOutcome(m *userProvisioningModel) {
 
 // nullPending says that what is pending is not known (null), rather than claiming it.
 func nullPending(m *userProvisioningModel) {
-	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingDeactivate, &m.PendingReactivate} {
-		*p = types.SetNull(types.StringType)
+	for _, p := range []*framework.StringSetValue{&m.PendingCreate, &m.PendingDeactivate, &m.PendingReactivate} {
+		*p = framework.NewStringSetNull()
 	}
 	m.PendingUpdate = types.MapNull(pendingUpdateType)
 }
@@ -186,9 +186,9 @@ func nullPending(m *userProvisioningModel) {
 // settleOutcome replaces what apply could not read back: pending_* are null (not known) rather than claimed
 // empty, and synced keeps the users managed before, so that none is forgotten.
 func settleOutcome(m *userProvisioningModel, managed map[string]bool) {
-	for _, p := range []*types.Set{&m.PendingCreate, &m.PendingDeactivate, &m.PendingReactivate} {
+	for _, p := range []*framework.StringSetValue{&m.PendingCreate, &m.PendingDeactivate, &m.PendingReactivate} {
 		if p.IsUnknown() {
-			*p = types.SetNull(types.StringType)
+			*p = framework.NewStringSetNull()
 		}
 	}
 	if m.PendingUpdate.IsUnknown() {

@@ -59,9 +59,10 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 		return schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(def), MarkdownDescription: desc}
 	}
 	pending := func(what string) schema.SetAttribute {
-		return schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Federation IDs of the users the next apply " +
-			what + ". Refresh fills it from both sides; a plan that changes anything shows it as known after apply, and after apply it " +
-			"holds what reading the users back finds: empty when everything converged, else the users still to change (as the next plan shows)."}
+		return schema.SetAttribute{Computed: true, ElementType: types.StringType, CustomType: framework.StringSetType{},
+			MarkdownDescription: "Federation IDs of the users the next apply " +
+				what + ". Refresh fills it from both sides; a plan that changes anything shows it as known after apply, and after apply it " +
+				"holds what reading the users back finds: empty when everything converged, else the users still to change (as the next plan shows)."}
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Provisions the Salesforce users of an Okta app with Okta as the system of record: every user assigned to the app " +

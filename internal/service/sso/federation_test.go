@@ -200,7 +200,7 @@ func TestAccFederation_refreshCost(t *testing.T) {
 						switch {
 						case strings.HasPrefix(route, "okta "):
 							okta += n
-						case strings.HasSuffix(route, "/query"):
+						case strings.HasSuffix(route, "/query"), strings.HasSuffix(route, "/composite"): // the facts come with the org's name reads
 							facts += n
 						case strings.HasPrefix(route, "salesforce:"):
 							sf += n

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
-	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
 var (
@@ -68,16 +67,13 @@ func (d *salesforceOrgDataSource) Read(ctx context.Context, req datasource.ReadR
 		return
 	}
 	alias, client := sf.Alias, sf.Client
-	org, err := client.Organization(ctx)
+	// Facts: the Organization record comes with the org's other name reads, in one request (salesforce/names.go).
+	facts, err := client.Facts(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError(d.Summary(framework.OpRead), fmt.Sprintf("Reading the Organization of org %q: %s", alias, err))
 		return
 	}
-	instanceURL, err := client.InstanceURL(ctx)
-	if err != nil {
-		resp.Diagnostics.AddError(d.Summary(framework.OpRead), fmt.Sprintf("Signing in to org %q: %s", alias, err))
-		return
-	}
+	org, instanceURL := &facts.Organization, facts.MyDomainURL
 	m.SalesforceOrg = types.StringValue(alias)
 	m.ID = types.StringValue(org.ID)
 	m.Name = types.StringValue(org.Name)
@@ -86,6 +82,6 @@ func (d *salesforceOrgDataSource) Read(ctx context.Context, req datasource.ReadR
 	m.OrganizationType = types.StringValue(org.OrganizationType)
 	m.MyDomainURL = types.StringValue(instanceURL)
 	m.SPEntityID = types.StringValue(instanceURL)
-	m.ACSURL = types.StringValue(salesforce.OrgFacts{Organization: *org, MyDomainURL: instanceURL}.ACSURL())
+	m.ACSURL = types.StringValue(facts.ACSURL())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

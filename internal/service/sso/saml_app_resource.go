@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
 	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 )
@@ -188,6 +189,9 @@ func (r *samlAppResource) Create(ctx context.Context, req resource.CreateRequest
 	if err != nil {
 		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Creating %q: %s", plan.Label.ValueString(), err))
 		return
+	}
+	if found == nil { // the mappings applied after it need not read what a new app holds
+		r.Clients().Caches.NoteNewApp(created.ID, conns.NewApp{Custom: created.Name != okta.SalesforceOINName})
 	}
 	// Save the id at once: if a later step fails, the next apply updates this app instead of creating another.
 	plan.ID = types.StringValue(created.ID)

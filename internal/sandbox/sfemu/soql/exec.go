@@ -126,7 +126,7 @@ func filter(q *Query, src Source) (*executor, []Record, error) {
 		}
 	}
 	var rows []Record
-	for _, row := range ex.src.Rows(ex.obj) {
+	for _, row := range ex.candidates() {
 		if q.Where == nil || ex.eval(q.Where, row) {
 			rows = append(rows, row)
 		}
@@ -180,6 +180,8 @@ type executor struct {
 	src   Source
 	obj   string
 	cache map[string]*resolved
+	// inSets are the literal keys of IN and NOT IN terms (index.go), so a row is tested once, not once per literal.
+	inSets map[*Compare]map[string]bool
 }
 
 func (r *resolved) key() string {
@@ -334,6 +336,10 @@ func (ex *executor) eval(e Expr, row Record) bool {
 		return !ex.eval(e.Term, row)
 	case *Compare:
 		r := ex.cache[strings.ToLower(e.Path.String())]
+		if set := ex.inSet(e, r.kind); set != nil {
+			k, ok := IndexKey(r.kind, ex.value(r, row))
+			return (ok && set[k]) == (e.Op == "IN")
+		}
 		return match(e, r.kind, ex.value(r, row))
 	}
 	return false
