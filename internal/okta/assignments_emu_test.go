@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -27,25 +25,7 @@ func (o *emuOrg) count(key string) int {
 
 func newEmuOrg(t *testing.T, seed oktaemu.Seed) *emuOrg {
 	t.Helper()
-	o := &emuOrg{counts: map[string]int{}}
-	var h http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		o.mu.Lock()
-		o.counts[r.Method+" "+r.URL.Path]++
-		o.mu.Unlock()
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	emu, err := oktaemu.New(oktaemu.Config{BaseURL: srv.URL}, seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h = emu.Handler()
-	c, err := New(context.Background(), Config{OrgURL: srv.URL, APIToken: emu.Credentials().APIToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.client = c
+	o, _ := newClockedEmuOrg(t, seed)
 	return o
 }
 

@@ -32,14 +32,19 @@ const oktaSinceMargin = 5 * time.Minute
 // to the time it was read is unsettled: the next read looks at the users stamped since then less this margin.
 const salesforceSettleMargin = time.Minute
 
+// assignmentCommitAllowance is how long after its SystemModstamp an assignment's transaction may commit and
+// still be seen by the assignment marker: a listing less than this (plus the second of the latest stamp, as
+// Salesforce stamps to the second) after the latest stamp is unsettled, and the next read looks for
+// assignments stamped from this long before that second on that it did not list. A swap (one deleted,
+// another made) committed later than this after its stamp is the one change the marker cannot see; a full
+// read finds it (any apply that changes the binding, and every read once the last full one is older than
+// markerRetention).
+const assignmentCommitAllowance = time.Second
+
 // assignmentSettleWait is how long a binding that wrote assignments waits before it lists them with their
-// marker: Salesforce stamps to the second, and a listing made in the second of the latest stamp leaves that
-// second unsettled (another assignment created and one deleted in it would move neither count nor stamp), so
-// that the next plan would have to look at every assignment stamped in it. A listing a second later is
-// settled. Assignments use no wider margin: a swap (one deleted, another made) inside one long transaction
-// stamped before an earlier listing is the one change this marker cannot see; a full read (any apply that
-// changes the binding, or markers past markerRetention) finds it.
-const assignmentSettleWait = 1100 * time.Millisecond
+// marker, so that the listing is settled (assignmentCommitAllowance after the second of its own writes) and
+// the next plan need not look at what it wrote.
+const assignmentSettleWait = assignmentCommitAllowance + 1100*time.Millisecond
 
 // bindingMarkers is what a binding's last full or incremental read established, and the markers read
 // before it.
@@ -58,9 +63,9 @@ type bindingMarkers struct {
 	UsersDate   time.Time         `json:"users_date"`
 	Assignments salesforce.Marker `json:"assignments"`
 	// AssignmentsDate is Salesforce's clock when the holders were listed (or last found unchanged), and
-	// Recent the IDs of the target's assignments stamped within salesforceSettleMargin before Assignments.Max
-	// then: while Max is that close to AssignmentsDate, an assignment stamped there and not in Recent means
-	// the target changed without moving its marker (one removed and one added in the same second).
+	// Recent the IDs of the target's assignments stamped from assignmentCommitAllowance before the second of
+	// Assignments.Max on: while the listing is unsettled (assignmentsUnsettled), an assignment stamped there
+	// and not in Recent means the target changed without moving its marker (one removed and one added).
 	AssignmentsDate time.Time `json:"assignments_date,omitzero"`
 	Recent          []string  `json:"recent,omitempty"`
 	// Holders are the active federated users holding the target (user ID → Federation ID); when

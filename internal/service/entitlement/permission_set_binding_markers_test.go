@@ -152,18 +152,7 @@ func TestAccPermissionSetBinding_markersSalesforceChanges(t *testing.T) {
 	a, b := newPerson(t, oc, sf, "a"), newPerson(t, oc, sf, "b")
 	group := acctest.CreateOktaGroup(t, oc, "bound", "salesforce changes", a.OktaUser, b.OktaUser)
 	ps, psID := acctest.CreatePermissionSet(t, sf, "bound", nil)
-	removeB := func() {
-		var rows []struct {
-			ID string `json:"Id"`
-		}
-		soql := "SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = " + salesforce.Quote(psID) + " AND AssigneeId = " + salesforce.Quote(b.SalesforceID)
-		if err := sf.Query(context.Background(), soql, &rows); err != nil || len(rows) != 1 {
-			t.Fatalf("find the assignment of %s: %v %v", b.Login, rows, err)
-		}
-		if _, err := sf.DeleteCollection(context.Background(), "PermissionSetAssignment", []string{rows[0].ID}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	removeB := func() { removeAssignment(t, sf, psID, b) }
 	moved := "moved." + b.Login
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: acctest.CheckDestroy("oktasf_permission_set_binding", bindingHolds(t, sf)),
@@ -470,16 +459,7 @@ func TestAccPermissionSetBinding_markersSameSecondAssignments(t *testing.T) {
 	ps, psID := acctest.CreatePermissionSet(t, sf, "bound", nil)
 	stopped.Store(time.Now().Unix())
 	swap := func() {
-		var rows []struct {
-			ID string `json:"Id"`
-		}
-		soql := "SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = " + salesforce.Quote(psID) + " AND AssigneeId = " + salesforce.Quote(b.SalesforceID)
-		if err := sf.Query(context.Background(), soql, &rows); err != nil || len(rows) != 1 {
-			t.Fatalf("find the assignment of %s: %v %v", b.Login, rows, err)
-		}
-		if _, err := sf.DeleteCollection(context.Background(), "PermissionSetAssignment", []string{rows[0].ID}); err != nil {
-			t.Fatal(err)
-		}
+		removeAssignment(t, sf, psID, b)
 		res, err := sf.AddAssignments(context.Background(), salesforce.AssignmentTarget{PermissionSetID: psID}, []string{c.SalesforceID})
 		if err == nil {
 			err = res[0].Err()
@@ -492,5 +472,71 @@ func TestAccPermissionSetBinding_markersSameSecondAssignments(t *testing.T) {
 		CheckDestroy: acctest.CheckDestroy("oktasf_permission_set_binding", bindingHolds(t, sf)),
 		Steps: driftSteps(t, sf, bindingConfig(sb, fmt.Sprintf("permission_set = %q", ps), group), ps, fids(a, b),
 			driftCase{change: swap, before: fids(a, c), after: fids(a, b), held: fids(a, b)}),
+	})
+}
+
+// removeAssignment deletes p's assignment of the permission set psID in Salesforce, as an admin would.
+func removeAssignment(t *testing.T, sf *salesforce.Client, psID string, p person) {
+	t.Helper()
+	var rows []struct {
+		ID string `json:"Id"`
+	}
+	soql := "SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = " + salesforce.Quote(psID) + " AND AssigneeId = " + salesforce.Quote(p.SalesforceID)
+	if err := sf.Query(context.Background(), soql, &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("find the assignment of %s: %v %v", p.Login, rows, err)
+	}
+	if _, err := sf.DeleteCollection(context.Background(), "PermissionSetAssignment", []string{rows[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The retention limit counts from the last full read, not the last read: an apply that refreshes the binding
+// incrementally (another resource changed) does not restart it, so whatever a marker missed is read again
+// once the full read is older than the limit, however often plans and applies run.
+func TestAccPermissionSetBinding_markersRetentionFromFullRead(t *testing.T) {
+	acctest.RequireSandbox(t, "counts the requests of a plan")
+	sb := acctest.NewSandbox(t, sandbox.Options{})
+	settled := settleOktaWrites(sb)
+	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	a, b := newPerson(t, oc, sf, "a"), newPerson(t, oc, sf, "b")
+	first, second := acctest.CreateOktaGroup(t, oc, "first", "bound", a.OktaUser), acctest.CreateOktaGroup(t, oc, "second", "bound", b.OktaUser)
+	settled()
+	ps, _ := acctest.CreatePermissionSet(t, sf, "bound", nil)
+	other, _ := acctest.CreatePermissionSet(t, sf, "other", nil)
+	config := bindingConfig(sb, fmt.Sprintf("permission_set = %q", ps), first)
+	withOther := config + fmt.Sprintf(`
+resource "oktasf_permission_set_binding" "other" {
+  salesforce_org = %q
+  permission_set = %q
+  group_ids      = [%q]
+}
+`, acctest.PrimaryOrg(), other, second.ID)
+	const limit = 10 * time.Second
+	restore := entitlement.SetMarkerRetention(limit)
+	t.Cleanup(restore)
+	var fullRead time.Time
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: acctest.CheckDestroy("oktasf_permission_set_binding", bindingHolds(t, sf)),
+		Steps: []resource.TestStep{
+			{PreConfig: func() { fullRead = time.Now() }, Config: config, ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
+			// Four seconds later another binding is added: the first one's refresh is incremental and saved.
+			{PreConfig: func() { time.Sleep(time.Until(fullRead.Add(4 * time.Second))) }, Config: withOther, ConfigPlanChecks: acctest.EmptyPlanAfterApply()},
+			{
+				PreConfig: func() {
+					// Past the limit counted from the full read, within it counted from the incremental one.
+					time.Sleep(time.Until(fullRead.Add(limit + time.Second)))
+					sb.Control().ResetStats()
+				},
+				Config: withOther, PlanOnly: true,
+			},
+			{
+				PreConfig: func() { // a plan-only step runs no Check: the reads of the plans above are checked here
+					if memberListReads(sb) == 0 {
+						t.Fatal("the plans past the limit read no group: the first binding's markers outlived their full read")
+					}
+				},
+				Config: withOther, PlanOnly: true,
+			},
+		},
 	})
 }

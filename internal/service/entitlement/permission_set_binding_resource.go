@@ -67,7 +67,8 @@ func bindingSchema() schema.Schema {
 			"state — each group's `lastMembershipUpdated` and members, the time of the last Okta search for changed users (which needs " +
 			"the `okta.users.read` scope), and Salesforce's count and latest `SystemModstamp` of users and of the permission set's " +
 			"assignments — and re-reads only what a marker says moved. A change of `group_ids`, `federation_id_attribute` or the " +
-			"permission set, or markers older than seven days, read everything again.",
+			"permission set, and a last full read seven days old, read everything again. After writing assignments, a binding waits " +
+			"about two seconds before it lists them with their marker (Salesforce stamps changes to the second).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true,
 				MarkdownDescription: "`<salesforce_org>/<permission set>` or `<salesforce_org>/psg:<permission set group>`.",
@@ -272,7 +273,7 @@ func (r *permissionSetBindingResource) converge(ctx context.Context, m *bindingM
 		return nil
 	}
 	desired, ready := view.desired, view.ready
-	snap, err := org.Client.FederatedAssignmentsSnapshot(ctx, target, 0)
+	snap, err := org.Client.FederatedAssignmentsSnapshot(ctx, target, assignmentCommitAllowance)
 	current := snap.Assignments
 	if err != nil {
 		diags.AddError(r.Summary(op), fmt.Sprintf("Reading the assignments of %s: %s", m.ID.ValueString(), err))

@@ -65,6 +65,10 @@ func (s *syncer) sync(ctx context.Context, prior *bindingMarkers, wantHolders bo
 		diags.AddError(framework.Summary(framework.OpRead, "Change Markers"), fmt.Sprintf("%s: %s", bindingID(s.m), err))
 		return bindingView{}, nil, false
 	}
+	if mk.groups.Date.IsZero() { // Okta gave no clock: read everything, and keep no markers to build on
+		view, _, ok := s.full(ctx, mk, wantHolders, diags)
+		return view, nil, ok
+	}
 	if !s.usable(prior, mk) {
 		return s.full(ctx, mk, wantHolders, diags)
 	}
@@ -136,6 +140,9 @@ func (s *syncer) full(ctx context.Context, mk runMarkers, wantHolders bool, diag
 // incremental re-reads what the run's markers say moved since prior.
 func (s *syncer) incremental(ctx context.Context, mk runMarkers, prior *bindingMarkers, wantHolders bool, diags *diag.Diagnostics) (bindingView, *bindingMarkers, bool) {
 	rec := s.newMarkers(mk)
+	// markerRetention counts from the last full read: an incremental read builds on it, so what a marker
+	// missed stays missed at most that long however often plans run.
+	rec.Taken = prior.Taken
 	// What changed before prior.OktaSince the last read covered: the next search need not start earlier
 	// (and a plan after a refresh in the same run then searches as the refresh did).
 	if prior.OktaSince.After(rec.OktaSince) {
@@ -248,22 +255,24 @@ func (s *syncer) incremental(ctx context.Context, mk runMarkers, prior *bindingM
 	return rec.view(wantHolders), rec, true
 }
 
-// assignmentsUnsettled: the holders were listed (or last found unchanged) in the second of the target's
-// latest stamp, so the target may have changed in that second without moving its marker.
+// assignmentsUnsettled: the holders were listed (or last found unchanged) less than assignmentCommitAllowance
+// after the second of the target's latest stamp (the Date header counts whole seconds), so the target may
+// have changed in that second, or a transaction stamped before it may not have committed yet, without
+// moving its marker.
 func assignmentsUnsettled(prior *bindingMarkers) bool {
 	last, err := salesforce.ParseDateTime(prior.Assignments.Max)
 	if err != nil {
 		return false // no assignment: any addition moves the count
 	}
-	return prior.AssignmentsDate.IsZero() || prior.AssignmentsDate.Sub(last.Truncate(time.Second)) < time.Second
+	return prior.AssignmentsDate.IsZero() || prior.AssignmentsDate.Sub(last.Truncate(time.Second)) < assignmentCommitAllowance+time.Second
 }
 
-// assignmentsMoved says whether an assignment of the target stamped in the second of its latest stamp, or
-// later, is not among those the last listing recorded, from one org-wide read per run (the since-cache
+// assignmentsMoved says whether an assignment of the target stamped from assignmentCommitAllowance before
+// the second of its latest stamp on is not among those the last listing recorded, from one org-wide read per run (the since-cache
 // answers a later second from an earlier read).
 func (s *syncer) assignmentsMoved(ctx context.Context, prior *bindingMarkers, diags *diag.Diagnostics) (bool, bool) {
 	last, _ := salesforce.ParseDateTime(prior.Assignments.Max) // parsed by assignmentsUnsettled
-	since := last.UTC().Truncate(time.Second)
+	since := last.UTC().Truncate(time.Second).Add(-assignmentCommitAllowance)
 	as, err := s.org.Reads.ModifiedAssignments.Get(ctx, since,
 		func(a salesforce.ModifiedAssignment, since time.Time) bool { return !a.SystemModstamp.Before(since) },
 		s.org.Client.AssignmentsModifiedSince)
@@ -292,7 +301,7 @@ func (s *syncer) relistHolders(ctx context.Context, rec *bindingMarkers) {
 	case <-ctx.Done():
 		return
 	}
-	snap, err := s.org.Client.FederatedAssignmentsSnapshot(ctx, s.target, 0)
+	snap, err := s.org.Client.FederatedAssignmentsSnapshot(ctx, s.target, assignmentCommitAllowance)
 	if err != nil {
 		return // the next read lists them
 	}
@@ -403,7 +412,7 @@ func (rec *bindingMarkers) updateHolders(users []salesforce.ModifiedUser) {
 // listHolders lists the target's assignments of active federated users, with its marker from the same
 // query.
 func (s *syncer) listHolders(ctx context.Context, rec *bindingMarkers, diags *diag.Diagnostics) bool {
-	snap, err := s.org.Client.FederatedAssignmentsSnapshot(ctx, s.target, 0)
+	snap, err := s.org.Client.FederatedAssignmentsSnapshot(ctx, s.target, assignmentCommitAllowance)
 	if err != nil {
 		diags.AddError(framework.Summary(framework.OpRead, "Permission Set Assignments"), fmt.Sprintf("Reading the assignments of %s: %s", bindingID(s.m), err))
 		return false
