@@ -208,14 +208,7 @@ func memberListReads(sb *sandbox.Sandbox) int {
 
 // Markers older than the retention limit are not built on: the plan reads every group again.
 func TestAccPermissionSetBinding_markersRetention(t *testing.T) {
-	acctest.RequireSandbox(t, "counts the requests of a plan")
-	sb := acctest.NewSandbox(t, sandbox.Options{})
-	settled := settleOktaWrites(sb)
-	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
-	a, b := newPerson(t, oc, sf, "a"), newPerson(t, oc, sf, "b")
-	first, second := acctest.CreateOktaGroup(t, oc, "first", "bound", a.OktaUser), acctest.CreateOktaGroup(t, oc, "second", "bound", b.OktaUser)
-	settled()
-	ps, _ := acctest.CreatePermissionSet(t, sf, "bound", nil)
+	sb, sf, ps, first, second, a, b := twoGroupsFixture(t)
 	config := bindingConfig(sb, fmt.Sprintf("permission_set = %q", ps), first, second)
 	var restore func()
 	t.Cleanup(func() {
@@ -494,14 +487,7 @@ func removeAssignment(t *testing.T, sf *salesforce.Client, psID string, p person
 // incrementally (another resource changed) does not restart it, so whatever a marker missed is read again
 // once the full read is older than the limit, however often plans and applies run.
 func TestAccPermissionSetBinding_markersRetentionFromFullRead(t *testing.T) {
-	acctest.RequireSandbox(t, "counts the requests of a plan")
-	sb := acctest.NewSandbox(t, sandbox.Options{})
-	settled := settleOktaWrites(sb)
-	oc, sf := acctest.OktaClient(t, sb), acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
-	a, b := newPerson(t, oc, sf, "a"), newPerson(t, oc, sf, "b")
-	first, second := acctest.CreateOktaGroup(t, oc, "first", "bound", a.OktaUser), acctest.CreateOktaGroup(t, oc, "second", "bound", b.OktaUser)
-	settled()
-	ps, _ := acctest.CreatePermissionSet(t, sf, "bound", nil)
+	sb, sf, ps, first, second, _, _ := twoGroupsFixture(t)
 	other, _ := acctest.CreatePermissionSet(t, sf, "other", nil)
 	config := bindingConfig(sb, fmt.Sprintf("permission_set = %q", ps), first)
 	withOther := config + fmt.Sprintf(`
@@ -539,4 +525,20 @@ resource "oktasf_permission_set_binding" "other" {
 			},
 		},
 	})
+}
+
+// twoGroupsFixture is a sandbox with people a and b, each in a group of their own created a minute back on
+// Okta's clock (settled: no plan reads them again for being new), and a permission set to bind.
+func twoGroupsFixture(t *testing.T) (sb *sandbox.Sandbox, sf *salesforce.Client, ps string, first, second acctest.OktaGroup, a, b person) {
+	t.Helper()
+	acctest.RequireSandbox(t, "counts the requests of a plan")
+	sb = acctest.NewSandbox(t, sandbox.Options{})
+	settled := settleOktaWrites(sb)
+	oc := acctest.OktaClient(t, sb)
+	sf = acctest.SalesforceClient(t, sb, acctest.PrimaryOrg())
+	a, b = newPerson(t, oc, sf, "a"), newPerson(t, oc, sf, "b")
+	first, second = acctest.CreateOktaGroup(t, oc, "first", "bound", a.OktaUser), acctest.CreateOktaGroup(t, oc, "second", "bound", b.OktaUser)
+	settled()
+	ps, _ = acctest.CreatePermissionSet(t, sf, "bound", nil)
+	return sb, sf, ps, first, second, a, b
 }
