@@ -17,6 +17,21 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
 
+// PlanCheckFunc is a plan check written as a function.
+type PlanCheckFunc func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse)
+
+func (f PlanCheckFunc) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	f(ctx, req, resp)
+}
+
+// RemoteCheckBeforeApply is a plan check that passes when check does: what the sandbox or the orgs hold once
+// the plan is made, before it is applied.
+func RemoteCheckBeforeApply(check func() error) plancheck.PlanCheck {
+	return PlanCheckFunc(func(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+		resp.Error = check()
+	})
+}
+
 // Finder reads the remote object behind a resource instance through the real clients: nil when it is there,
 // an error wrapping okta.ErrNotFound or salesforce.ErrNotFound when it is definitely gone, and any other
 // error when it cannot tell. It gets the instance (ID and attributes) because not every object is found by

@@ -15,12 +15,13 @@ import (
 // and they go with its clients. The zero Caches is empty and ready to use.
 //
 // The invalidation rule, the only one: a cached read stands until a write made through the same
-// configuration changes what it read, and that write forgets it before it returns. The writes that do are
-// the writes of assignments and of users: a write of one group assignment puts what Okta answered into the
-// app's cached list (or forgets the list when the answer cannot say what it now holds), ForgetAppAssignments
-// after other writes of an app's group assignments, ForgetUsers after writing an org's users. Everything
-// else cached is a name or a shape Terraform does not change (profiles, roles, permission sets and their groups, group members, app-user schemas) and stands
-// for the configuration's life.
+// configuration changes what it read, and that write updates or forgets it before it returns. The writes
+// that do are the writes of apps, of assignments and of users: a write of an app puts what Okta answered
+// into the org's apps list, and a write of one group assignment into the app's cached list (each forgets its
+// list when the answer cannot say what it now holds); ForgetAppAssignments after other writes of an app's
+// group assignments, ForgetUsers after writing an org's users. Everything else cached is a name or a shape
+// Terraform does not change (profiles, roles, permission sets and their groups, group members, app-user
+// schemas) and stands for the configuration's life.
 type Caches struct {
 	Okta OktaReads
 	// PlannedRotations holds the IDs of the apps whose plan in this configuration rotates the signing key, so
@@ -43,6 +44,9 @@ type Caches struct {
 
 // OktaReads are the Okta org's cached reads.
 type OktaReads struct {
+	// Apps is every app of the org (key ""): a new app's plan check and its create's look before create
+	// read it once; each write of an app updates it (or forgets it) when it returns.
+	Apps                Memo[[]*okta.SAMLApp]
 	AppGroupAssignments Memo[[]okta.AppGroupAssignment] // by app ID (group mappings)
 	GroupMembers        Memo[[]okta.GroupMember]        // by group ID (permission set bindings)
 	AppUserSchemas      Memo[struct{}]                  // by app ID: schemas known to hold profile and role

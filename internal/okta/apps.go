@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"time"
 
-	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
@@ -148,30 +147,8 @@ func (c *Client) DeleteApp(ctx context.Context, id string) error {
 // name and label, so all pages are read and filtered; none found is an empty slice, not an error.
 func (c *Client) FindAppsByLabel(ctx context.Context, label string) ([]*SAMLApp, error) {
 	q := url.Values{"q": {label}, "limit": {fmt.Sprint(appPageSize)}}
-	firstPage := func(ctx context.Context) ([]map[string]any, *oktasdk.Response, error) {
-		// Raw, not v2's ListApplications: its Application struct has no signOn.
-		var page []map[string]any
-		resp, err := c.Raw(ctx, "GET", "/api/v1/apps?"+q.Encode(), nil, &page)
-		return page, resp, err
-	}
-	var out []*SAMLApp
-	err := eachPage(ctx, firstPage, func(page []map[string]any) error {
-		for _, raw := range page {
-			if l, _ := raw["label"].(string); l != label {
-				continue
-			}
-			app, err := decodeSAMLApp(raw)
-			if err != nil {
-				return err
-			}
-			out = append(out, app)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list okta apps labelled %q: %w", label, err)
-	}
-	return out, nil
+	labelled := func(raw map[string]any) bool { return str(raw, "label") == label }
+	return c.listApps(ctx, q, labelled, fmt.Sprintf("list okta apps labelled %q", label))
 }
 
 func (c *Client) getRawApp(ctx context.Context, id string) (map[string]any, error) {

@@ -75,6 +75,10 @@ func TestListCallsRequests(t *testing.T) {
 			apps, err := c.FindAppsByLabel(ctx, "L")
 			return len(apps), err
 		}, true},
+		{"ListApps", "/api/v1/apps", appPageSize, func(ctx context.Context, c *Client) (int, error) {
+			apps, err := c.ListApps(ctx)
+			return len(apps), err
+		}, false},
 		{"FindGroupByName", "/api/v1/groups", groupPageSize, func(ctx context.Context, c *Client) (int, error) {
 			_, err := c.FindGroupByName(ctx, "L")
 			if errors.Is(err, ErrNotFound) {

@@ -89,15 +89,9 @@ func TestAccUserProvisioning_pendingAfterApply(t *testing.T) {
 
 // expectPendingFunc is expectPending with Federation IDs known only when the plan is checked.
 func expectPendingFunc(attr string, before func() []string) plancheck.PlanCheck {
-	return planCheckFunc(func(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	return acctest.PlanCheckFunc(func(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 		expectPending{attr: attr, before: before()}.CheckPlan(ctx, req, resp)
 	})
-}
-
-type planCheckFunc func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse)
-
-func (f planCheckFunc) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	f(ctx, req, resp)
 }
 
 // deactivateDuringCreate waits for a user create to reach the primary org (creates had reached it before),

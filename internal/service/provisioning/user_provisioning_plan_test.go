@@ -148,7 +148,7 @@ resource "oktasf_group_mapping" "second" {
 
 // captureBefore records the Federation IDs refresh found in a pending_* set, as the plan shows them.
 func captureBefore(attr string, into *[]string) plancheck.PlanCheck {
-	return planCheckFunc(func(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	return acctest.PlanCheckFunc(func(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 		for _, rc := range req.Plan.ResourceChanges {
 			if rc.Address != provAddr {
 				continue
@@ -324,7 +324,7 @@ func TestAccUserProvisioning_plannedValues(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(provAddr, plancheck.ResourceActionUpdate),
 						expectPending{attr: "pending_update", before: []string{b.Login}, fields: []string{"Department", "ProfileId"}},
-						planCheckFunc(func(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+						acctest.PlanCheckFunc(func(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 							plancheck.ExpectKnownValue(provAddr, tfjsonpath.New("synced").AtMapKey(a.Login), knownvalue.StringExact(aHash)).CheckPlan(ctx, req, resp)
 						}),
 						plancheck.ExpectUnknownValue(provAddr, tfjsonpath.New("synced").AtMapKey(b.Login)),

@@ -107,6 +107,78 @@ func TestAccSAMLApp_lostCreateAnswerAdopted(t *testing.T) {
 	})
 }
 
+// New apps' apply lists Okta's apps once per terraform walk: the plans' refusals of a second app for an org
+// and the creates' looks before create (which, in the apply's walk, come right after those refusals are
+// planned again) read one list, which each create updates with the app it made. Two apps for two orgs, the
+// second applied after the first (depends_on): its plan and create in the apply's walk come after the first
+// app's create.
+func TestAccSAMLApp_oneAppsListPerWalk(t *testing.T) {
+	acctest.RequireSandbox(t, "counts the requests of an apply")
+	sb := acctest.NewSandbox(t, sandbox.Options{})
+	client := acctest.OktaClient(t, sb)
+	const route = "okta GET /api/v1/apps"
+	listed := func(want int, when string) func() error {
+		return func() error {
+			if n := sb.Control().Stats().Routes[route]; n != want {
+				return fmt.Errorf("%s sent %s %d times, want %d", when, route, n, want)
+			}
+			return nil
+		}
+	}
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: checkAppGone(client),
+		Steps: []resource.TestStep{{
+			PreConfig: func() { sb.Control().ResetStats() },
+			Config: samlAppConfig(sb, acctest.RandomName("onelist"), statementsV1) +
+				fmt.Sprintf("resource \"oktasf_saml_app\" \"uat\" {\n  salesforce_org = \"uat\"\n  label = %q\n  depends_on = [oktasf_saml_app.test]\n}\n", acctest.RandomName("onelistuat")),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(appAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction("oktasf_saml_app.uat", plancheck.ResourceActionCreate),
+					acctest.RemoteCheckBeforeApply(listed(1, "the plan")),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: func(*terraform.State) error { return listed(2, "the plan and the apply")() },
+		}},
+	})
+}
+
+// A write of an app puts the app into the apps list: of two new apps for one org, the one applied second (depends_on)
+// is refused when the apply's walk plans it again, after the first was created, and is never created.
+func TestAccSAMLApp_appWriteKeepsAppsListCurrent(t *testing.T) {
+	acctest.RequireSandbox(t, "applies two new apps for one org")
+	sb := acctest.NewSandbox(t, sandbox.Options{})
+	client := acctest.OktaClient(t, sb)
+	first, second := acctest.RandomName("forgetfirst"), acctest.RandomName("forgetsecond")
+	only := samlAppConfig(sb, first, statementsV1)
+	acctest.Test(t, resource.TestCase{
+		CheckDestroy: checkAppGone(client),
+		Steps: []resource.TestStep{
+			{
+				Config: only + appBlock("second", second, statementsV1+"  depends_on = [oktasf_saml_app.test]\n"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(appAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction("oktasf_saml_app.second", plancheck.ResourceActionCreate),
+				}},
+				ExpectError: regexp.MustCompile(`(?s)Salesforce Org Already Has an Okta App.*` + regexp.QuoteMeta(first)),
+			},
+			{
+				Config: only,
+				Check: resource.ComposeTestCheckFunc(
+					checkRemote(appsLabelled(client, first, new(string))),
+					checkRemote(func(ctx context.Context) error {
+						if apps, err := client.FindAppsByLabel(ctx, second); err != nil || len(apps) != 0 {
+							return fmt.Errorf("Okta holds %d apps labelled %q (%v), want none: the second app was created", len(apps), second, err)
+						}
+						return nil
+					}),
+				),
+			},
+		},
+	})
+}
+
 // An adopted app finishes the create: a planned key validity other than the first key's 10 years is
 // generated and made active, as a create does after its POST.
 func TestAccSAMLApp_lostCreateAnswerAdoptedFinishesSigning(t *testing.T) {

@@ -2,6 +2,7 @@ package sso
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -51,21 +52,70 @@ func rotationPlanned(clients *conns.Clients, appID string) bool {
 	return ok
 }
 
+// orgApps returns every app of the Okta org, listed once per command: a new app's plan (refuseSecondApp)
+// and its create's look before create (findCreatedApp) read the same list, which each write of an app keeps
+// current (noteAppWritten, noteAppDeleted, forgetOrgApps) as soon as it returns.
+func orgApps(ctx context.Context, clients *conns.Clients, client *okta.Client) ([]*okta.SAMLApp, error) {
+	return clients.Caches.Okta.Apps.Get(ctx, "", client.ListApps)
+}
+
+// noteAppWritten puts the app Okta answered a write with into the org's apps list in place of the one with
+// its ID. A failed write (err set, or no answer) may or may not have been made: the list is forgotten, and
+// read again when needed.
+func noteAppWritten(clients *conns.Clients, app *okta.SAMLApp, err error) {
+	clients.Caches.Okta.Apps.Update("", func(apps []*okta.SAMLApp) ([]*okta.SAMLApp, bool) {
+		if err != nil || app == nil {
+			return nil, false
+		}
+		held := *app // the caller may still change its app (its status after an activation)
+		return append(withoutApp(apps, app.ID), &held), true
+	})
+}
+
+// forgetOrgApps drops the org's apps list after a write Okta answers without the app (an activation or a
+// deactivation); it is read again when needed.
+func forgetOrgApps(clients *conns.Clients) {
+	clients.Caches.Okta.Apps.Forget("")
+}
+
+// noteAppDeleted takes the app with id out of the org's apps list when its delete succeeded (or found it
+// gone), and forgets the list when the delete failed.
+func noteAppDeleted(clients *conns.Clients, id string, err error) {
+	clients.Caches.Okta.Apps.Update("", func(apps []*okta.SAMLApp) ([]*okta.SAMLApp, bool) {
+		return withoutApp(apps, id), err == nil || errors.Is(err, okta.ErrNotFound)
+	})
+}
+
+// withoutApp returns a new slice of the apps other than the one with id; the cached slice is shared, so it
+// is never changed in place.
+func withoutApp(apps []*okta.SAMLApp, id string) []*okta.SAMLApp {
+	out := make([]*okta.SAMLApp, 0, len(apps)+1)
+	for _, a := range apps {
+		if a.ID != id {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // refuseSecondApp stops the plan of a new app when an active SAML app in Okta already signs users in to the
 // same Salesforce org (same audience or ACS URL): a second app would be a duplicate, and the SSO settings
 // that trust the first would fail at apply. The fix is to import the app that is there.
-func refuseSecondApp(ctx context.Context, client *okta.Client, plan samlAppModel, diags *diag.Diagnostics) {
+func refuseSecondApp(ctx context.Context, clients *conns.Clients, client *okta.Client, plan samlAppModel, diags *diag.Diagnostics) {
 	audience, acs := plan.Audience.ValueString(), plan.ACSURL.ValueString()
 	if plan.Audience.IsUnknown() || plan.ACSURL.IsUnknown() || (audience == "" && acs == "") {
 		return
 	}
-	apps, err := client.ListActiveSAMLApps(ctx)
+	apps, err := orgApps(ctx, clients, client)
 	if err != nil {
 		diags.AddError(framework.Summary(framework.OpRead, "Okta Apps"),
 			fmt.Sprintf("Looking for an active SAML app that already signs users in to %s: %s", audience, err))
 		return
 	}
 	for _, app := range apps {
+		if app.Status != "ACTIVE" || app.SignOnMode != "SAML_2_0" {
+			continue
+		}
 		so := app.SignOn
 		sameAudience := audience != "" && (sameURL(so.Audience, audience) || sameURL(so.AudienceOverride, audience))
 		sameACS := acs != "" && (sameURL(so.SSOACSURL, acs) || sameURL(so.SSOACSURLOverride, acs))

@@ -132,7 +132,7 @@ func (r *samlAppResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 
 	if p.State == nil {
 		if client := r.Okta(&resp.Diagnostics); client != nil {
-			refuseSecondApp(ctx, client, plan, &resp.Diagnostics)
+			refuseSecondApp(ctx, r.Clients(), client, plan, &resp.Diagnostics)
 		}
 	} else {
 		state := *p.State

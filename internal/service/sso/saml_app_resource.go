@@ -186,6 +186,7 @@ func (r *samlAppResource) Create(ctx context.Context, req resource.CreateRequest
 		}
 		created, err = client.CreateSAMLApp(ctx, app, plan.Active.ValueBool())
 	}
+	noteAppWritten(r.Clients(), created, err)
 	if err != nil {
 		resp.Diagnostics.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Creating %q: %s", plan.Label.ValueString(), err))
 		return
@@ -253,7 +254,9 @@ func (r *samlAppResource) Update(ctx context.Context, req resource.UpdateRequest
 	}
 	id := state.ID.ValueString()
 	if plan.Active.ValueBool() != state.Active.ValueBool() && !plan.Active.ValueBool() {
-		if err := client.DeactivateApp(ctx, id); err != nil && !errors.Is(err, okta.ErrNotFound) {
+		err := client.DeactivateApp(ctx, id)
+		forgetOrgApps(r.Clients())
+		if err != nil && !errors.Is(err, okta.ErrNotFound) {
 			resp.Diagnostics.AddError(r.Summary(framework.OpUpdate), fmt.Sprintf("Deactivating app %s: %s", id, err))
 			return
 		}
@@ -262,12 +265,15 @@ func (r *samlAppResource) Update(ctx context.Context, req resource.UpdateRequest
 		expandApp(ctx, &plan, a, &resp.Diagnostics)
 		return nil
 	})
+	noteAppWritten(r.Clients(), app, err)
 	if err != nil {
 		resp.Diagnostics.AddError(r.Summary(framework.OpUpdate), fmt.Sprintf("Updating app %s: %s", id, err))
 		return
 	}
 	if plan.Active.ValueBool() && !state.Active.ValueBool() {
-		if err := client.ActivateApp(ctx, id); err != nil {
+		err := client.ActivateApp(ctx, id)
+		forgetOrgApps(r.Clients())
+		if err != nil {
 			resp.Diagnostics.AddError(r.Summary(framework.OpUpdate), fmt.Sprintf("Activating app %s: %s", id, err))
 			return
 		}
@@ -298,6 +304,7 @@ func (r *samlAppResource) rotate(ctx context.Context, client *okta.Client, id st
 		return nil, fmt.Errorf("read the metadata of key %s: %w", key.KID, err)
 	}
 	app, err := client.UpdateSAMLApp(ctx, id, func(a *okta.SAMLApp) error { a.SigningKID = key.KID; return nil })
+	noteAppWritten(r.Clients(), app, err)
 	if err != nil {
 		return nil, fmt.Errorf("activate key %s: %w", key.KID, err)
 	}
@@ -323,7 +330,9 @@ func (r *samlAppResource) Delete(ctx context.Context, req resource.DeleteRequest
 	if !ok {
 		return
 	}
-	if err := client.DeleteApp(ctx, state.ID.ValueString()); err != nil && !errors.Is(err, okta.ErrNotFound) {
+	err := client.DeleteApp(ctx, state.ID.ValueString())
+	noteAppDeleted(r.Clients(), state.ID.ValueString(), err)
+	if err != nil && !errors.Is(err, okta.ErrNotFound) {
 		resp.Diagnostics.AddError(r.Summary(framework.OpDelete), fmt.Sprintf("Deleting app %s: %s", state.ID.ValueString(), err))
 	}
 }
@@ -370,12 +379,19 @@ func (r *samlAppResource) orgOfAudience(ctx context.Context, app *okta.SAMLApp) 
 	return ""
 }
 
-// findCreatedApp looks for apps with the planned label. The one that equals the plan (appDifferences) is an
+// findCreatedApp looks for apps with the planned label, in the org's apps list (orgApps: the one the plan's
+// refuseSecondApp read, when it did in this command). The one that equals the plan (appDifferences) is an
 // app an earlier create made whose answer never reached the state: it is returned, to be adopted. An app
 // with the label that differs, or several that equal the plan, are an error naming what differs.
 func (r *samlAppResource) findCreatedApp(ctx context.Context, client *okta.Client, plan *samlAppModel, diags *diag.Diagnostics) *okta.SAMLApp {
 	label := plan.Label.ValueString()
-	existing, err := client.FindAppsByLabel(ctx, label)
+	all, err := orgApps(ctx, r.Clients(), client)
+	var existing []*okta.SAMLApp
+	for _, app := range all {
+		if app.Label == label {
+			existing = append(existing, app)
+		}
+	}
 	if err != nil {
 		diags.AddError(r.Summary(framework.OpCreate), fmt.Sprintf("Looking for apps labelled %q: %s", label, err))
 		return nil
