@@ -17,6 +17,11 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
 
+// StateOf is a state whose root module holds resources (by address), for checks called outside a test step.
+func StateOf(resources map[string]*terraform.ResourceState) *terraform.State {
+	return &terraform.State{Modules: []*terraform.ModuleState{{Path: []string{"root"}, Resources: resources}}}
+}
+
 // PlanCheckFunc is a plan check written as a function.
 type PlanCheckFunc func(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse)
 
@@ -128,8 +133,7 @@ func DisappearsSteps(t *testing.T, config, addr string, remove Remover, exists F
 		},
 		{
 			PreConfig: func() {
-				s := terraform.NewState()
-				s.RootModule().Resources[addr] = &terraform.ResourceState{Primary: created}
+				s := StateOf(map[string]*terraform.ResourceState{addr: {Primary: created}})
 				if err := CheckDisappears(addr, remove, exists)(s); err != nil {
 					t.Fatal(err)
 				}

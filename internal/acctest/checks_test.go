@@ -14,11 +14,11 @@ import (
 )
 
 func stateWith(resources map[string]string) *terraform.State {
-	s := terraform.NewState()
+	held := map[string]*terraform.ResourceState{}
 	for addr, typ := range resources {
-		s.RootModule().Resources[addr] = &terraform.ResourceState{Type: typ, Primary: &terraform.InstanceState{ID: addr + "-id"}}
+		held[addr] = &terraform.ResourceState{Type: typ, Primary: &terraform.InstanceState{ID: addr + "-id"}}
 	}
-	return s
+	return StateOf(held)
 }
 
 func TestCheckDestroy(t *testing.T) {

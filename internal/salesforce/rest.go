@@ -70,7 +70,7 @@ func (rt *call) send(req *http.Request, s *session) (*http.Response, error) {
 	out := req.Clone(rt.ctx)
 	out.Header.Set("Authorization", "Bearer "+s.accessToken)
 	resp, err := rt.c.http.Do(out)
-	if urlErr, ok := err.(*url.Error); ok {
+	if urlErr, ok := err.(*url.Error); ok { //nolint:errorlint // only the layer http.Client.Do adds, not one inside the cause
 		return nil, urlErr.Err
 	}
 	return resp, err

@@ -342,7 +342,7 @@ func (sb *Sandbox) listenRecorded() ([]net.Listener, error) {
 	}
 	host, port, err := net.SplitHostPort(sb.opts.Listen)
 	if err != nil || port != "0" {
-		return nil, nil // a fixed port (or a bad address, which listen reports) wins over the record
+		return nil, nil //nolint:nilerr // a fixed port (or a bad address, which listen reports) wins over the record
 	}
 	rec, err := readRecordedPorts(sb.statePath)
 	if err != nil || rec == nil || rec.Okta == 0 {

@@ -26,7 +26,7 @@ func (e *AttemptsError) Unwrap() error { return e.Err }
 // the request to the caller's client.
 func bareCause(err error) error {
 	for {
-		urlErr, ok := err.(*url.Error)
+		urlErr, ok := err.(*url.Error) //nolint:errorlint // the outer layers only, not a *url.Error inside the cause
 		if !ok {
 			return err
 		}

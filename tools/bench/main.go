@@ -189,7 +189,7 @@ func (b *bench) start(ctx context.Context, name string, seed *sandbox.Seed, conf
 	}
 	// The provider logs at trace level whatever happens (terraform filters what a provider started by it
 	// writes); its stderr is shown with -v only. Formatting those logs is part of its CPU time either way.
-	var logs io.Writer = io.Discard
+	logs := io.Discard
 	if b.verbose {
 		logs = os.Stderr
 	}

@@ -9,6 +9,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,7 +80,7 @@ func run(dir string, flags, pkgs []string, stdout, stderr io.Writer, heartbeat t
 	close(stop)
 	err = cmd.Wait()
 	code := 0
-	if exit, ok := err.(*exec.ExitError); ok {
+	if exit := (*exec.ExitError)(nil); errors.As(err, &exit) {
 		code = exit.ExitCode()
 	} else if err != nil {
 		fmt.Fprintln(stderr, "testprogress:", err)

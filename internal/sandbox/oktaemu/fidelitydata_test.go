@@ -25,8 +25,6 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/oktasf/terraform-provider-oktasf/internal/reftest"
 )
 
 var updateFidelityData = flag.Bool("update-fidelity-data", false, "rewrite testdata/ from ../shared/reference")
@@ -60,16 +58,6 @@ var outsideManagementAPI = map[string]string{
 	"GET /app/{exk}/sso/saml/metadata":   "the public IdP metadata URL; validateXML checks it is well-formed",
 	"GET /app/{appName}/{exk}/sso/saml":  "the IdP's browser SSO endpoint, not an API",
 	"POST /app/{appName}/{exk}/sso/saml": "the IdP's browser SSO endpoint (HTTP-POST binding, sign-in forms), not an API",
-}
-
-// missingInput fails under CI (CI=true or 1), where every input must be present, and when regenerating testdata/;
-// elsewhere it skips.
-func missingInput(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if *updateFidelityData {
-		t.Fatalf(format, args...)
-	}
-	reftest.Missing(t, format, args...)
 }
 
 func routePatterns() []string {

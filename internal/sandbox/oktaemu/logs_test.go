@@ -230,7 +230,7 @@ func TestLogsSignInEventsDecodeInSDK(t *testing.T) {
 	if e.Outcome.Result != "SUCCESS" || e.Client.IpAddress != "198.51.100.9" || e.Actor.AlternateId != login || e.Published == nil {
 		t.Errorf("decoded event: outcome %+v, client %+v, actor %+v", e.Outcome, e.Client, e.Actor)
 	}
-	var _ *okta.LogEvent = e
+	_ = []*okta.LogEvent{e} // the SDK's type, not a copy of it
 }
 
 // Okta's since and after are mutually exclusive, so next links carry no since; followed as they are (without the
