@@ -52,6 +52,7 @@ type OktaReads struct {
 	AppUserSchemas      Memo[struct{}]                  // by app ID: schemas known to hold profile and role
 	AppUsers            Memo[[]okta.AppUserWithUser]    // by app ID (user provisioning)
 	UserSchema          Memo[okta.UserSchema]           // key "": the default user schema (attribute type checks)
+	OrgPipeline         Memo[string]                    // key "": the org's engine, "v1" (Classic) or "idx" (Identity Engine)
 
 	// Change markers of permission set bindings: the groups list (key ""), the members of the groups
 	// bindings read after it (their own memo, so that no member list read before the markers is taken

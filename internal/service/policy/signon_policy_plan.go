@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -153,7 +152,7 @@ func (r *signonPolicyResource) ModifyPlan(ctx context.Context, req resource.Modi
 	if client == nil {
 		return
 	}
-	pipeline, err := orgPipeline(ctx, client)
+	pipeline, err := r.Clients().Caches.Okta.OrgPipeline.Get(ctx, "", client.OrgPipeline)
 	if err != nil { // the check helps; an org that cannot say which engine it runs is not refused for it
 		tflog.Debug(ctx, "cannot tell the org's engine", map[string]any{"error": err.Error()})
 		return
@@ -225,21 +224,6 @@ func knownStrings(s types.Set) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// pipelines caches each client's org engine for the provider process: an org does not change engine between plans.
-var pipelines sync.Map // *okta.Client → string
-
-func orgPipeline(ctx context.Context, client *okta.Client) (string, error) {
-	if v, ok := pipelines.Load(client); ok {
-		return v.(string), nil
-	}
-	p, err := client.OrgPipeline(ctx)
-	if err != nil {
-		return "", err
-	}
-	pipelines.Store(client, p)
-	return p, nil
 }
 
 // isoDuration is what Okta accepts for reauthenticateIn: an ISO-8601 duration of days, hours, minutes and
