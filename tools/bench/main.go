@@ -43,6 +43,7 @@ func main() {
 	flag.IntVar(&e.Groups, "groups", 60, "estate: Okta groups")
 	flag.IntVar(&e.Mappings, "mappings", 40, "estate: group mappings")
 	flag.IntVar(&e.Bindings, "bindings", 20, "estate: permission-set bindings")
+	flag.BoolVar(&e.Provisioning, "estate-provisioning", false, "estate: add oktasf_user_provisioning for the app (not how the README's figures are measured: leave -update-readme and -check-readme out)")
 	mappingUsers := flag.Int("mappings-users", 5000, "the estate's group mappings without bindings: Okta users (0 skips it)")
 	var p provisioning
 	flag.IntVar(&p.Users, "provision-users", 5000, "provisioning: Okta users, none in Salesforce yet (0 skips it)")
@@ -60,6 +61,9 @@ func main() {
 	fail := func(err error) {
 		fmt.Fprintln(os.Stderr, "bench failed: "+err.Error())
 		os.Exit(1)
+	}
+	if e.Provisioning && (*update || *check) {
+		fail(fmt.Errorf("-estate-provisioning measures another estate than the README's figures: leave -update-readme and -check-readme out"))
 	}
 	sizes, err := parseSizes(*scaleFlag)
 	if err != nil {

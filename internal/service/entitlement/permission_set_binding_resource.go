@@ -60,6 +60,9 @@ func bindingSchema() schema.Schema {
 			"active Salesforce user. Missing assignments are added, those of users who left the groups removed; users without a " +
 			"Federation ID (integration users) are never touched. The plan lists each Federation ID added or removed, and apply removes " +
 			"what the plan listed even when the user is deactivated in the same apply (Salesforce keeps a deactivated user's assignments).\n\n" +
+			"When `oktasf_user_provisioning` in the same configuration creates the members' Salesforce users, make the binding depend " +
+			"on it (`depends_on = [oktasf_user_provisioning.<name>]`): then one apply creates the users and assigns them. Without it " +
+			"Terraform may apply the binding first, and the users provisioning creates get the permission set at the next apply.\n\n" +
 			"Destroy removes only the assignments the binding created (it records them in its state); assignments that existed before " +
 			"the binding (adopted) stay, and so do those an imported binding found. When Salesforce refuses some assignments " +
 			"during create, the others are made and saved, the refusals are reported as warnings, and the next plan shows only them.\n\n" +
