@@ -17,6 +17,28 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
 )
 
+// RouteCountsAre says how the sandbox's request counts of the given routes ("okta GET /api/v1/apps") since
+// its last ResetStats differ from want, or nil when they do not.
+func RouteCountsAre(sb *sandbox.Sandbox, want map[string]int) error {
+	routes := sb.Control().Stats().Routes
+	var wrong []string
+	for route, n := range want {
+		if routes[route] != n {
+			wrong = append(wrong, fmt.Sprintf("%s: %d, want %d", route, routes[route], n))
+		}
+	}
+	if len(wrong) == 0 {
+		return nil
+	}
+	sort.Strings(wrong)
+	return fmt.Errorf("requests since the sandbox's counts were reset:\n%s", strings.Join(wrong, "\n"))
+}
+
+// RequestsWere checks RouteCountsAre after a step's apply.
+func RequestsWere(sb *sandbox.Sandbox, want map[string]int) resource.TestCheckFunc {
+	return func(*terraform.State) error { return RouteCountsAre(sb, want) }
+}
+
 // StateOf is a state whose root module holds resources (by address), for checks called outside a test step.
 func StateOf(resources map[string]*terraform.ResourceState) *terraform.State {
 	return &terraform.State{Modules: []*terraform.ModuleState{{Path: []string{"root"}, Resources: resources}}}

@@ -9,10 +9,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
-	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/acctest"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox"
@@ -26,24 +23,6 @@ const (
 	routeSchemaGet   = "okta GET /api/v1/meta/schemas/apps/{appId}/default"
 	routeSchemaPost  = "okta POST /api/v1/meta/schemas/apps/{appId}/default"
 )
-
-// requestsWere checks the sandbox's request counts of the given routes since the last reset.
-func requestsWere(sb *sandbox.Sandbox, want map[string]int) resource.TestCheckFunc {
-	return func(*terraform.State) error {
-		routes := sb.Control().Stats().Routes
-		var wrong []string
-		for route, n := range want {
-			if routes[route] != n {
-				wrong = append(wrong, fmt.Sprintf("%s: %d, want %d", route, routes[route], n))
-			}
-		}
-		if len(wrong) > 0 {
-			sort.Strings(wrong)
-			return fmt.Errorf("requests of the apply:\n%s", strings.Join(wrong, "\n"))
-		}
-		return nil
-	}
-}
 
 // Ten mappings created with their app read nothing of it (a new app has no assignments and no custom
 // app-user property): ten PUTs and one schema update. Ten more added to the existing app read its
@@ -73,14 +52,14 @@ func TestAccGroupMapping_requestsOfManyCreates(t *testing.T) {
 			{
 				PreConfig: reset,
 				Config:    mappingConfig(sb, label, first...),
-				Check: requestsWere(sb, map[string]int{routeAssign: 10, routeAssignment: 0, routeAssignments: 0,
+				Check: acctest.RequestsWere(sb, map[string]int{routeAssign: 10, routeAssignment: 0, routeAssignments: 0,
 					routeSchemaGet: 0, routeSchemaPost: 1}),
 				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
 			{
 				PreConfig: reset,
 				Config:    mappingConfig(sb, label, all...),
-				Check: requestsWere(sb, map[string]int{routeAssign: 10, routeAssignment: 0, routeAssignments: 2,
+				Check: acctest.RequestsWere(sb, map[string]int{routeAssign: 10, routeAssignment: 0, routeAssignments: 2,
 					routeSchemaGet: 1, routeSchemaPost: 0}),
 				ConfigPlanChecks: acctest.EmptyPlanAfterApply(),
 			},
@@ -96,7 +75,6 @@ func TestAccGroupMapping_moveRightAfterCreate(t *testing.T) {
 	oc := acctest.OktaClient(t, sb)
 	ctx := context.Background()
 	first, second := acctest.CreateOktaGroup(t, oc, "first", "priority 0"), acctest.CreateOktaGroup(t, oc, "second", "priority 1")
-	const secondAddr = "oktasf_group_mapping.second"
 	cfg := mappingConfig(sb, acctest.RandomName("moveafter"),
 		groupMapping("test", first, fmt.Sprintf("  priority = 0\n  profile = %q\n", acctest.StandardProfile)),
 		groupMapping("second", second, fmt.Sprintf("  priority = 1\n  profile = %q\n  depends_on = [oktasf_group_mapping.test]\n", acctest.AdminProfile)))
@@ -131,15 +109,8 @@ func TestAccGroupMapping_moveRightAfterCreate(t *testing.T) {
 				ExpectNonEmptyPlan: true,
 			},
 			{
-				Config: cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(secondAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(secondAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(1)),
-						plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionNoop),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+				Config:           cfg,
+				ConfigPlanChecks: secondMovedBack(),
 				Check: func(*terraform.State) error {
 					got, err := order()
 					if err != nil {

@@ -292,7 +292,6 @@ func TestAccGroupMapping_reorderDrift(t *testing.T) {
 	ctx := context.Background()
 	first, second, other := acctest.CreateOktaGroup(t, oc, "first", "priority 0"), acctest.CreateOktaGroup(t, oc, "second", "priority 1"),
 		acctest.CreateOktaGroup(t, oc, "other", "assigned out of band")
-	const secondAddr = "oktasf_group_mapping.second"
 	cfg := mappingConfig(sb, acctest.RandomName("reorder"),
 		groupMapping("test", first, fmt.Sprintf("  priority = 0\n  profile = %q\n", acctest.StandardProfile)),
 		groupMapping("second", second, fmt.Sprintf("  priority = 1\n  profile = %q\n  depends_on = [oktasf_group_mapping.test]\n", acctest.AdminProfile)))
@@ -345,17 +344,10 @@ func TestAccGroupMapping_reorderDrift(t *testing.T) {
 			},
 			{
 				// An admin moves the second group before the first.
-				PreConfig: func() { place(second, 0) },
-				Config:    cfg,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{
-						plancheck.ExpectResourceAction(secondAddr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectKnownValue(secondAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(1)),
-						plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionNoop),
-					},
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
-				Check: oktaOrder(first, second),
+				PreConfig:        func() { place(second, 0) },
+				Config:           cfg,
+				ConfigPlanChecks: secondMovedBack(),
+				Check:            oktaOrder(first, second),
 			},
 			{
 				// An admin assigns another group first (Okta renumbers both mapped groups), then rewrites the first
@@ -437,5 +429,21 @@ func TestAccGroupMapping_badNames(t *testing.T) {
 				ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)),
 			}}})
 		})
+	}
+}
+
+// secondAddr is the second of two mappings of one app, placed after the first (priority 1).
+const secondAddr = "oktasf_group_mapping.second"
+
+// secondMovedBack are the plan checks of the apply after an admin moved the second group before the first:
+// only the second mapping is updated, back to priority 1, and the plan after the apply is empty.
+func secondMovedBack() resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{
+		PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(secondAddr, plancheck.ResourceActionUpdate),
+			plancheck.ExpectKnownValue(secondAddr, tfjsonpath.New("priority"), knownvalue.Int64Exact(1)),
+			plancheck.ExpectResourceAction(mappingAddr, plancheck.ResourceActionNoop),
+		},
+		PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 	}
 }

@@ -117,14 +117,6 @@ func TestAccSAMLApp_oneAppsListPerWalk(t *testing.T) {
 	sb := acctest.NewSandbox(t, sandbox.Options{})
 	client := acctest.OktaClient(t, sb)
 	const route = "okta GET /api/v1/apps"
-	listed := func(want int, when string) func() error {
-		return func() error {
-			if n := sb.Control().Stats().Routes[route]; n != want {
-				return fmt.Errorf("%s sent %s %d times, want %d", when, route, n, want)
-			}
-			return nil
-		}
-	}
 	acctest.Test(t, resource.TestCase{
 		CheckDestroy: checkAppGone(client),
 		Steps: []resource.TestStep{{
@@ -135,11 +127,11 @@ func TestAccSAMLApp_oneAppsListPerWalk(t *testing.T) {
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(appAddr, plancheck.ResourceActionCreate),
 					plancheck.ExpectResourceAction("oktasf_saml_app.uat", plancheck.ResourceActionCreate),
-					acctest.RemoteCheckBeforeApply(listed(1, "the plan")),
+					acctest.RemoteCheckBeforeApply(func() error { return acctest.RouteCountsAre(sb, map[string]int{route: 1}) }), // the plan's walk
 				},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
-			Check: func(*terraform.State) error { return listed(2, "the plan and the apply")() },
+			Check: acctest.RequestsWere(sb, map[string]int{route: 2}), // the plan's walk and the apply's
 		}},
 	})
 }
