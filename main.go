@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -31,6 +32,7 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file until the provider stops")
 	flag.Parse()
+	quietLogs()
 	stopProfile, err := startCPUProfile(cpuProfile)
 	if err != nil {
 		log.Fatal(err)
@@ -43,6 +45,22 @@ func main() {
 	stopProfile()
 	if err != nil {
 		log.Fatal(fmt.Errorf("serve the provider: %w", err))
+	}
+}
+
+// quietLogs turns the SDK's and the provider's logs off when Terraform does not collect them. Terraform
+// passes its environment to the plugin, and without a TF_LOG variable it discards whatever the plugin writes;
+// the SDK would still write it, at trace level: a JSON line for every element of every list, set and map
+// attribute on every read and plan, seconds of CPU for a state of thousands of users. With any TF_LOG
+// variable set, the logs are as the SDK makes them.
+func quietLogs() {
+	for _, kv := range os.Environ() {
+		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "TF_LOG") && name != "TF_LOG_PATH" && value != "" {
+			return
+		}
+	}
+	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER_OKTASF"} {
+		_ = os.Setenv(name, "OFF") // a valid name and value: no error
 	}
 }
 

@@ -31,12 +31,20 @@ type Caches struct {
 	// plans to create or reactivate in this configuration ("*" when it cannot say which), so that a permission-set
 	// binding planned after it knows that a member still without a user gets one in the same apply.
 	PlannedUsers sync.Map
+	// PlannedAssignments holds the IDs of the apps whose group assignments a group mapping plans to create or
+	// change in this configuration, so that user provisioning planned after it (without group_mappings) knows
+	// that the app's users will change before it applies.
+	PlannedAssignments sync.Map
 	// NewApps holds the IDs of the apps this configuration created (not adopted), each with a NewApp: what
 	// Okta gives an app it creates is known without reading it (no group assignments, no custom app-user
 	// properties), so the app's mappings need not read it.
 	NewApps sync.Map
 	// AssignmentWrites are the priorities the group mappings' writes ask for, by app.
 	AssignmentWrites AssignmentWrites
+	// Snapshots are what a resource that re-reads only what moved established in this run, by the resource's
+	// own key and of its own type (user provisioning's read of an app and org): Read and ModifyPlan of one
+	// command share it; any write of users or assignments forgets them all.
+	Snapshots Memo[any]
 
 	mu   sync.Mutex
 	orgs map[string]*OrgReads // by org alias
@@ -50,7 +58,6 @@ type OktaReads struct {
 	AppGroupAssignments Memo[[]okta.AppGroupAssignment] // by app ID (group mappings)
 	GroupMembers        Memo[[]okta.GroupMember]        // by group ID (permission set bindings)
 	AppUserSchemas      Memo[struct{}]                  // by app ID: schemas known to hold profile and role
-	AppUsers            Memo[[]okta.AppUserWithUser]    // by app ID (user provisioning)
 	UserSchema          Memo[okta.UserSchema]           // key "": the default user schema (attribute type checks)
 	OrgPipeline         Memo[string]                    // key "": the org's engine, "v1" (Classic) or "idx" (Identity Engine)
 
@@ -104,6 +111,7 @@ func (c *Caches) Org(alias string) *OrgReads {
 // ForgetAppAssignments is called by whatever writes an app's group assignments, after writing.
 func (c *Caches) ForgetAppAssignments(appID string) {
 	c.Okta.AppGroupAssignments.Forget(appID)
+	c.Snapshots.ForgetAll()
 }
 
 // NewApp is what a configuration knows of an app it created.
@@ -132,7 +140,7 @@ func (c *Caches) CreatedApp(id string) (NewApp, bool) {
 // org, after writing: the org's user reads go, and with them the Okta app users they were matched with, so
 // that a binding or a provisioning applied later in the same run finds the users as they are now.
 func (c *Caches) ForgetUsers(org *Org) {
-	c.Okta.AppUsers.ForgetAll()
+	c.Snapshots.ForgetAll()
 	org.Reads.FederatedUsers.ForgetAll()
 	org.Reads.UsersByFederationID.forget()
 	org.Reads.UserMarker.ForgetAll()

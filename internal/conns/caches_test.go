@@ -68,7 +68,7 @@ func fill(t *testing.T, org *Org, c *Clients) {
 		if _, err := c.Caches.Okta.AppGroupAssignments.Get(ctx, app, func(context.Context) ([]okta.AppGroupAssignment, error) { return nil, nil }); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Caches.Okta.AppUsers.Get(ctx, app, func(context.Context) ([]okta.AppUserWithUser, error) { return nil, nil }); err != nil {
+		if _, err := c.Caches.Snapshots.Get(ctx, app, func(context.Context) (any, error) { return app, nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -77,8 +77,8 @@ func fill(t *testing.T, org *Org, c *Clients) {
 	}
 }
 
-// The invalidation rule: a write forgets what it changes — an app's assignments, or an org's users and the
-// app users matched with them — and nothing else.
+// The invalidation rule: a write forgets what it changes — an app's assignments and the snapshots of app
+// users, or an org's users and the snapshots of app users matched with them — and nothing else.
 func TestWritesForgetWhatTheyChange(t *testing.T) {
 	t.Parallel()
 	c := twoOrgs()
@@ -90,6 +90,10 @@ func TestWritesForgetWhatTheyChange(t *testing.T) {
 	if got := c.Caches.Okta.AppGroupAssignments.Len(); got != 1 {
 		t.Errorf("after writing the assignments of one of two apps, %d apps' assignments are kept, want 1", got)
 	}
+	if got := c.Caches.Snapshots.Len(); got != 0 {
+		t.Errorf("after writing an app's assignments, %d snapshots of app users are kept, want 0", got)
+	}
+	fill(t, qa, c)
 
 	c.Caches.ForgetUsers(qa)
 	kept := []int{qa.Reads.Profiles.Len(), uat.Reads.FederatedUsers.Len(), uat.Reads.UsersByFederationID.Len(),
@@ -97,7 +101,7 @@ func TestWritesForgetWhatTheyChange(t *testing.T) {
 	if slices.Contains(kept, 0) {
 		t.Errorf("a write of qa's users forgot names, another org's users or assignments: %v", kept)
 	}
-	if n := qa.Reads.FederatedUsers.Len() + qa.Reads.UsersByFederationID.Len() + c.Caches.Okta.AppUsers.Len(); n != 0 {
+	if n := qa.Reads.FederatedUsers.Len() + qa.Reads.UsersByFederationID.Len() + c.Caches.Snapshots.Len(); n != 0 {
 		t.Errorf("after a write of qa's users, %d user reads are kept", n)
 	}
 }

@@ -2,7 +2,9 @@ package okta
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
 
 	oktasdk "github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
@@ -38,4 +40,17 @@ func expandedAppUserFromSDK(u *oktasdk.AppUser) AppUserWithUser {
 		out.UserProfile = p
 	}
 	return out
+}
+
+// GetAppUserExpanded reads one app user with its embedded Okta user; found is false when the user is not
+// an app user of the app (Okta answers 404).
+func (c *Client) GetAppUserExpanded(ctx context.Context, appID, userID string) (u AppUserWithUser, found bool, err error) {
+	au, resp, err := c.SDK.Application.GetApplicationUser(ctx, url.PathEscape(appID), url.PathEscape(userID), query.NewQueryParams(query.WithExpand("user")))
+	if err != nil {
+		if err = ConvertError(resp, err); errors.Is(err, ErrNotFound) {
+			return AppUserWithUser{}, false, nil
+		}
+		return AppUserWithUser{}, false, fmt.Errorf("okta app %s user %s: %w", appID, userID, err)
+	}
+	return expandedAppUserFromSDK(au), true, nil
 }

@@ -56,6 +56,21 @@ func (c *Client) ListFederatedUsers(ctx context.Context, fields []string) ([]Use
 	return out, nil
 }
 
+// UsersByID reads the users with the given IDs (with or without a Federation ID), one query per batch.
+func (c *Client) UsersByID(ctx context.Context, ids []string, fields []string) ([]UserRecord, error) {
+	var out []UserRecord
+	for _, batch := range BatchIN(ids, inBatchMaxValues, inBatchMaxChars) {
+		var rows []map[string]any
+		if err := c.Query(ctx, "SELECT "+userSelect(fields)+" FROM User WHERE Id IN "+QuoteList(batch)+" ORDER BY Id", &rows); err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out = append(out, userFromRow(r))
+		}
+	}
+	return out, nil
+}
+
 // FindUnfederatedUsers finds users without a Federation ID whose Username or Email is one of the given
 // values (compared case-insensitively, as SOQL does), in one query per batch of values.
 func (c *Client) FindUnfederatedUsers(ctx context.Context, usernames, emails []string, fields []string) ([]UserRecord, error) {

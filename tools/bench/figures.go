@@ -68,6 +68,7 @@ var figures = slices.Concat([]figure{
 	{key: "provisioning.apply.salesforce_requests", kind: exact},
 	{key: "provisioning.apply.salesforce_writes", kind: exact},
 	{key: "provisioning.apply.wall_s", kind: timing},
+	{key: "provisioning.first_plan.requests", kind: exact},
 	{key: "provisioning.plan.requests", kind: exact},
 	{key: "provisioning.plan.wall_s", kind: timing},
 	{key: "rotation.salesforce_calls", kind: exact},

@@ -79,6 +79,8 @@ func (s *Server) updateAppUser(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		d.LastUpdated = after(fmtTime(d.LastUpdated), now)
+		// An event type of Okta's catalogue (okta-api.md §11); the message is the sandbox's wording.
+		s.logAdminEvent(r, "application.user_membership.update", "Update user's application membership", userLogTarget(u), appLogTarget(rec))
 		au, _ := s.resolve(c, u)
 		writeJSON(w, http.StatusOK, s.appUserJSON(c, au, false))
 		return true

@@ -286,9 +286,12 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 		if u == nil {
 			return false
 		}
+		// Event types of Okta's catalogue (okta-api.md §11); the messages are the sandbox's wording.
 		if u.Status != "DEPROVISIONED" {
 			s.setStatus(u, "DEPROVISIONED")
+			s.logAdminEvent(r, "user.lifecycle.deactivate", "Deactivate Okta user", userLogTarget(u))
 		} else {
+			s.logAdminEvent(r, "user.lifecycle.delete.initiated", "Delete Okta user", userLogTarget(u))
 			delete(s.st.Users, u.ID)
 			s.st.sortedUsers = nil
 			for _, byUser := range s.st.AppUsers {

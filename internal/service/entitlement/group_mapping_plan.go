@@ -35,6 +35,9 @@ func (r *groupMappingResource) ModifyPlan(ctx context.Context, req resource.Modi
 		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if !plan.AppID.IsUnknown() && !framework.RawEqual(resp.Plan.Raw, req.State.Raw) {
+		r.Clients().Caches.PlannedAssignments.Store(plan.AppID.ValueString(), true) // the app's users change before provisioning applies
+	}
 }
 
 // nameDiag reports a name problem on the attribute, or a failed read as a plain error.

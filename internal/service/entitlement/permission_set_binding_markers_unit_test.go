@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
@@ -67,50 +66,6 @@ func TestBindingMarkersPacked(t *testing.T) {
 	legacy := memoryPrivate{markersKey: plain}
 	if old, _ := loadMarkers(ctx, legacy); old == nil || len(old.Ready) != 5000 {
 		t.Errorf("plain markers of an earlier version were not read")
-	}
-}
-
-// A group whose lastMembershipUpdated is within the second before the groups list's Date (or later, or
-// empty) is unsettled: stored without a marker, so that the next read reads its members.
-func TestSettledMarker(t *testing.T) {
-	t.Parallel()
-	date := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	mk := okta.GroupMarkers{Date: date, MembershipUpdated: map[string]string{
-		"old": "2026-01-02T03:04:03.000Z", "edge": "2026-01-02T03:04:04.000Z", "same": "2026-01-02T03:04:05.000Z",
-		"later": "2026-01-02T03:04:09.000Z", "empty": ""}}
-	for gid, want := range map[string]string{"old": "2026-01-02T03:04:03.000Z", "edge": "", "same": "", "later": "", "empty": "", "missing": ""} {
-		if got := settledMarker(mk, gid); got != want {
-			t.Errorf("settledMarker(%s) = %q, want %q", gid, got, want)
-		}
-	}
-}
-
-// The users modified since the last read are read from the latest stamp less the margin when that stamp
-// was within the margin of Salesforce's clock at the read, even when the marker did not move.
-func TestUsersSince(t *testing.T) {
-	t.Parallel()
-	read := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	stamp := func(t time.Time) string { return t.Format("2006-01-02T15:04:05.000+0000") }
-	recent := salesforce.Marker{Count: 3, Max: stamp(read.Add(-10 * time.Second)), AtMax: 1}
-	old := salesforce.Marker{Count: 3, Max: stamp(read.Add(-time.Hour)), AtMax: 1}
-	moved := salesforce.Marker{Count: 4, Max: stamp(read), AtMax: 1}
-	for _, tc := range []struct {
-		name       string
-		prior, now salesforce.Marker
-		date       time.Time
-		want       time.Time
-		read       bool
-	}{
-		{"recent, unmoved", recent, recent, read, read.Add(-10*time.Second - salesforceSettleMargin), true},
-		{"recent, moved", recent, moved, read, read.Add(-10*time.Second - salesforceSettleMargin), true},
-		{"settled, unmoved", old, old, read, time.Time{}, false},
-		{"settled, moved", old, moved, read, read.Add(-time.Hour), true},
-		{"no date", old, old, time.Time{}, read.Add(-time.Hour - salesforceSettleMargin), true},
-	} {
-		since, ok := usersSince(&bindingMarkers{Users: tc.prior, UsersDate: tc.date}, &bindingMarkers{Users: tc.now})
-		if ok != tc.read || (ok && !since.Equal(tc.want)) {
-			t.Errorf("%s: usersSince = %s, %v; want %s, %v", tc.name, since, ok, tc.want, tc.read)
-		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
 	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
+	"github.com/oktasf/terraform-provider-oktasf/internal/markers"
 	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
@@ -296,9 +297,7 @@ func (s *syncer) assignmentsMoved(ctx context.Context, prior *bindingMarkers, di
 // from the same query.
 func (s *syncer) relistHolders(ctx context.Context, rec *bindingMarkers) {
 	rec.HoldersKnown = false
-	select { // listed in a later second than the writes, the marker is settled (assignmentSettleWait)
-	case <-time.After(assignmentSettleWait):
-	case <-ctx.Done():
+	if !markers.Sleep(ctx, assignmentSettleWait) { // listed in a later second than the writes, the marker is settled
 		return
 	}
 	snap, err := s.org.Client.FederatedAssignmentsSnapshot(ctx, s.target, assignmentCommitAllowance)
@@ -322,25 +321,12 @@ func (s *syncer) readGroup(ctx context.Context, mk runMarkers, gid string, diags
 		return nil, false
 	}
 	// A group missing from the list read before its members has no marker: it is read again next time.
-	g := &groupFacts{MembershipUpdated: settledMarker(mk.groups, gid), Members: make(map[string]memberFacts, len(members))}
+	g := &groupFacts{MembershipUpdated: markers.SettledGroupMarker(mk.groups, gid), Members: make(map[string]memberFacts, len(members))}
 	attribute := s.m.FederationIDAttribute.ValueString()
 	for _, u := range members {
 		g.Members[u.ID] = memberFacts{FederationID: federationIDOf(u, attribute), Entitled: entitled(u.Status)}
 	}
 	return g, true
-}
-
-// settledMarker is gid's lastMembershipUpdated when no membership change can hide behind it, else "" (the
-// next read reads the members again). Okta stamps to the second: a second change within the second of
-// the markers' Date leaves lastMembershipUpdated as it was (and a member's lastUpdated too), so a marker
-// at or after Date less a second is unsettled.
-func settledMarker(mk okta.GroupMarkers, gid string) string {
-	updated := mk.MembershipUpdated[gid]
-	t, err := time.Parse(time.RFC3339Nano, updated)
-	if err != nil || !t.Before(mk.Date.Add(-time.Second)) {
-		return ""
-	}
-	return updated
 }
 
 func (s *syncer) lookUp(ctx context.Context, fids []string, diags *diag.Diagnostics) (map[string]salesforce.FederatedUser, bool) {
@@ -352,18 +338,10 @@ func (s *syncer) lookUp(ctx context.Context, fids []string, diags *diag.Diagnost
 	return users, true
 }
 
-// usersSince says whether the users modified since the last read must be read, and from when: from the
-// prior marker's latest stamp when the marker moved; from that stamp less salesforceSettleMargin, whether
-// it moved or not, when the stamp was that close to Salesforce's clock at the read (or either is unknown).
+// usersSince says whether the users modified since the last read must be read, and from when
+// (markers.UsersSince).
 func usersSince(prior, rec *bindingMarkers) (time.Time, bool) {
-	last, err := salesforce.ParseDateTime(prior.Users.Max)
-	if err != nil {
-		return time.Unix(0, 0), true // no stamp to start from: every user
-	}
-	if prior.UsersDate.IsZero() || prior.UsersDate.Sub(last) < salesforceSettleMargin {
-		return last.Add(-salesforceSettleMargin), true
-	}
-	return last, rec.Users != prior.Users
+	return markers.UsersSince(prior.Users, prior.UsersDate, rec.Users)
 }
 
 // modifiedUsers are the org's users modified at or after since (one read per run for all bindings).

@@ -57,6 +57,7 @@ func assignmentsAfterWrite(ctx context.Context, c *conns.Clients, appID string) 
 // so that the other mappings of the app need not list it again. A write that took a priority another
 // group held renumbered the others, which the answer does not show: the list is then forgotten.
 func noteAssignment(c *conns.Clients, appID string, written okta.AppGroupAssignment) {
+	c.Caches.Snapshots.ForgetAll() // the app's users may have changed
 	c.Caches.Okta.AppGroupAssignments.Update(appID, func(all []okta.AppGroupAssignment) ([]okta.AppGroupAssignment, bool) {
 		out := make([]okta.AppGroupAssignment, 0, len(all)+1)
 		for _, a := range all {
@@ -76,6 +77,7 @@ func noteAssignment(c *conns.Clients, appID string, written okta.AppGroupAssignm
 // noteUnassigned takes a group out of the app's cached list after its assignment was deleted (Okta leaves
 // the other priorities as they are).
 func noteUnassigned(c *conns.Clients, appID, groupID string) {
+	c.Caches.Snapshots.ForgetAll() // the app's users may have changed
 	c.Caches.Okta.AppGroupAssignments.Update(appID, func(all []okta.AppGroupAssignment) ([]okta.AppGroupAssignment, bool) {
 		out := make([]okta.AppGroupAssignment, 0, len(all))
 		for _, a := range all {

@@ -3,11 +3,12 @@ package provisioning
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/conns"
-	"github.com/oktasf/terraform-provider-oktasf/internal/okta"
+	"github.com/oktasf/terraform-provider-oktasf/internal/markers"
 	"github.com/oktasf/terraform-provider-oktasf/internal/salesforce"
 )
 
@@ -60,38 +61,39 @@ type userFailure struct {
 // a call that fails is known with its records.
 const writeBatch = 200
 
-// read gathers the inputs of a reconciliation; shared reads come from the per-run cache unless fresh.
-func (e *engine) read(ctx context.Context, s settings, managed map[string]bool, fresh bool) (inputs, error) {
+// read gathers the inputs of a reconciliation: the app's users and the federated users as the run's snapshot
+// has them (built on prior, the last read's), and the shared reads from the per-run cache. It returns the
+// snapshot too.
+func (e *engine) read(ctx context.Context, s settings, managed map[string]bool, prior *snapshot) (inputs, *snapshot, error) {
 	in := inputs{Managed: managed}
-	var err error
-	if in.AppUsers, err = e.appUsers(ctx, s.AppID, fresh); err != nil {
-		return in, fmt.Errorf("listing the users of Okta app %s: %w", s.AppID, err)
+	snap, err := e.snapshotOf(ctx, s, prior)
+	if err != nil {
+		return in, nil, err
 	}
-	if in.AppUsers, err = e.withoutRemovedGroups(ctx, s.AppID, s.RemovedGroups, in.AppUsers, fresh); err != nil {
-		return in, err
-	}
-	if in.Federated, err = e.federatedUsers(ctx, s.fields(), fresh); err != nil {
-		return in, fmt.Errorf("listing the federated Salesforce users: %w", err)
+	// Callers keep pointers into the slices; copies keep the snapshot's rows from being shared by two runs.
+	in.AppUsers, in.Federated = slices.Clone(snap.AppUsers), slices.Clone(snap.Federated)
+	if in.AppUsers, err = e.withoutRemovedGroups(ctx, s.AppID, s.RemovedGroups, in.AppUsers); err != nil {
+		return in, nil, err
 	}
 	if in.Profiles, err = profiles(ctx, e.org); err != nil {
-		return in, fmt.Errorf("listing Salesforce profiles: %w", err)
+		return in, nil, fmt.Errorf("listing Salesforce profiles: %w", err)
 	}
 	if in.Roles, err = roles(ctx, e.org); err != nil {
-		return in, fmt.Errorf("listing Salesforce roles: %w", err)
+		return in, nil, fmt.Errorf("listing Salesforce roles: %w", err)
 	}
 	if in.Describe, err = e.org.Client.Describe(ctx, "User"); err != nil {
-		return in, fmt.Errorf("describing the Salesforce User: %w", err)
+		return in, nil, fmt.Errorf("describing the Salesforce User: %w", err)
 	}
 	if in.Unlinked, err = e.unlinkedManaged(ctx, s, in); err != nil {
-		return in, fmt.Errorf("looking up managed Salesforce users whose Federation ID is gone: %w", err)
+		return in, nil, fmt.Errorf("looking up managed Salesforce users whose Federation ID is gone: %w", err)
 	}
 	if s.Adopt {
 		in.Unfederated, err = e.adoptionCandidates(ctx, s, in)
 		if err != nil {
-			return in, fmt.Errorf("looking up Salesforce users to adopt: %w", err)
+			return in, nil, fmt.Errorf("looking up Salesforce users to adopt: %w", err)
 		}
 	}
-	return in, nil
+	return in, snap, nil
 }
 
 // adoptionCandidates queries unfederated users only for the app users no Federation ID matches.
@@ -142,26 +144,29 @@ func (e *engine) unlinkedManaged(ctx context.Context, s settings, in inputs) ([]
 	return e.org.Client.FindUnfederatedUsers(ctx, usernames, nil, s.fields())
 }
 
-// plan reads and reconciles without writing.
-func (e *engine) plan(ctx context.Context, s settings, managed map[string]bool) (outcome, error) {
-	in, err := e.read(ctx, s, managed, false)
-	if err != nil {
-		return outcome{}, err
-	}
-	return reconcile(s, in), nil
-}
-
-// apply reads afresh (so that a create whose answer was lost is found by its Federation ID), writes the
-// changes, and reads the users again to record what Salesforce now holds. Per-user failures do not stop
-// the other users; err is a failure of the whole run.
-func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool) (after outcome, failures []userFailure, err error) {
-	in, err := e.read(ctx, s, managed, true)
+// plan reads (from prior, the last read's snapshot, nil for none) and reconciles without writing; it
+// returns the snapshot of its read.
+func (e *engine) plan(ctx context.Context, s settings, managed map[string]bool, prior *snapshot) (outcome, *snapshot, error) {
+	in, snap, err := e.read(ctx, s, managed, prior)
 	if err != nil {
 		return outcome{}, nil, err
 	}
+	return reconcile(s, in), snap, nil
+}
+
+// apply reads as the plan of this run just did (the run's snapshot, built on prior, the last read's, nil
+// for none; any write of this configuration since forgot it, and a create whose answer was lost in an
+// earlier run is found by its Federation ID in a read made in this one), writes the changes, and reads the
+// users again to record what Salesforce now holds. Per-user failures do not stop the other users; err is a
+// failure of the whole run. snap is what the next read builds on (nil: none).
+func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool, prior *snapshot) (after outcome, snap *snapshot, failures []userFailure, err error) {
+	in, read, err := e.read(ctx, s, managed, prior)
+	if err != nil {
+		return outcome{}, nil, nil, err
+	}
 	todo := reconcile(s, in)
 	if len(todo.Conflicts) > 0 {
-		return todo, nil, fmt.Errorf("%s", strings.Join(todo.Conflicts, "; "))
+		return todo, nil, nil, fmt.Errorf("%s", strings.Join(todo.Conflicts, "; "))
 	}
 	created := e.write(ctx, "create", todo.Creates, e.writer.create)
 	failures = append(failures, e.explainDuplicateUsernames(ctx, todo.Creates, created)...)
@@ -185,18 +190,32 @@ func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool)
 	for _, c := range todo.Creates {
 		now[strings.ToLower(c.FederationID)] = true
 	}
-	federated, rerr := e.federatedUsers(ctx, s.fields(), true)
-	if rerr != nil {
-		return todo, failures, fmt.Errorf("reading the users back after writing: %w", rerr)
+	// The user marker again before the users, so that the next read builds on what the writes left; after
+	// writes, once their stamps are settled, so that the next plan need not read the written users again.
+	if len(todo.Creates)+len(updates) > 0 && !markers.Sleep(ctx, markers.SalesforceSettleWait) {
+		return todo, nil, failures, ctx.Err()
 	}
-	in.Federated, in.Managed, in.Unfederated = federated, now, nil
+	marker, rerr := e.org.Reads.UserMarker.Get(ctx, "", e.org.Client.UserMarker)
+	if rerr != nil {
+		return todo, nil, failures, fmt.Errorf("reading the users back after writing: %w", rerr)
+	}
+	federated, rerr := e.federatedUsers(ctx, readFields(s), true)
+	if rerr != nil {
+		return todo, nil, failures, fmt.Errorf("reading the users back after writing: %w", rerr)
+	}
+	if read.Groups != nil {
+		snap = new(snapshot)
+		*snap = *read
+		snap.Users, snap.UsersDate, snap.Federated = marker.Marker, marker.Date, federated
+	}
+	in.Federated, in.Managed, in.Unfederated = slices.Clone(federated), now, nil
 	after = reconcile(s, in)
-	return after, failures, nil
+	return after, snap, failures, nil
 }
 
 // deactivateManaged deactivates every active managed user (on_destroy = "deactivate"); others are not touched.
 func (e *engine) deactivateManaged(ctx context.Context, s settings, managed map[string]bool) ([]userFailure, error) {
-	federated, err := e.federatedUsers(ctx, s.fields(), true)
+	federated, err := e.federatedUsers(ctx, readFields(s), true)
 	if err != nil {
 		return nil, fmt.Errorf("listing the federated Salesforce users: %w", err)
 	}
@@ -268,28 +287,16 @@ func (e *engine) send(ctx context.Context, cs []change, kinds map[string]string,
 }
 
 // The engine's reads go through the configuration's caches (conns.Caches, which also says when they are
-// forgotten): Read and ModifyPlan of one command share them; apply reads afresh.
-
-func (e *engine) appUsers(ctx context.Context, appID string, fresh bool) ([]okta.AppUserWithUser, error) {
-	reads := &e.clients.Caches.Okta.AppUsers
-	if fresh {
-		reads.Forget(appID)
-	}
-	return reads.Get(ctx, appID, func(ctx context.Context) ([]okta.AppUserWithUser, error) {
-		return e.clients.Okta.ListAppUsersExpanded(ctx, appID)
-	})
-}
+// forgotten): Read, ModifyPlan and apply of one command share them until a write of users or assignments.
 
 func (e *engine) federatedUsers(ctx context.Context, fields []string, fresh bool) ([]salesforce.UserRecord, error) {
 	reads, key := &e.org.Reads.FederatedUsers, strings.Join(fields, ",")
 	if fresh {
 		reads.Forget(key)
 	}
-	users, err := reads.Get(ctx, key, func(ctx context.Context) ([]salesforce.UserRecord, error) {
+	return reads.Get(ctx, key, func(ctx context.Context) ([]salesforce.UserRecord, error) {
 		return e.org.Client.ListFederatedUsers(ctx, fields)
 	})
-	// Callers keep pointers into the slice; a copy keeps the cached rows from being shared by two runs.
-	return append([]salesforce.UserRecord(nil), users...), err
 }
 
 func profiles(ctx context.Context, org *conns.Org) ([]salesforce.Profile, error) {

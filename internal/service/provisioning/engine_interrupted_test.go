@@ -24,7 +24,7 @@ func TestEngine_interruptedCreateConverges(t *testing.T) {
 	s, ctx := benchSettings(appID), context.Background()
 
 	sb.Control().AddFault(emu.Fault{Service: "salesforce", Route: collectionsRoute, Kind: emu.FaultConnReset, Skip: 1})
-	after, failures, err := newTestEngine(oc, sf).apply(ctx, s, map[string]bool{})
+	after, _, failures, err := newTestEngine(oc, sf).apply(ctx, s, map[string]bool{}, nil)
 	sb.Control().ClearFaults()
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestEngine_interruptedCreateConverges(t *testing.T) {
 	managed := keySet(after.Managed)
 
 	oc, sf = clients(t, sb) // a new run, as the next terraform apply is
-	after, failures, err = newTestEngine(oc, sf).apply(ctx, s, managed)
+	after, _, failures, err = newTestEngine(oc, sf).apply(ctx, s, managed, nil)
 	if err != nil || len(failures) > 0 || !after.empty() {
 		t.Fatalf("the next apply did not converge: err %v, %d failures (first %+v), pending %+v", err, len(failures), first(failures), after)
 	}

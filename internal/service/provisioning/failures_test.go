@@ -27,7 +27,7 @@ func TestEngine_oneDiagnosticPerFailedCall(t *testing.T) {
 	oc, sf := clients(t, sb)
 	appID := appWithGroups(t, oc, seedgen.GroupName(1))
 	sb.Control().AddFault(emu.Fault{Service: "salesforce", Route: collectionsRoute, Kind: emu.FaultServerError})
-	_, failures, err := newTestEngine(oc, sf).apply(context.Background(), benchSettings(appID), map[string]bool{})
+	_, _, failures, err := newTestEngine(oc, sf).apply(context.Background(), benchSettings(appID), map[string]bool{}, nil)
 	sb.Control().ClearFaults()
 	if err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func (e *engine) mappingChanges(ctx context.Context, appID string, mappings []gr
 	if len(mappings) == 0 {
 		return nil, nil
 	}
-	assigned, err := e.assignments(ctx, appID, false)
+	assigned, err := e.assignments(ctx, appID)
 	if err != nil {
 		return nil, fmt.Errorf("listing the group assignments of Okta app %s: %w", appID, err)
 	}
@@ -95,11 +95,11 @@ func (e *engine) mappingChanges(ctx context.Context, appID string, mappings []gr
 // withoutRemovedGroups drops the app users assigned only through groups being removed: group-scoped app users
 // who are members of no other group assigned to the app. It reads memberships only when a removed group is
 // still assigned.
-func (e *engine) withoutRemovedGroups(ctx context.Context, appID string, removed []string, users []okta.AppUserWithUser, fresh bool) ([]okta.AppUserWithUser, error) {
+func (e *engine) withoutRemovedGroups(ctx context.Context, appID string, removed []string, users []okta.AppUserWithUser) ([]okta.AppUserWithUser, error) {
 	if len(removed) == 0 {
 		return users, nil
 	}
-	assigned, err := e.assignments(ctx, appID, fresh)
+	assigned, err := e.assignments(ctx, appID)
 	if err != nil {
 		return nil, fmt.Errorf("listing the group assignments of Okta app %s: %w", appID, err)
 	}
@@ -114,7 +114,7 @@ func (e *engine) withoutRemovedGroups(ctx context.Context, appID string, removed
 			stillAssigned = true
 			continue
 		}
-		members, err := e.groupMembers(ctx, a.GroupID, fresh)
+		members, err := e.groupMembers(ctx, a.GroupID)
 		if err != nil {
 			return nil, fmt.Errorf("listing the members of Okta group %s: %w", a.GroupID, err)
 		}
@@ -136,22 +136,14 @@ func (e *engine) withoutRemovedGroups(ctx context.Context, appID string, removed
 }
 
 // assignments and groupMembers share the mappings' reads through the configuration's caches.
-func (e *engine) assignments(ctx context.Context, appID string, fresh bool) ([]okta.AppGroupAssignment, error) {
-	reads := &e.clients.Caches.Okta.AppGroupAssignments
-	if fresh {
-		reads.Forget(appID)
-	}
-	return reads.Get(ctx, appID, func(ctx context.Context) ([]okta.AppGroupAssignment, error) {
+func (e *engine) assignments(ctx context.Context, appID string) ([]okta.AppGroupAssignment, error) {
+	return e.clients.Caches.Okta.AppGroupAssignments.Get(ctx, appID, func(ctx context.Context) ([]okta.AppGroupAssignment, error) {
 		return e.clients.Okta.ListAppGroupAssignments(ctx, appID)
 	})
 }
 
-func (e *engine) groupMembers(ctx context.Context, groupID string, fresh bool) ([]okta.GroupMember, error) {
-	reads := &e.clients.Caches.Okta.GroupMembers
-	if fresh {
-		reads.Forget(groupID)
-	}
-	return reads.Get(ctx, groupID, func(ctx context.Context) ([]okta.GroupMember, error) {
+func (e *engine) groupMembers(ctx context.Context, groupID string) ([]okta.GroupMember, error) {
+	return e.clients.Caches.Okta.GroupMembers.Get(ctx, groupID, func(ctx context.Context) ([]okta.GroupMember, error) {
 		return e.clients.Okta.ListGroupMembers(ctx, groupID)
 	})
 }

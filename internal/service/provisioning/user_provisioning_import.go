@@ -90,7 +90,7 @@ func parseImportSettings(q string) (importSettings, error) {
 // importedGroupMappings is group_mappings of an import ID's groups ("*": every group assigned to the app),
 // with the profile and role Okta assigns each group.
 func (e *engine) importedGroupMappings(ctx context.Context, appID string, groups []string) (types.Set, error) {
-	assigned, err := e.assignments(ctx, appID, false)
+	assigned, err := e.assignments(ctx, appID)
 	if err != nil {
 		return types.Set{}, fmt.Errorf("listing the group assignments of Okta app %s: %w", appID, err)
 	}

@@ -95,6 +95,11 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 		resp.Diagnostics.AddError(r.Summary(framework.OpPlan), err.Error())
 		return
 	}
+	if _, planned := r.Clients().Caches.PlannedAssignments.Load(s.AppID); planned && len(mappings) == 0 {
+		// Without group_mappings: a group mapping of this configuration, planned before (depends_on), writes the
+		// app's assignments first.
+		changes = append(changes, "a group mapping of this configuration changes the app's group assignments")
+	}
 	if len(changes) > 0 { // apply, which Terraform orders after the mappings, reads what they leave in Okta
 		r.Clients().Caches.PlannedUsers.Store(conns.PlannedUserKey(alias, "*"), true)
 		unknownOutcome(&plan)
@@ -103,7 +108,9 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 				strings.Join(changes, "; "), alias))
 		return
 	}
-	out, err := e.plan(ctx, s, managed)
+	prior, d := loadSnapshot(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	out, _, err := e.plan(ctx, s, managed, prior)
 	if err != nil {
 		resp.Diagnostics.AddError(r.Summary(framework.OpPlan), err.Error())
 		return

@@ -72,7 +72,15 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 			"A managed user whose Federation ID was cleared in Salesforce is found under its username and given its Federation ID back " +
 			"(an update in `pending_update`); a user outside `synced` that holds a new user's username is reported with the fixes. " +
 			"Every apply reconciles; the plan lists the pending changes in `pending_*` and warns with their counts. Salesforce users are never " +
-			"deleted; what destroying this resource does with the users it manages is `on_destroy`.",
+			"deleted; what destroying this resource does with the users it manages is `on_destroy`.\n\n" +
+			"A plan reads what changed, not every user again: beside what it read (the app's users and the federated Salesforce users), " +
+			"the resource keeps change markers in its private state — the app's group assignments, each assigned group's " +
+			"`lastMembershipUpdated` and members, the time of the last Okta search for changed users (the `okta.users.read` scope) and of the " +
+			"last read of the app's assignment events in the System Log (`okta.logs.read`; without it every plan lists the app's users), " +
+			"and Salesforce's count and latest `SystemModstamp` of users — and re-reads only the users a marker says moved, one by one, or " +
+			"all of them when many did. A change of the app's group assignments or of the mapped attributes, and a last full read seven days " +
+			"old, read everything again; so does every read within five minutes of a change of the app's group assignments, which Okta " +
+			"brings to the app's users in the background, until a refresh or an apply saves a read made after that.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`<salesforce_org>/<app_id>`.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -153,11 +161,11 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 }
 
 func (r *userProvisioningResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.apply(ctx, req.Plan, nil, &resp.State, framework.OpCreate, &resp.Diagnostics)
+	r.apply(ctx, req.Plan, nil, &resp.State, resp.Private, framework.OpCreate, &resp.Diagnostics)
 }
 
 func (r *userProvisioningResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.apply(ctx, req.Plan, &req.State, &resp.State, framework.OpUpdate, &resp.Diagnostics)
+	r.apply(ctx, req.Plan, &req.State, &resp.State, resp.Private, framework.OpUpdate, &resp.Diagnostics)
 }
 
 // Read recomputes what the next apply would change and what Salesforce holds for the managed users.
@@ -176,7 +184,9 @@ func (r *userProvisioningResource) Read(ctx context.Context, req resource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	out, err := e.plan(ctx, s, managedKeys(state.Synced))
+	prior, d := loadSnapshot(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	out, snap, err := e.plan(ctx, s, managedKeys(state.Synced), prior)
 	if errors.Is(err, okta.ErrNotFound) {
 		tflog.Debug(ctx, "the Okta app is gone; removing user provisioning from state", map[string]any{"app_id": s.AppID})
 		resp.State.RemoveResource(ctx)
@@ -187,6 +197,7 @@ func (r *userProvisioningResource) Read(ctx context.Context, req resource.ReadRe
 		return
 	}
 	setOutcome(&state, out)
+	resp.Diagnostics.Append(saveSnapshot(ctx, resp.Private, snap)...)
 	if raw, d := req.Private.GetKey(ctx, importGroupMappingsKey); len(raw) > 0 && !d.HasError() {
 		var groups []string
 		if err := json.Unmarshal(raw, &groups); err != nil {
@@ -283,7 +294,7 @@ func (r *userProvisioningResource) ImportState(ctx context.Context, req resource
 // apply runs one reconciliation for the plan, the users in prior's synced (none on create) managed already,
 // and saves what reading the users back found: pending_* are the changes still to make (none when
 // everything converged), synced the managed users.
-func (r *userProvisioningResource) apply(ctx context.Context, plan tfsdk.Plan, prior *tfsdk.State, st *tfsdk.State, op framework.Op, diags *diag.Diagnostics) {
+func (r *userProvisioningResource) apply(ctx context.Context, plan tfsdk.Plan, prior *tfsdk.State, st *tfsdk.State, private privateState, op framework.Op, diags *diag.Diagnostics) {
 	m, ok := framework.Get[userProvisioningModel](ctx, plan, diags)
 	managed := map[string]bool{}
 	var removed []string
@@ -295,12 +306,17 @@ func (r *userProvisioningResource) apply(ctx context.Context, plan tfsdk.Plan, p
 	if !ok {
 		return
 	}
-	r.applyModel(ctx, &m, managed, removed, op, diags)
+	last, d := loadSnapshot(ctx, private) // the state's (on create none): the plan of this run built on it
+	diags.Append(d...)
+	snap := r.applyModel(ctx, &m, managed, removed, last, op, diags)
 	diags.Append(st.Set(ctx, &m)...)
+	diags.Append(saveSnapshot(ctx, private, snap)...)
 }
 
-// applyModel runs one reconciliation for m and records in it what reading the users back found.
-func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvisioningModel, managed map[string]bool, removed []string, op framework.Op, diags *diag.Diagnostics) {
+// applyModel runs one reconciliation for m and records in it what reading the users back found; it returns
+// the snapshot of that read (nil when there is none to build on).
+func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvisioningModel, managed map[string]bool, removed []string, prior *snapshot,
+	op framework.Op, diags *diag.Diagnostics) (snap *snapshot) {
 	summary := r.Summary(op)
 	planned := m.Synced // known keys when the plan promised them user by user
 	defer func() {
@@ -324,7 +340,10 @@ func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvis
 	}
 	m.ID = types.StringValue(m.SalesforceOrg.ValueString() + "/" + s.AppID)
 	s.RemovedGroups = removed
-	after, failures, err := e.apply(ctx, s, managed)
+	after, snap, failures, err := e.apply(ctx, s, managed, prior)
+	if err != nil {
+		snap = nil // a failed run may have written without reading back: the next read is a full one
+	}
 	if after.Managed != nil { // else nothing was read: settleOutcome keeps what was managed
 		setOutcome(m, after)
 	}
@@ -334,6 +353,7 @@ func (r *userProvisioningResource) applyModel(ctx context.Context, m *userProvis
 	// An error on create would taint the resource, and its replacement would start with an empty synced and so
 	// forget whom to deactivate: what succeeded is saved and the failures are warnings; pending_* lists them.
 	addFailures(diags, failures, op == framework.OpCreate, "The other users were provisioned; the next plan shows these users again.")
+	return snap
 }
 
 // engine resolves the clients for m.
