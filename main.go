@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 	"github.com/oktasf/terraform-provider-oktasf/internal/provider"
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/cli"
 )
@@ -32,7 +33,9 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile to this file until the provider stops")
 	flag.Parse()
-	quietLogs()
+	if !debug {
+		quietLogs()
+	}
 	stopProfile, err := startCPUProfile(cpuProfile)
 	if err != nil {
 		log.Fatal(err)
@@ -48,19 +51,12 @@ func main() {
 	}
 }
 
-// quietLogs turns the SDK's and the provider's logs off when Terraform does not collect them. Terraform
-// passes its environment to the plugin, and without a TF_LOG variable it discards whatever the plugin writes;
-// the SDK would still write it, at trace level: a JSON line for every element of every list, set and map
-// attribute on every read and plan, seconds of CPU for a state of thousands of users. With any TF_LOG
-// variable set, the logs are as the SDK makes them.
+// quietLogs turns the SDK's and the provider's logs off when Terraform does not collect them
+// (framework.QuietLogs). In debug mode the developer reads the provider's output, and it stays as it is.
 func quietLogs() {
-	for _, kv := range os.Environ() {
-		if name, value, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "TF_LOG") && name != "TF_LOG_PATH" && value != "" {
-			return
-		}
-	}
-	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_SDK_PROTO", "TF_LOG_SDK_FRAMEWORK", "TF_LOG_PROVIDER_OKTASF"} {
-		_ = os.Setenv(name, "OFF") // a valid name and value: no error
+	for _, kv := range framework.QuietLogs(os.Environ()) {
+		name, value, _ := strings.Cut(kv, "=")
+		_ = os.Setenv(name, value) // a valid name and value: no error
 	}
 }
 

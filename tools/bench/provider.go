@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/oktasf/terraform-provider-oktasf/internal/framework"
 )
 
 // providerAddress is the provider's name in TF_REATTACH_PROVIDERS, as main.go serves it.
@@ -36,6 +38,9 @@ func startDebugProvider(ctx context.Context, binary, cpuprofile string, stderr i
 	}
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Stderr = stderr
+	// As Terraform without TF_LOG, the bench collects no provider logs: the provider is told to write none
+	// (in debug mode it leaves its logs as the environment says).
+	cmd.Env = append(os.Environ(), framework.QuietLogs(os.Environ())...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ type engine struct {
 	// writer is the transport writes go through: sObject Collections, or SCIM.
 	writer userWriter
 	calls  int // failed calls so far, numbering them in userFailure.Call
+	sent   int // records sent so far (answered or not): none, and Salesforce holds what was read
 }
 
 // newEngine returns the engine that reconciles with org through the transport ("rest" or "scim").
@@ -180,7 +181,6 @@ func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool,
 	}
 	sort.Slice(updates, func(i, j int) bool { return updates[i].FederationID < updates[j].FederationID })
 	failures = append(failures, e.writeKinds(ctx, updates, kinds)...)
-	e.clients.Caches.ForgetUsers(e.org)
 
 	// Everything now managed: users found before plus users just created.
 	now := map[string]bool{}
@@ -190,10 +190,18 @@ func (e *engine) apply(ctx context.Context, s settings, managed map[string]bool,
 	for _, c := range todo.Creates {
 		now[strings.ToLower(c.FederationID)] = true
 	}
-	// The user marker again before the users, so that the next read builds on what the writes left; after
-	// writes, once their stamps are settled, so that the next plan need not read the written users again.
-	if len(todo.Creates)+len(updates) > 0 && !markers.Sleep(ctx, markers.SalesforceSettleWait) {
-		return todo, nil, failures, ctx.Err()
+	if e.sent == 0 { // nothing written: Salesforce holds what was read
+		in.Managed, in.Unfederated = now, nil
+		if read.Groups != nil {
+			snap = read
+		}
+		return reconcile(s, in), snap, failures, nil
+	}
+	e.clients.Caches.ForgetUsers(e.org)
+	// The user marker again before the users, so that the next read builds on what the writes left: once the
+	// writes' stamps are settled, so that the next plan need not read the written users again.
+	if !markers.Sleep(ctx, markers.SalesforceSettleWait) {
+		return todo, nil, failures, fmt.Errorf("waiting for the users written to settle before reading them back: %w", ctx.Err())
 	}
 	marker, rerr := e.org.Reads.UserMarker.Get(ctx, "", e.org.Client.UserMarker)
 	if rerr != nil {
@@ -263,6 +271,7 @@ func (e *engine) send(ctx context.Context, cs []change, kinds map[string]string,
 		for i, c := range batch {
 			records[i] = c.Record
 		}
+		e.sent += len(records)
 		results, err := send(ctx, records)
 		call := 0
 		if err != nil {

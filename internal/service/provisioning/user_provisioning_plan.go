@@ -96,9 +96,12 @@ func (r *userProvisioningResource) ModifyPlan(ctx context.Context, req resource.
 		return
 	}
 	if _, planned := r.Clients().Caches.PlannedAssignments.Load(s.AppID); planned && len(mappings) == 0 {
-		// Without group_mappings: a group mapping of this configuration, planned before (depends_on), writes the
-		// app's assignments first.
-		changes = append(changes, "a group mapping of this configuration changes the app's group assignments")
+		// Without group_mappings nothing orders this plan after the mappings' (depends_on may not): it cannot
+		// leave its values to apply for them, which the apply walk's re-plan might then find known. It says so.
+		resp.Diagnostics.AddWarning("Group Mappings Change the App's Assignments",
+			fmt.Sprintf("A group mapping of this configuration changes the group assignments of Okta app %s; this plan shows the users as Okta "+
+				"assigns them now, and the apply reconciles them as the mappings leave them. List the mappings in group_mappings "+
+				"(for example group_mappings = [oktasf_group_mapping.sales]) so that the plan shows what the apply does.", s.AppID))
 	}
 	if len(changes) > 0 { // apply, which Terraform orders after the mappings, reads what they leave in Okta
 		r.Clients().Caches.PlannedUsers.Store(conns.PlannedUserKey(alias, "*"), true)
