@@ -271,7 +271,7 @@ func (o *Org) update(t *ObjectType, id string, body map[string]any, mode writeMo
 	rec["LastModifiedDate"], rec["SystemModstamp"], rec["LastModifiedById"] = timestamp(o.stampTime()), timestamp(o.stampTime()), o.actorID()
 	o.data.Tables[t.Name].Rows[key15(id)] = rec
 	o.eqIndexUpdate(t.Name, key15(id), old, rec)
-	o.dropIndexes(t.Name)
+	o.dropChangedIndexes(t.Name, old, rec)
 	o.dirty = true
 	if t.hooks.afterUpdate != nil {
 		t.hooks.afterUpdate(o, old, rec)
@@ -372,6 +372,22 @@ func (o *Org) index(name string, build func(add func(key, id string))) map[strin
 		o.data.indexes[name] = idx
 	}
 	return idx
+}
+
+// dropChangedIndexes forgets the derived indexes of typ that an update from old to rec may change: an index
+// named after a field ("User:FederationIdentifier") only when that field changed, any other always — so that
+// updating many users does not rebuild the Federation ID index once per user.
+func (o *Org) dropChangedIndexes(typ string, old, rec soql.Record) {
+	for name := range o.data.indexes {
+		t, field, _ := strings.Cut(name, ":")
+		if t != typ {
+			continue
+		}
+		if _, isField := rec[field]; isField && fmt.Sprint(old[field]) == fmt.Sprint(rec[field]) {
+			continue
+		}
+		delete(o.data.indexes, name)
+	}
 }
 
 // dropIndexes forgets the derived indexes of typ after a change they do not track.
