@@ -218,22 +218,26 @@ func sortedAddresses(s *terraform.State) []string {
 }
 
 // WriteRequests lists the sandbox's POST, PUT, PATCH and DELETE requests since its stats were reset, the
-// OAuth token requests of a new provider configuration left out, and so are Salesforce Composite requests:
-// the provider's only one is its batch of name queries (salesforce/names.go); its writes go through sObject
-// Collections, routes of their own. (Metadata SOAP reads are POSTs too: a test of SSO settings tells a SOAP
-// write apart by the settings' SystemModstamp.)
+// OAuth token requests of a new provider configuration left out; a Salesforce Composite request counts by
+// its subrequests (the provider sends name queries and sObject Collections writes that way). (Metadata SOAP
+// reads are POSTs too: a test of SSO settings tells a SOAP write apart by the settings' SystemModstamp.)
 func WriteRequests(sb *sandbox.Sandbox) []string {
 	var out []string
-	for route, n := range sb.Control().Stats().Routes {
-		if strings.Contains(route, "oauth2/token") || strings.HasSuffix(route, " POST /services/data/{version}/composite") {
-			continue
-		}
-		for _, m := range []string{" POST ", " PUT ", " PATCH ", " DELETE "} {
-			if strings.Contains(route, m) {
-				out = append(out, fmt.Sprintf("%s ×%d", route, n))
+	stats := sb.Control().Stats()
+	list := func(counts map[string]int, label string) {
+		for route, n := range counts {
+			if strings.Contains(route, "oauth2/token") || strings.HasSuffix(route, " POST /services/data/{version}/composite") {
+				continue
+			}
+			for _, m := range []string{" POST ", " PUT ", " PATCH ", " DELETE "} {
+				if strings.Contains(route, m) {
+					out = append(out, fmt.Sprintf("%s%s ×%d", route, label, n))
+				}
 			}
 		}
 	}
+	list(stats.Routes, "")
+	list(stats.Subrequests, " (in a Composite request)")
 	sort.Strings(out)
 	return out
 }

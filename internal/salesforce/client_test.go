@@ -251,19 +251,19 @@ func TestCollectionsKeepPerRecordErrors(t *testing.T) {
 		apiErr.Code != "REQUIRED_FIELD_MISSING" || len(apiErr.Fields) != 1 || apiErr.Fields[0] != "LastName" {
 		t.Fatalf("record 2 error = %v", err)
 	}
-	many := make([]map[string]any, 450)
+	many := make([]map[string]any, 150) // one Collections call (more go as Composite: TestCreateAndUpdateUsers)
 	for i := range many {
 		many[i] = map[string]any{"Id": "003000000000000AAA", "Title": "x"}
 	}
 	updated, err := c.UpdateCollection(context.Background(), "Contact", many)
-	if err != nil || len(updated) != 450 || !updated[449].Success {
-		t.Fatalf("update of 450: %d results, err %v", len(updated), err)
+	if err != nil || len(updated) != 150 || !updated[149].Success {
+		t.Fatalf("update of 150: %d results, err %v", len(updated), err)
 	}
 	f.mu.Lock()
 	batches := fmt.Sprint(f.batches)
 	f.mu.Unlock()
-	if got := batches; got != "[3 200 200 50]" {
-		t.Fatalf("collection request sizes %s, want [3 200 200 50]", got)
+	if got := batches; got != "[3 150]" {
+		t.Fatalf("collection request sizes %s, want [3 150]", got)
 	}
 	del, err := c.DeleteCollection(context.Background(), "PermissionSetAssignment", []string{"0Pa000000000001AAA", "gone00000000002AAA"})
 	if err != nil || len(del) != 2 || !del[0].Success || !errors.Is(del[1].Err(), ErrNotFound) {

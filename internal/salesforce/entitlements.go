@@ -93,7 +93,7 @@ func (c *Client) ListFederatedAssignments(ctx context.Context, t AssignmentTarge
 	return out, nil
 }
 
-// AddAssignments assigns t to the users, 200 per sObject Collections call; results are in input order
+// AddAssignments assigns t to the users, up to WriteBatch per request; results are in input order
 // and a failed record never hides the outcome of the others. After a 5xx or a connection lost mid-call the
 // call is replayed (at most the transport's MaxRetries times): an assignment is unique per user and target,
 // so the replay answers DUPLICATE_VALUE for those the lost attempt saved, which count as created, with their
@@ -115,7 +115,7 @@ func (c *Client) AddAssignments(ctx context.Context, t AssignmentTarget, userIDs
 	return c.create(ctx, c.assignmentsCreate(t), records)
 }
 
-// RemoveAssignments deletes assignments by ID, 200 per call, with per-record results in input order.
+// RemoveAssignments deletes assignments by ID, up to WriteBatch per request, with per-record results in input order.
 func (c *Client) RemoveAssignments(ctx context.Context, assignmentIDs []string) ([]RecordResult, error) {
 	res, err := c.DeleteCollection(ctx, "PermissionSetAssignment", assignmentIDs)
 	if err != nil {

@@ -64,6 +64,8 @@ type fakeOrg struct {
 	configs  map[string]string // fullName -> <records> inner XML
 	lastSOAP string
 	batches  []int
+	// composite, when set, answers POST /composite.
+	composite http.HandlerFunc
 }
 
 func newFakeOrg(t testing.TB, version string) *fakeOrg {
@@ -171,6 +173,8 @@ func (f *fakeOrg) rest(w http.ResponseWriter, r *http.Request, path string) {
 		var start int
 		_, _ = fmt.Sscanf(path[strings.LastIndex(path, "-")+1:], "%d", &start)
 		f.queryPage(w, strings.Contains(path, "tooling"), start)
+	case path == "/composite" && r.Method == http.MethodPost && f.composite != nil:
+		f.composite(w, r)
 	case path == "/composite/sobjects/" && (r.Method == http.MethodPost || r.Method == http.MethodPatch):
 		var body struct {
 			AllOrNone bool             `json:"allOrNone"`

@@ -3,11 +3,8 @@ package salesforce
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -130,36 +127,18 @@ type compositeResponse struct {
 // with the reason at debug level, so that its read runs its own query and reports its own error.
 func (c *Client) fetchNames(ctx context.Context) ([nameKinds][]json.RawMessage, error) {
 	var out [nameKinds][]json.RawMessage
-	if v, _ := strconv.Atoi(strings.TrimSuffix(c.version, ".0")); v < compositeMinVersion {
+	if !c.versionAtLeast(compositeMinVersion) {
 		return out, nil
 	}
-	type subrequest struct {
-		Method      string `json:"method"`
-		URL         string `json:"url"`
-		ReferenceID string `json:"referenceId"`
-	}
-	subs := make([]subrequest, nameKinds)
+	subs := make([]compositeSub, nameKinds)
 	for k := range nameKinds {
-		subs[k] = subrequest{Method: http.MethodGet, ReferenceID: nameReferences[k],
+		subs[k] = compositeSub{Method: http.MethodGet, ReferenceID: nameReferences[k],
 			URL: "/services/data/v" + c.version + "/query/?q=" + url.QueryEscape(nameQueries[k])}
 	}
-	body, err := json.Marshal(map[string]any{"allOrNone": false, "compositeRequest": subs})
-	if err != nil {
-		return out, err
-	}
 	// Only queries: replaying the request after a lost answer reads the same again.
-	sf, rt, err := c.library(transport.WithIdempotent(ctx))
+	answer, err := c.postComposite(transport.WithIdempotent(ctx), subs)
 	if err != nil {
 		return out, err
-	}
-	resp, err := sf.DoRequest(http.MethodPost, "/composite", body)
-	if err != nil {
-		return out, rt.errorOf(err)
-	}
-	defer resp.Body.Close()
-	var answer compositeResponse
-	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
-		return out, fmt.Errorf("salesforce org %q: decoding the Composite answer: %w", c.alias, err)
 	}
 	for _, sub := range answer.CompositeResponse {
 		k := nameKindOf(sub.ReferenceID)

@@ -18,6 +18,9 @@ import (
 // lostAnswer reports whether a failed write may have been applied: the connection broke after it was sent,
 // or Salesforce answered 5xx (other than 501), which does not say whether anything was saved.
 func lostAnswer(err error) bool {
+	if refused := (*RefusedCall)(nil); errors.As(err, &refused) {
+		err = refused.Cause
+	}
 	if apiErr := (*APIError)(nil); errors.As(err, &apiErr) {
 		return apiErr.StatusCode >= 500 && apiErr.StatusCode != http.StatusNotImplemented
 	}
@@ -37,13 +40,13 @@ type keyedCreate struct {
 	name func(record map[string]any) (field, value string)
 }
 
-// create posts records in Collections calls of 200, replaying each call as k allows; results are in input
-// order. On an error, the results are those of the calls completed before it, and the error names the
+// create posts records in requests of up to WriteBatch (InsertCollection), replaying each as k allows; results are in input
+// order. On an error, the results are those of the requests completed before it, and the error names the
 // records of the failed call that are not known to exist.
 func (c *Client) create(ctx context.Context, k keyedCreate, records []map[string]any) ([]RecordResult, error) {
 	out := make([]RecordResult, 0, len(records))
-	for start := 0; start < len(records); start += collectionBatch {
-		res, err := c.createBatch(ctx, k, records[start:min(start+collectionBatch, len(records))])
+	for start := 0; start < len(records); start += WriteBatch {
+		res, err := c.createBatch(ctx, k, records[start:min(start+WriteBatch, len(records))])
 		if err != nil {
 			return out, err
 		}
@@ -64,12 +67,16 @@ func (c *Client) createBatch(ctx context.Context, k keyedCreate, batch []map[str
 		if err == nil && len(res) != len(pending) {
 			err = fmt.Errorf("salesforce org %q: %d results for %d new %s records", c.alias, len(res), len(pending), k.sobject)
 		}
+		var lost []int // records whose Composite subrequest answered 5xx: created or not, nobody knows
 		if err == nil {
 			var duplicates []int
 			for j, r := range res {
 				results[pending[j]] = r
 				if attempt > 1 && errors.Is(r.Err(), ErrDuplicate) {
 					duplicates = append(duplicates, pending[j])
+				}
+				if lostAnswer(r.Err()) {
+					lost = append(lost, pending[j])
 				}
 			}
 			// A duplicate on a replay is most likely the lost attempt's own record.
@@ -78,9 +85,11 @@ func (c *Client) createBatch(ctx context.Context, k keyedCreate, batch []map[str
 					settle(results, duplicates, ids)
 				}
 			}
-			return results, nil
-		}
-		if !lostAnswer(err) || attempt > replays.MaxRetries {
+			if len(lost) == 0 || attempt > replays.MaxRetries {
+				return results, nil // the lost ones keep their 5xx: the next plan shows them again
+			}
+			pending = lost
+		} else if !lostAnswer(err) || attempt > replays.MaxRetries {
 			return nil, c.createError(k, batch, pending, attempt, err)
 		}
 		if werr := replays.Wait(ctx, attempt); werr != nil {
@@ -88,6 +97,9 @@ func (c *Client) createBatch(ctx context.Context, k keyedCreate, batch []map[str
 		}
 		if k.lookFirst {
 			ids, ferr := k.find(ctx, pick(batch, pending))
+			if ferr != nil && err == nil {
+				return results, nil // the records of the lost subrequests keep their 5xx
+			}
 			if ferr != nil {
 				return nil, fmt.Errorf("%w (looking up which records it created failed too: %v)", c.createError(k, batch, pending, attempt, err), ferr)
 			}

@@ -17,7 +17,7 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/transport"
 )
 
-// collectionBatch is the sObject Collections limit per request.
+// collectionBatch is the sObject Collections limit per call (a request, or a Composite subrequest).
 const collectionBatch = 200
 
 // libraryTimeout replaces go-salesforce's 120s client timeout; the call's context is the real bound
@@ -246,6 +246,8 @@ type RecordResult struct {
 	ID      string
 	Success bool
 	Errors  []*APIError
+	// Refused is set when Salesforce refused the whole call that carried the record (then Errors is empty).
+	Refused *RefusedCall
 }
 
 // Err is nil on success, else the record's first error.
@@ -253,33 +255,26 @@ func (r RecordResult) Err() error {
 	if r.Success {
 		return nil
 	}
+	if r.Refused != nil {
+		return r.Refused
+	}
 	if len(r.Errors) > 0 {
 		return r.Errors[0]
 	}
 	return &APIError{Message: "record failed without an error message"}
 }
 
-// InsertCollection creates records (200 per request, allOrNone=false); per-record failures are in
-// the results, not the error. A lost answer is reported, not replayed (a replay could create every record
-// twice); CreateUsers and AddAssignments replay their creates safely.
+// InsertCollection creates records (allOrNone=false, in requests of up to WriteBatch); per-record failures
+// are in the results, not the error. A lost answer is reported, not replayed (a replay could create every
+// record twice); CreateUsers and AddAssignments replay their creates safely.
 func (c *Client) InsertCollection(ctx context.Context, sobject string, records []map[string]any) ([]RecordResult, error) {
-	sf, rt, err := c.library(ctx)
-	if err != nil {
-		return nil, err
-	}
-	res, err := sf.InsertCollection(sobject, records, collectionBatch)
-	return convertResults(res), rt.errorOf(err)
+	return c.write(ctx, collectionWrite{method: http.MethodPost, sobject: sobject}, records)
 }
 
 // UpdateCollection patches records, each of which must carry "Id"; only the given fields change. The
 // transport replays it after a lost answer: setting the same values by Id twice leaves the same records.
 func (c *Client) UpdateCollection(ctx context.Context, sobject string, records []map[string]any) ([]RecordResult, error) {
-	sf, rt, err := c.library(transport.WithIdempotent(ctx))
-	if err != nil {
-		return nil, err
-	}
-	res, err := sf.UpdateCollection(sobject, records, collectionBatch)
-	return convertResults(res), rt.errorOf(err)
+	return c.write(ctx, collectionWrite{method: http.MethodPatch, sobject: sobject}, records)
 }
 
 // DeleteCollection deletes records by id.
@@ -287,16 +282,11 @@ func (c *Client) DeleteCollection(ctx context.Context, sobject string, ids []str
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	sf, rt, err := c.library(ctx)
-	if err != nil {
-		return nil, err
-	}
 	records := make([]map[string]any, len(ids))
 	for i, id := range ids {
 		records[i] = map[string]any{"Id": id}
 	}
-	res, err := sf.DeleteCollection(sobject, records, collectionBatch)
-	return convertResults(res), rt.errorOf(err)
+	return c.write(ctx, collectionWrite{method: http.MethodDelete, sobject: sobject}, records)
 }
 
 func convertResults(res gosf.SalesforceResults) []RecordResult {

@@ -96,7 +96,7 @@ func (c *Client) FindUnfederatedUsers(ctx context.Context, usernames, emails []s
 	return out, nil
 }
 
-// CreateUsers inserts users, 200 per sObject Collections call, with results in input order. After a 5xx or
+// CreateUsers inserts users, up to WriteBatch per request (InsertCollection), with results in input order. After a 5xx or
 // a connection lost mid-call it looks up which of the call's users exist (by Username, and
 // FederationIdentifier when the record has one), counts those as created with their Ids, and re-posts only
 // the others, at most the transport's MaxRetries times. On an error the results are those of the calls
@@ -108,7 +108,7 @@ func (c *Client) CreateUsers(ctx context.Context, records []map[string]any) ([]R
 	return c.create(ctx, c.usersCreate(), records)
 }
 
-// UpdateUsers patches users (each record carries "Id" and only the fields to change), 200 per call, with
+// UpdateUsers patches users (each record carries "Id" and only the fields to change), up to WriteBatch per request, with
 // results in input order. Deactivation and reactivation are updates of IsActive: users are never deleted.
 func (c *Client) UpdateUsers(ctx context.Context, records []map[string]any) ([]RecordResult, error) {
 	if len(records) == 0 {

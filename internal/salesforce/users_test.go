@@ -74,7 +74,8 @@ func TestFindUnfederatedUsers(t *testing.T) {
 	}
 }
 
-// Creates and updates go 200 to a call, and one refused user does not stop the others.
+// Creates and updates of more than 200 records go as Composite requests of up to five Collections calls
+// (1,000 records), and one refused user does not stop the others, whichever call it is in.
 func TestCreateAndUpdateUsers(t *testing.T) {
 	t.Parallel()
 	sb, c := startOrg(t, userSeed())
@@ -89,32 +90,70 @@ func TestCreateAndUpdateUsers(t *testing.T) {
 			profileID = p.ID
 		}
 	}
+	const n = 1250
 	var records []map[string]any
-	for i := range 250 {
-		records = append(records, map[string]any{"Username": fmt.Sprintf("new%03d@acme.qa", i), "Email": "n@acme.com", "LastName": "N",
-			"Alias": "n", "ProfileId": profileID, "FederationIdentifier": fmt.Sprintf("new%03d@acme.com", i), "TimeZoneSidKey": "GMT",
+	for i := range n {
+		records = append(records, map[string]any{"Username": fmt.Sprintf("new%04d@acme.qa", i), "Email": "n@acme.com", "LastName": "N",
+			"Alias": "n", "ProfileId": profileID, "FederationIdentifier": fmt.Sprintf("new%04d@acme.com", i), "TimeZoneSidKey": "GMT",
 			"LocaleSidKey": "en_US", "LanguageLocaleKey": "en_US", "EmailEncodingKey": "UTF-8"})
 	}
-	records[7]["Username"] = "legacy@acme.qa" // taken
+	refused := map[int]bool{7: true, 1100: true} // in the first and the second request
+	for i := range refused {
+		records[i]["Username"] = "legacy@acme.qa" // taken
+	}
 	sb.Control().ResetStats()
 	res, err := c.CreateUsers(ctx, records)
-	if err != nil || len(res) != 250 {
+	if err != nil || len(res) != n {
 		t.Fatalf("create: %d results, %v", len(res), err)
 	}
 	for i, r := range res {
-		if (i == 7) == r.Success {
+		if refused[i] == r.Success {
 			t.Errorf("record %d: success %v, %v", i, r.Success, r.Err())
 		}
 	}
-	if err := res[7].Err(); err == nil || !strings.Contains(err.Error(), "DUPLICATE_USERNAME") {
-		t.Errorf("taken username: %v, want DUPLICATE_USERNAME", err)
+	for i := range refused {
+		if err := res[i].Err(); err == nil || !strings.Contains(err.Error(), "DUPLICATE_USERNAME") {
+			t.Errorf("record %d, a taken username: %v, want DUPLICATE_USERNAME", i, err)
+		}
 	}
-	if calls := sb.Control().Stats().Routes["salesforce:qa POST /services/data/{version}/composite/sobjects"]; calls != 2 {
-		t.Errorf("%d collection calls for 250 users, want 2 (routes %v)", calls, sb.Control().Stats().Routes)
+	const collections, composite = "salesforce:qa POST /services/data/{version}/composite/sobjects", "salesforce:qa POST /services/data/{version}/composite"
+	if routes := sb.Control().Stats().Routes; routes[composite] != 2 || routes[collections] != 0 {
+		t.Errorf("%d Composite and %d Collections requests for %d users, want 2 and 0 (routes %v)", routes[composite], routes[collections], n, routes)
 	}
-	upd, err := c.UpdateUsers(ctx, []map[string]any{{"Id": res[0].ID, "IsActive": false}, {"Id": res[1].ID, "TimeZoneSidKey": "Mars"}})
-	if err != nil || len(upd) != 2 || !upd[0].Success || upd[1].Success {
-		t.Fatalf("update: %+v %v", upd, err)
+	updates := make([]map[string]any, 0, n)
+	for i, r := range res {
+		if r.Success {
+			updates = append(updates, map[string]any{"Id": r.ID, "Title": fmt.Sprintf("T%d", i)})
+		}
+	}
+	updates[0]["IsActive"] = false
+	updates[1000]["TimeZoneSidKey"] = "Mars" // refused, in the second request
+	sb.Control().ResetStats()
+	upd, err := c.UpdateUsers(ctx, updates)
+	if err != nil || len(upd) != len(updates) {
+		t.Fatalf("update: %d results for %d, %v", len(upd), len(updates), err)
+	}
+	for i, r := range upd {
+		if (i == 1000) == r.Success {
+			t.Errorf("update %d: success %v, %v", i, r.Success, r.Err())
+		}
+	}
+	if routes := sb.Control().Stats().Routes; routes["salesforce:qa POST /services/data/{version}/composite"] != 2 {
+		t.Errorf("update of %d users: routes %v, want 2 Composite requests", len(updates), routes)
+	}
+	var titles []struct {
+		ID    string `json:"Id"`
+		Title string `json:"Title"`
+	}
+	if err := c.Query(ctx, fmt.Sprintf("SELECT Id, Title FROM User WHERE Id IN ('%s', '%s')", updates[5]["Id"], updates[1100]["Id"]), &titles); err != nil || len(titles) != 2 {
+		t.Fatalf("reading titles back: %v, %d rows", err, len(titles))
+	}
+	for _, u := range titles {
+		for _, want := range []map[string]any{updates[5], updates[1100]} {
+			if u.ID == want["Id"] && u.Title != want["Title"] {
+				t.Errorf("user %s has title %q, want %q", u.ID, u.Title, want["Title"])
+			}
+		}
 	}
 	users, err := c.ListFederatedUsers(ctx, nil)
 	if err != nil {

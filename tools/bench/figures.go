@@ -66,7 +66,6 @@ var figures = slices.Concat([]figure{
 	{key: "mappings.plan.wall_s", kind: timing},
 	{key: "provisioning.users", kind: exact},
 	{key: "provisioning.apply.salesforce_requests", kind: exact},
-	{key: "provisioning.apply.salesforce_writes", kind: exact},
 	{key: "provisioning.apply.wall_s", kind: timing},
 	{key: "provisioning.first_plan.requests", kind: exact},
 	{key: "provisioning.plan.requests", kind: exact},
@@ -135,8 +134,7 @@ var quotes = []string{
 		"{scale.50000.plan.provider_cpu_s} s of the provider's CPU time ({scale.5000.plan.provider_cpu_s} s at 5,000)",
 	"One app with {mappings.mappings} group mappings over {mappings.users} users takes {mappings.apply.requests} " +
 		"requests to apply and {mappings.plan.requests} to plan again",
-	"Provisioning {provisioning.users} users takes {provisioning.apply.salesforce_requests} Salesforce requests, " +
-		"{provisioning.apply.salesforce_writes} of them writes",
+	"Provisioning {provisioning.users} users takes {provisioning.apply.salesforce_requests} Salesforce requests",
 	"with {latency_ms} ms latency per request, for the demo",
 }
 

@@ -405,18 +405,14 @@ func (b *bench) provisioning(ctx context.Context, p provisioning) error {
 	if err != nil {
 		return err
 	}
-	sf, writes := 0, 0
+	sf := 0
 	for route, n := range m.stats.Routes {
 		if strings.HasPrefix(route, "salesforce") {
 			sf += n
-			if strings.Contains(route, "/composite/sobjects") && !strings.Contains(route, " GET ") {
-				writes += n
-			}
 		}
 	}
 	b.figures.setInt("provisioning.users", p.Users)
 	b.figures.setInt("provisioning.apply.salesforce_requests", sf)
-	b.figures.setInt("provisioning.apply.salesforce_writes", writes)
 	b.figures.setSeconds("provisioning.apply.wall_s", m.wall)
 	// Okta brings the app's new group assignments to its users in the background: until a read finds them
 	// settled (some minutes on), provisioning lists the app's users at every plan. That plan first, then the

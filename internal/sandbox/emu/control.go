@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -100,6 +101,7 @@ type Latency struct {
 type Control struct {
 	mu       sync.Mutex
 	counts   map[string]int
+	subcount map[string]int // requests served inside another (Salesforce Composite subrequests)
 	faults   []*Fault
 	latency  []Latency
 	rng      *rand.Rand
@@ -519,13 +521,17 @@ func ResetConnection(w http.ResponseWriter) {
 type Stats struct {
 	Total  int            `json:"total"`
 	Routes map[string]int `json:"routes"`
+	// Subrequests counts, per "service route", the requests a service served inside another (the
+	// subrequests of a Salesforce Composite request); they are not in Total or Routes, which count HTTP
+	// requests.
+	Subrequests map[string]int `json:"subrequests,omitempty"`
 }
 
 // Stats returns the request counts per "service route".
 func (c *Control) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := Stats{Routes: make(map[string]int, len(c.counts))}
+	s := Stats{Routes: make(map[string]int, len(c.counts)), Subrequests: maps.Clone(c.subcount)}
 	for k, v := range c.counts {
 		s.Routes[k] = v
 		s.Total += v
@@ -533,8 +539,22 @@ func (c *Control) Stats() Stats {
 	return s
 }
 
+// CountSubrequest counts a request svc served inside another under its route (Stats.Subrequests).
+func (c *Control) CountSubrequest(svc Service, route string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.subcount == nil {
+		c.subcount = map[string]int{}
+	}
+	c.subcount[svc.Name()+" "+route]++
+}
+
 // ResetStats zeroes the request counts.
-func (c *Control) ResetStats() { c.mu.Lock(); c.counts = map[string]int{}; c.mu.Unlock() }
+func (c *Control) ResetStats() {
+	c.mu.Lock()
+	c.counts, c.subcount = map[string]int{}, nil
+	c.mu.Unlock()
+}
 
 // Handler serves the control API under /__sandbox/. It refuses a cross-origin call (403), a POST, PUT or PATCH
 // (or a DELETE with a body) not declared application/json (415), and a call other than GET or HEAD without
@@ -703,7 +723,7 @@ func (c *Control) ExpireSessions(prefix string) {
 func (c *Control) Reset() error {
 	c.mu.Lock()
 	f := c.onReset
-	c.faults, c.latency, c.kills, c.counts, c.journal = nil, nil, nil, map[string]int{}, nil
+	c.faults, c.latency, c.kills, c.counts, c.subcount, c.journal = nil, nil, nil, map[string]int{}, nil, nil
 	c.mu.Unlock()
 	if f != nil {
 		return f()

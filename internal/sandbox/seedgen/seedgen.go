@@ -219,8 +219,10 @@ func salesforceOrg(opts Options, alias string, index int, r *rand.Rand) orgSeed 
 		}
 		org.Users = append(org.Users, u)
 	}
-	if len(org.Users) > defaultSeats-1000 { // the org buys the seats its users need, with room for provisioning
-		org.Licenses = map[string]int{"Salesforce": len(org.Users) + 1000}
+	// A large org buys a seat for every Okta user, so that provisioning the estate's users who have none yet
+	// does not run out of seats (the bench's estate with provisioning), with room for more.
+	if opts.Users > defaultSeats-1000 {
+		org.Licenses = map[string]int{"Salesforce": opts.Users + 1000}
 	}
 	return org
 }

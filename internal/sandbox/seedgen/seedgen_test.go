@@ -190,7 +190,8 @@ func loadLargeSeed(t testing.TB, s sandboxSeed) int {
 }
 
 // TestSeatsForLargeOrgs: an org with more federated users than a license's default 10,000 seats loads,
-// because the generated seed buys the seats its users take (an org refuses users beyond its seats).
+// because the generated seed buys the seats its users take (an org refuses users beyond its seats), and
+// has a seat for each Okta user, so that provisioning the others fits.
 func TestSeatsForLargeOrgs(t *testing.T) {
 	t.Parallel()
 	const users = 12000
@@ -210,6 +211,13 @@ func TestSeatsForLargeOrgs(t *testing.T) {
 	if _, err := sfemu.New(sfemu.Config{Alias: "qa", BaseURL: "http://127.0.0.1:2", Directory: sfemu.NewDirectory()}, qa); err == nil ||
 		!strings.Contains(err.Error(), "License Limit Exceeded") {
 		t.Fatalf("12,000 users on 10,000 seats: got %v, want License Limit Exceeded", err)
+	}
+	half, err := Generate(Options{Users: users, Groups: 10, Orgs: []string{"qa"}, FederatedShare: 0.5, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seats := decodeStrict(t, half).Salesforce["qa"].Licenses["Salesforce"]; seats < users {
+		t.Errorf("qa federates half of %d Okta users on %d seats, want a seat for each Okta user (provisioning creates the others)", users, seats)
 	}
 	small, err := Generate(Options{Users: 100, Groups: 3, Orgs: []string{"qa"}, FederatedShare: 1, Seed: 1})
 	if err != nil {

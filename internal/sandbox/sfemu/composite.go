@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/emu"
+
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu/soql"
 )
 
@@ -325,7 +327,13 @@ func (o *Org) runSubrequest(ctx context.Context, s subrequest, results map[strin
 	}
 	c := &call{version: version, userID: callFrom(ctx).userID, tooling: strings.Contains(req.URL.Path, "/tooling/")}
 	rec := httptest.NewRecorder()
-	o.inner.ServeHTTP(rec, req.WithContext(context.WithValue(ctx, ctxKey{}, c)))
+	sub := req.WithContext(context.WithValue(ctx, ctxKey{}, c))
+	o.inner.ServeHTTP(rec, sub)
+	route := sub.Pattern // set by the mux that served it
+	if route == "" {
+		route = emu.UnmatchedRoute(sub.Method)
+	}
+	o.cfg.Control.CountSubrequest(o, route)
 	resp.HTTPStatusCode = rec.Code
 	if loc := rec.Header().Get("Location"); loc != "" {
 		resp.HTTPHeaders["Location"] = loc

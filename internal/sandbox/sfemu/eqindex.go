@@ -142,6 +142,21 @@ func (o *Org) indexedRows(typ, field string, keys []string) ([]soql.Record, bool
 	return rows, true
 }
 
+// rowsWith returns the rows of typ whose indexed field equals v, in table order (none when the field is
+// not indexed: eqIndexedFields lists those that are).
+func (o *Org) rowsWith(typ, field string, v any) []soql.Record {
+	ix := o.eqIndexFor(typ)
+	if ix == nil || ix.fields[field] == nil {
+		return nil
+	}
+	key, ok := soql.IndexKey(ix.fields[field].kind, v)
+	if !ok {
+		return nil
+	}
+	rows, _ := o.indexedRows(typ, field, []string{key})
+	return rows
+}
+
 // The DML paths call these after changing a table; an index not built yet has nothing to update.
 
 func (o *Org) eqIndexInsert(typ, k string, rec soql.Record) {

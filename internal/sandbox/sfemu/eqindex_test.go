@@ -158,6 +158,18 @@ func TestEqualityIndexAgreesWithScan(t *testing.T) {
 		t.Fatalf("profile change: %d %s", status, body)
 	}
 	counts()
+	o.mu.Lock()
+	profileSet := str(o.findRow("PermissionSet", "ProfileId", salesRep), "Id")
+	moved := 0
+	for _, a := range o.rowsWith("PermissionSetAssignment", "AssigneeId", bob) {
+		if sameID(str(a, "PermissionSetId"), profileSet) {
+			moved++
+		}
+	}
+	o.mu.Unlock()
+	if moved != 1 {
+		t.Errorf("after the profile change bob holds the new profile's permission set %d times, want once", moved)
+	}
 
 	// Deleting an assignment and inserting a user.
 	o.mu.Lock()

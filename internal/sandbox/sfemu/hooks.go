@@ -218,11 +218,16 @@ var userHooks = hooks{
 		if str(old, "ProfileId") == str(rec, "ProfileId") {
 			return
 		}
-		o.dropIndexes("PermissionSetAssignment")
 		oldPS := o.findRow("PermissionSet", "ProfileId", str(old, "ProfileId"))
 		newPS := o.findRow("PermissionSet", "ProfileId", str(rec, "ProfileId"))
-		for _, a := range o.rows("PermissionSetAssignment") {
-			if oldPS != nil && newPS != nil && sameID(str(a, "AssigneeId"), str(rec, "Id")) && sameID(str(a, "PermissionSetId"), str(oldPS, "Id")) {
+		if oldPS == nil || newPS == nil {
+			return
+		}
+		// The user's own assignments through the assignee index: scanning every assignment here made a
+		// profile change on each of n users cost n², which a 50,000-user estate cannot afford.
+		for _, a := range o.rowsWith("PermissionSetAssignment", "AssigneeId", rec["Id"]) {
+			if sameID(str(a, "PermissionSetId"), str(oldPS, "Id")) {
+				o.dropIndexes("PermissionSetAssignment")
 				before := maps.Clone(a)
 				a["PermissionSetId"] = newPS["Id"]
 				o.eqIndexUpdate("PermissionSetAssignment", key15(str(a, "Id")), before, a)

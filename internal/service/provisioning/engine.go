@@ -16,7 +16,7 @@ import (
 type engine struct {
 	clients *conns.Clients // the Okta client, and the caches the configuration's reads share
 	org     *conns.Org
-	// writer is the transport writes go through: sObject Collections, or SCIM.
+	// writer is the transport writes go through: sObject Collections (in Composite requests), or SCIM.
 	writer userWriter
 	calls  int // failed calls so far, numbering them in userFailure.Call
 	sent   int // records sent so far (answered or not): none, and Salesforce holds what was read
@@ -37,7 +37,7 @@ type userWriter interface {
 	update(ctx context.Context, records []map[string]any) ([]salesforce.RecordResult, error)
 }
 
-// restWriter writes through sObject Collections, 200 records per call.
+// restWriter writes through sObject Collections, up to five calls of 200 records in one Composite request.
 type restWriter struct{ sf *salesforce.Client }
 
 func (w restWriter) create(ctx context.Context, records []map[string]any) ([]salesforce.RecordResult, error) {
@@ -58,9 +58,9 @@ type userFailure struct {
 	Call int
 }
 
-// writeBatch is the records the engine sends in one call: an sObject Collections request's maximum, so that
-// a call that fails is known with its records.
-const writeBatch = 200
+// writeBatch is the records the engine sends in one call: a Salesforce write request's maximum (a Composite
+// request of five sObject Collections calls), so that a call that fails is known with its records.
+const writeBatch = salesforce.WriteBatch
 
 // read gathers the inputs of a reconciliation: the app's users and the federated users as the run's snapshot
 // has them (built on prior, the last read's), and the shared reads from the per-run cache. It returns the

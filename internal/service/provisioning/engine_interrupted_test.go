@@ -9,21 +9,21 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/seedgen"
 )
 
-// An apply cut off after some users were created (the first Collections create goes through, every later
-// one has its connection reset, retries included) converges on the next apply with exactly one Salesforce
+// An apply cut off after some users were created (the first create request, a Composite request of 1,000
+// users, goes through; the Collections create of the other 100 has its connection reset, retries included) converges on the next apply with exactly one Salesforce
 // user per app user: the engine finds the users created before the cut by Federation ID and creates only
 // the rest. Whether the transport retries a create is not asserted, only the outcome.
 func TestEngine_interruptedCreateConverges(t *testing.T) {
 	if testing.Short() || os.Getenv("TF_ACC_LIVE") == "1" {
 		t.Skip("fault test against the sandbox")
 	}
-	const users = 450 // three create calls
+	const users = 1100 // two create requests: a Composite request of 1,000 users, then a Collections call of 100
 	sb := benchSandbox(t, users, 1)
 	oc, sf := clients(t, sb)
 	appID := appWithGroups(t, oc, seedgen.GroupName(1))
 	s, ctx := benchSettings(appID), context.Background()
 
-	sb.Control().AddFault(emu.Fault{Service: "salesforce", Route: collectionsRoute, Kind: emu.FaultConnReset, Skip: 1})
+	sb.Control().AddFault(emu.Fault{Service: "salesforce", Route: collectionsRoute, Kind: emu.FaultConnReset})
 	after, _, failures, err := newTestEngine(oc, sf).apply(ctx, s, map[string]bool{}, nil)
 	sb.Control().ClearFaults()
 	if err != nil {

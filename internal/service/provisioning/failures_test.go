@@ -13,8 +13,12 @@ import (
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/seedgen"
 )
 
-// collectionsRoute is the sObject Collections create and update (POST, PATCH) as the sandbox names them.
-const collectionsRoute = "POST /services/data/{version}/composite/sobjects"
+// collectionsRoute is the sObject Collections create as the sandbox names it (a call of up to 200 records);
+// compositeRoute carries more, as Composite requests of up to five Collections calls.
+const (
+	collectionsRoute = "POST /services/data/{version}/composite/sobjects"
+	compositeRoute   = "POST /services/data/{version}/composite"
+)
 
 // A failed Collections call used to print one identical diagnostic per Federation ID it carried (234
 // blocks for one run): now each failed call is one diagnostic naming its users (the first 20, then how many
@@ -23,10 +27,12 @@ func TestEngine_oneDiagnosticPerFailedCall(t *testing.T) {
 	if testing.Short() || os.Getenv("TF_ACC_LIVE") == "1" {
 		t.Skip("fault test against the sandbox")
 	}
-	sb := benchSandbox(t, 450, 1) // three create calls: 200, 200 and 50 users
+	sb := benchSandbox(t, 2050, 1) // three create calls: Composite requests of 1,000 and 1,000 users, a Collections call of 50
 	oc, sf := clients(t, sb)
 	appID := appWithGroups(t, oc, seedgen.GroupName(1))
-	sb.Control().AddFault(emu.Fault{Service: "salesforce", Route: collectionsRoute, Kind: emu.FaultServerError})
+	for _, route := range []string{collectionsRoute, compositeRoute} {
+		sb.Control().AddFault(emu.Fault{Service: "salesforce", Route: route, Kind: emu.FaultServerError})
+	}
 	_, _, failures, err := newTestEngine(oc, sf).apply(context.Background(), benchSettings(appID), map[string]bool{}, nil)
 	sb.Control().ClearFaults()
 	if err != nil {
@@ -37,14 +43,14 @@ func TestEngine_oneDiagnosticPerFailedCall(t *testing.T) {
 	if len(failures) == 0 || diags.ErrorsCount() != 3 {
 		t.Fatalf("%d failures reported as %d diagnostics, want 3 (one per failed call):\n%s", len(failures), diags.ErrorsCount(), describe(diags))
 	}
-	for i, want := range []string{"The 200 users affected", "The 200 users affected", "The 50 users affected"} {
+	for i, want := range []string{"The 1000 users affected", "The 1000 users affected", "The 50 users affected"} {
 		d := diags[i].Detail()
 		_, listed, _ := strings.Cut(d, "(Federation IDs): ")
 		if !strings.Contains(d, want) || strings.Count(listed, "@") > failuresListed {
 			t.Errorf("diagnostic %d = %q, want %q and at most %d Federation IDs", i, d, want, failuresListed)
 		}
-		if i < 2 && !strings.Contains(d, "and 180 more") {
-			t.Errorf("diagnostic %d = %q, want \"and 180 more\"", i, d)
+		if i < 2 && !strings.Contains(d, "and 980 more") {
+			t.Errorf("diagnostic %d = %q, want \"and 980 more\"", i, d)
 		}
 	}
 }

@@ -124,7 +124,7 @@ func (r *userProvisioningResource) Schema(_ context.Context, _ resource.SchemaRe
 				MarkdownDescription: "The Salesforce profile name for app users whose app-user profile names none.",
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)}},
 			"transport": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(transportREST),
-				MarkdownDescription: "`rest` (sObject Collections, 200 users a call; default) or `scim` (`/services/scim/v2/Users`).",
+				MarkdownDescription: "`rest` (sObject Collections: up to 200 users in one call, more as Composite requests of up to five calls, 1,000 users a request; default) or `scim` (`/services/scim/v2/Users`).",
 				Validators:          []validator.String{stringvalidator.OneOf(transportREST, transportSCIM)}},
 			"on_destroy": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString(onDestroyKeep),
 				MarkdownDescription: "What destroying this resource does with the Salesforce users it manages (those in `synced`): `keep` " +

@@ -54,14 +54,17 @@ type writeCounter struct {
 
 func (w *writeCounter) count() int {
 	n := 0
-	for route, c := range w.sb.Control().Stats().Routes {
-		_, r, _ := strings.Cut(route, " ")
-		method, p, _ := strings.Cut(r, " ")
-		switch {
-		case strings.Contains(p, "token"), strings.HasPrefix(p, "/services/Soap/"),
-			p == "/services/data/{version}/composite": // the provider's Composite requests are name queries (salesforce/names.go)
-		case method == "POST", method == "PUT", method == "PATCH", method == "DELETE":
-			n += c
+	stats := w.sb.Control().Stats()
+	for _, counts := range []map[string]int{stats.Routes, stats.Subrequests} {
+		for route, c := range counts {
+			_, r, _ := strings.Cut(route, " ")
+			method, p, _ := strings.Cut(r, " ")
+			switch {
+			case strings.Contains(p, "token"), strings.HasPrefix(p, "/services/Soap/"),
+				p == "/services/data/{version}/composite": // counted by its subrequests (Stats.Subrequests)
+			case method == "POST", method == "PUT", method == "PATCH", method == "DELETE":
+				n += c
+			}
 		}
 	}
 	return n
