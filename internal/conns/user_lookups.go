@@ -29,19 +29,20 @@ type UserQueries struct {
 	UserCount func() (int, bool)
 }
 
-// listAll says whether q lists every federated user rather than query the missing IDs: when that query
-// needs several IN batches and the list, bounded by the org's user count, takes at most twice as many
-// pages. One list then answers the lookups of every binding in the run.
+// listAll says whether q lists every federated user rather than query the missing IDs: when the list,
+// bounded by the org's user count, is one page (as cheap as one IN query), or when the IN query needs
+// several batches and the list takes at most twice as many pages. One list then answers the lookups of
+// every binding in the run.
 func (q UserQueries) listAll(missing []string) bool {
 	if q.All == nil || q.UserCount == nil {
 		return false
 	}
-	batches := salesforce.FederationIDQueries(missing)
-	if batches < 2 {
+	users, known := q.UserCount()
+	if !known {
 		return false
 	}
-	users, known := q.UserCount()
-	return known && salesforce.QueryPages(users) <= 2*batches
+	pages, batches := salesforce.QueryPages(users), salesforce.FederationIDQueries(missing)
+	return pages == 1 || batches >= 2 && pages <= 2*batches
 }
 
 // Lookup returns the users of the given Federation IDs (matched exactly, as the callers key them), reading

@@ -75,9 +75,10 @@ func fids(first, n int) []string {
 	return out
 }
 
-// A lookup that needs several IN batches lists every federated user when the org's user count says the
-// list costs at most twice as many pages, and every later lookup is answered from the list, with the same
-// users the IN queries find; otherwise the IN queries run.
+// A lookup lists every federated user when the org's user count says the list is one page (as cheap as one
+// IN query), or the lookup needs several IN batches and the list costs at most twice as many pages; every
+// later lookup is then answered from the list, with the same users the IN queries find. Otherwise the IN
+// queries run.
 func TestUserLookupsListAll(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -89,7 +90,8 @@ func TestUserLookupsListAll(t *testing.T) {
 		{name: "two batches, three pages", count: 5000, asked: 400, lists: 1},
 		{name: "two batches, four pages", count: 8000, asked: 400, lists: 1},
 		{name: "two batches, five pages", count: 8001, asked: 400, queries: 2 + 1},
-		{name: "one batch", count: 100, asked: 200, queries: 1 + 1},
+		{name: "one batch, one page", count: 100, asked: 200, lists: 1},
+		{name: "one batch, two pages", count: 2001, asked: 200, queries: 1 + 1},
 		{name: "user count not read", asked: 400, queries: 2 + 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
