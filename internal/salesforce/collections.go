@@ -27,18 +27,16 @@ type collectionWrite struct {
 	sobject string
 }
 
-// write sends records in requests of up to WriteBatch records: a single Collections call when they fit in
-// one, otherwise Composite requests (allOrNone false, at every level: each record answers for itself).
+// write sends records in requests of up to WriteBatch records (send): a single Collections call when they
+// fit in one, otherwise Composite requests (allOrNone false, at every level: each record answers for itself).
 // Results are in input order; on an error, they are those of the requests completed before it.
 func (c *Client) write(ctx context.Context, w collectionWrite, records []map[string]any) ([]RecordResult, error) {
-	if len(records) <= collectionBatch || !c.compositeCollections() {
-		return c.collectionCalls(ctx, w, records)
-	}
 	out := make([]RecordResult, 0, len(records))
 	for start := 0; start < len(records); start += WriteBatch {
-		res, err := c.compositeCall(ctx, w, records[start:min(start+WriteBatch, len(records))])
+		chunk := records[start:min(start+WriteBatch, len(records))]
+		res, err := c.send(ctx, w, chunk)
 		if err == nil && w.method != http.MethodPost {
-			res, err = c.replayLost(ctx, w, records[start:min(start+WriteBatch, len(records))], res)
+			res, err = c.replayLost(ctx, w, chunk, res)
 		}
 		if err != nil {
 			return out, err
