@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/emu"
-
 	"github.com/oktasf/terraform-provider-oktasf/internal/sandbox/sfemu/soql"
 )
 
